@@ -1,0 +1,12 @@
+//! The dashboard's wasm entry: hydrates the page the server rendered.
+//!
+//! # Layout
+//! Just [`hydrate`]; the components live in `app::dashboard`, shared with the
+//! server that renders them.
+
+/// Called by the hydration script cargo-leptos puts in the page.
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(app::dashboard::App);
+}

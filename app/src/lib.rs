@@ -1,0 +1,36 @@
+//! aiwidget's shared crate: the types both sides speak, the dashboard's Leptos
+//! components and server functions, and (with the `ssr` feature) the one
+//! service layer that holds every rule.
+//!
+//! # Layout
+//! - [`error`]: [`AppError`], the one error type of the API, the server
+//!   functions and the components (`{"error","message"}` on the wire).
+//! - [`health`]: the health DTO, its service and its server function.
+//! - [`dashboard`]: the Leptos app served at `/admin/` and its HTML shell.
+//! - `state` (ssr): [`state::AppState`] and [`state::Settings`], given to axum
+//!   handlers and to server functions alike.
+//! - `db` (ssr): connecting (SQLite tuned as DESIGN.md says, PostgreSQL),
+//!   migrating under an advisory lock, write transactions, the entities.
+//! - `services` (ssr): the rules, called by the v1 handlers and by the server
+//!   functions.
+//! - [`text`]: text helpers shared by both sides (search text folding).
+//!
+//! Features: `ssr` for the server, `hydrate` for the dashboard's wasm; the
+//! widget uses neither and takes only the DTOs.
+
+pub mod dashboard;
+pub mod error;
+pub mod health;
+pub mod text;
+
+#[cfg(feature = "ssr")]
+pub mod db;
+#[cfg(feature = "ssr")]
+pub mod services;
+#[cfg(feature = "ssr")]
+pub mod state;
+
+pub use error::AppError;
+
+/// The version of this build, reported by `/health` and the dashboard.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

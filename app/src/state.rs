@@ -1,0 +1,67 @@
+//! [`AppState`]: what every handler and server function works with, and the
+//! [`Settings`] it was built from.
+
+use crate::AppError;
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+use sea_orm::DatabaseConnection;
+use secrecy::{SecretBox, SecretString};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Shared by the axum routes (as router state) and the server functions (as
+/// Leptos context, see [`app_state`]). Cheap to clone.
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    /// The pool; on SQLite, write transactions go through [`crate::db::begin_write`].
+    pub db: DatabaseConnection,
+    /// The configuration the server started with.
+    pub settings: Arc<Settings>,
+    /// What leptos_axum needs to render the dashboard.
+    pub leptos_options: LeptosOptions,
+}
+
+/// Development or production: production refuses missing or weak secrets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Environment {
+    /// Zero-config: secrets are generated under the data folder.
+    Development,
+    /// `PUBLIC_URL` is https or `AIWIDGET_ENV=production`.
+    Production,
+}
+
+/// The server's configuration, parsed and checked (see `server::config`).
+#[derive(Debug)]
+pub struct Settings {
+    /// Development or production.
+    pub environment: Environment,
+    /// `DATABASE_URL`: `sqlite://…` or `postgres://…`.
+    pub database_url: String,
+    /// `LISTEN_ADDR` (wins over `LEPTOS_SITE_ADDR`).
+    pub listen_addr: SocketAddr,
+    /// `PUBLIC_URL` without a trailing slash, e.g. `https://chat.example.com`.
+    pub public_url: String,
+    /// `SITE_DIR`: the built dashboard assets and the widget under `widget/`.
+    pub site_dir: PathBuf,
+    /// `ADMIN_PASSWORD`: the password of the first admin, `admin`.
+    pub admin_password: SecretString,
+    /// `JWT_SECRET`: at least 32 bytes.
+    pub jwt_secret: SecretString,
+    /// `ENCRYPTION_KEY`, decoded: the AES-256-GCM key for the projects' API keys.
+    pub encryption_key: SecretBox<[u8; 32]>,
+    /// `ALLOW_PRIVATE_UPSTREAMS`: allow `openai_base_url` on private addresses.
+    pub allow_private_upstreams: bool,
+}
+
+/// The [`AppState`] inside a server function.
+///
+/// # Errors
+/// [`AppError::Internal`] when called outside a request that leptos_axum
+/// handles with the state in context (a wiring mistake, logged).
+pub fn app_state() -> Result<AppState, AppError> {
+    leptos::prelude::use_context::<AppState>().ok_or_else(|| {
+        tracing::error!("AppState missing from the server function's context");
+        AppError::Internal
+    })
+}

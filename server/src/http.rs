@@ -1,0 +1,57 @@
+//! The HTTP surface: every route, the layers around them, and JSON errors for
+//! whatever no route serves.
+//!
+//! # Layout
+//! - [`health`]: `GET /health`.
+//! - [`openapi`]: `GET /api/v1/openapi.json`, the document of the v1 API.
+//! - [`dashboard`]: `/admin/` pages and server functions (Leptos).
+//! - [`assets`]: `/widget/*` and `/pkg/*` built files.
+//! - [`errors`]: JSON extractors and fallbacks (404, 405, panics).
+
+pub mod assets;
+pub mod dashboard;
+pub mod errors;
+pub mod health;
+pub mod openapi;
+
+use app::state::AppState;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderValue, Request, header};
+use axum::response::Redirect;
+use axum::routing::get;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tracing::Level;
+
+/// The largest request body accepted anywhere: chat messages and project
+/// settings are small; anything larger is refused with `413 payload_too_large`.
+pub const BODY_LIMIT_BYTES: usize = 64 * 1024;
+
+/// Every route of the server, with its layers, ready to serve.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/health", get(health::health))
+        .route("/api/v1/openapi.json", get(openapi::openapi_json))
+        .route("/", get(|| async { Redirect::temporary("/admin/") }))
+        .merge(dashboard::routes(&state))
+        .merge(assets::routes(&state.settings.site_dir))
+        .fallback(errors::not_found)
+        .method_not_allowed_fallback(errors::method_not_allowed)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
+        .layer(CatchPanicLayer::custom(errors::panicked))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(
+            TraceLayer::new_for_http()
+                // The path only: query strings carry tokens (the events URL).
+                .make_span_with(|request: &Request<_>| {
+                    tracing::info_span!("http", method = %request.method(), path = %request.uri().path())
+                })
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        )
+        .with_state(state)
+}

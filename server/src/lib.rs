@@ -1,0 +1,15 @@
+//! The `aiwidget` server: configuration, HTTP routes and start-up around the
+//! service layer of the `app` crate.
+//!
+//! # Layout
+//! - [`cli`]: the commands of the `aiwidget` binary (`serve`, `migrate`).
+//! - [`config`]: environment → [`app::state::Settings`], with the production checks.
+//! - [`startup`]: [`startup::Application`]: migrate, connect, seed, bind, serve.
+//! - [`http`]: the routes and layers.
+//! - [`telemetry`]: logging.
+
+pub mod cli;
+pub mod config;
+pub mod http;
+pub mod startup;
+pub mod telemetry;

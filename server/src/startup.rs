@@ -1,0 +1,134 @@
+//! Building and running the server: migrate, connect, repair, seed, bind.
+
+use crate::http;
+use anyhow::Context as _;
+use app::services::{maintenance, users};
+use app::state::{AppState, Settings};
+use axum::ServiceExt;
+use axum::extract::Request;
+use leptos::config::LeptosOptions;
+use secrecy::ExposeSecret as _;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tower::Layer as _;
+use tower_http::normalize_path::NormalizePathLayer;
+
+/// A server that is migrated, seeded and bound, but not yet serving: tests
+/// build one on port 0 and read the port before running it.
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+}
+
+impl Application {
+    /// Migrates the database (under an advisory lock on PostgreSQL), connects,
+    /// marks messages a crash left streaming as interrupted, keeps the `admin`
+    /// user in step with `ADMIN_PASSWORD`, and binds `LISTEN_ADDR`.
+    ///
+    /// # Errors
+    /// Any step that fails, with what it was doing.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        app::db::migrate(&settings.database_url)
+            .await
+            .context("migrating the database")?;
+        let db = app::db::connect(&settings.database_url)
+            .await
+            .context("connecting to the database")?;
+        let interrupted = maintenance::interrupt_orphaned_streams(&db)
+            .await
+            .context("marking interrupted messages")?;
+        if interrupted > 0 {
+            tracing::warn!(
+                interrupted,
+                "messages left streaming by the last run were marked interrupted"
+            );
+        }
+        let seed = users::ensure_admin(&db, settings.admin_password.expose_secret())
+            .await
+            .context("seeding the admin user")?;
+        tracing::info!(?seed, "admin user checked");
+        let listener = TcpListener::bind(settings.listen_addr)
+            .await
+            .with_context(|| format!("binding {}", settings.listen_addr))?;
+        let local_addr = listener.local_addr().context("reading the bound address")?;
+        let leptos_options = leptos_options(&settings, local_addr);
+        let state = AppState {
+            db,
+            settings: Arc::new(settings),
+            leptos_options,
+        };
+        Ok(Self { listener, state })
+    }
+
+    /// The port actually bound (useful with `LISTEN_ADDR=127.0.0.1:0`).
+    pub fn port(&self) -> u16 {
+        self.listener
+            .local_addr()
+            .map(|addr| addr.port())
+            .unwrap_or(0)
+    }
+
+    /// The state handlers share (tests reach the database through it).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` completes, then finishes requests in flight.
+    ///
+    /// # Errors
+    /// An I/O error of the listener.
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let router = http::router(self.state);
+        // `/admin/` and `/admin` are one page; so are API paths with a trailing slash.
+        let service = NormalizePathLayer::trim_trailing_slash().layer(router);
+        axum::serve(
+            self.listener,
+            ServiceExt::<Request>::into_make_service_with_connect_info::<SocketAddr>(service),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await
+    }
+}
+
+fn leptos_options(settings: &Settings, site_addr: SocketAddr) -> LeptosOptions {
+    LeptosOptions::builder()
+        .output_name("aiwidget")
+        .site_root(settings.site_dir.to_string_lossy().into_owned())
+        .site_pkg_dir("pkg")
+        .site_addr(site_addr)
+        .build()
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(err) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %err, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(err) => {
+                tracing::error!(error = %err, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}
