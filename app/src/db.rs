@@ -15,6 +15,7 @@ use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection,
     DatabaseTransaction, DbErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
+use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -35,14 +36,21 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     connect_with(url, pool_size(url)).await
 }
 
-/// Runs every pending migration, under a PostgreSQL advisory lock.
+/// Runs every pending migration, one migrating process at a time: under a
+/// PostgreSQL advisory lock, or an exclusive lock on a file beside the SQLite
+/// database.
 ///
-/// Uses a connection of its own: the lock belongs to a database session, so
-/// the lock, the migrations and the unlock must share one connection.
+/// Uses a connection of its own: the advisory lock belongs to a database
+/// session, so the lock, the migrations and the unlock share one connection.
 ///
 /// # Errors
 /// The [`DbErr`] of the connection, the lock or a failed migration.
 pub async fn migrate(url: &str) -> Result<(), DbErr> {
+    let _file_lock = if is_sqlite(url) {
+        Some(lock_sqlite_migrations(url).await?)
+    } else {
+        None
+    };
     let conn = connect_with(url, 1).await?;
     let postgres = conn.get_database_backend() == DatabaseBackend::Postgres;
     if postgres {
@@ -103,18 +111,42 @@ async fn connect_with(url: &str, max_connections: u32) -> Result<DatabaseConnect
     Database::connect(options).await
 }
 
+fn sqlite_path(url: &str) -> Result<PathBuf, DbErr> {
+    SqliteConnectOptions::from_str(url)
+        .map(|options| options.get_filename().to_owned())
+        .map_err(|err| conn_err(err.to_string()))
+}
+
+fn conn_err(message: String) -> DbErr {
+    DbErr::Conn(sea_orm::RuntimeErr::Internal(message))
+}
+
 fn create_sqlite_folder(url: &str) -> Result<(), DbErr> {
-    let options = SqliteConnectOptions::from_str(url)
-        .map_err(|err| DbErr::Conn(sea_orm::RuntimeErr::Internal(err.to_string())))?;
-    if let Some(folder) = options.get_filename().parent()
+    if let Some(folder) = sqlite_path(url)?.parent()
         && !folder.as_os_str().is_empty()
     {
-        std::fs::create_dir_all(folder).map_err(|err| {
-            DbErr::Conn(sea_orm::RuntimeErr::Internal(format!(
-                "cannot create {}: {err}",
-                folder.display()
-            )))
-        })?;
+        std::fs::create_dir_all(folder)
+            .map_err(|err| conn_err(format!("cannot create {}: {err}", folder.display())))?;
     }
     Ok(())
+}
+
+/// Takes an exclusive lock on `<database>.migrate-lock`, waiting for any other
+/// migrating process; the lock is released when the returned file is dropped.
+async fn lock_sqlite_migrations(url: &str) -> Result<std::fs::File, DbErr> {
+    create_sqlite_folder(url)?;
+    let mut path = sqlite_path(url)?.into_os_string();
+    path.push(".migrate-lock");
+    tokio::task::spawn_blocking(move || {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)?;
+        file.lock()?;
+        Ok::<_, std::io::Error>(file)
+    })
+    .await
+    .map_err(|err| conn_err(format!("migration lock task: {err}")))?
+    .map_err(|err| conn_err(format!("cannot lock migrations: {err}")))
 }

@@ -3,7 +3,7 @@
 //! paths, wrong methods and panics.
 
 use app::AppError;
-use axum::extract::FromRequest;
+use axum::extract::{FromRequest, OriginalUri};
 use axum::response::{IntoResponse, Response};
 
 /// `axum::Json`, rejecting with `{"error","message"}`: `400 invalid_json`,
@@ -29,7 +29,7 @@ pub struct ApiQuery<T>(pub T);
 pub struct ApiPath<T>(pub T);
 
 /// The answer for any path nothing else serves.
-pub async fn not_found(uri: axum::http::Uri) -> AppError {
+pub async fn not_found(OriginalUri(uri): OriginalUri) -> AppError {
     AppError::not_found("not_found", format!("nothing is served at {}", uri.path()))
 }
 

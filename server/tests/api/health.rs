@@ -1,0 +1,31 @@
+//! `GET /health`.
+
+use crate::helpers::{json, spawn_app};
+
+/// A healthy server says so, with its version.
+#[tokio::test]
+async fn health_reports_the_database_and_the_version() {
+    // Arrange
+    let app = spawn_app().await;
+    // Act
+    let (status, body) = json(app.get("/health").await).await;
+    // Assert
+    assert_eq!(status, 200);
+    assert_eq!(body["status"], "ok");
+    assert_eq!(body["db"], "ok");
+    assert_eq!(body["version"], env!("CARGO_PKG_VERSION"));
+}
+
+/// A load balancer must see a server without its database as down.
+#[tokio::test]
+async fn health_answers_503_when_the_database_is_unreachable() {
+    // Arrange
+    let app = spawn_app().await;
+    app.close_database().await;
+    // Act
+    let (status, body) = json(app.get("/health").await).await;
+    // Assert
+    assert_eq!(status, 503);
+    assert_eq!(body["status"], "degraded");
+    assert_eq!(body["db"], "unreachable");
+}

@@ -1,0 +1,165 @@
+//! `spawn_app`, [`TestApp`] and [`TestDb`]: the harness every test uses.
+
+use app::state::{Environment, Settings};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use secrecy::{SecretBox, SecretString};
+use server::startup::Application;
+use std::path::{Path, PathBuf};
+
+/// The admin password every test server starts with.
+pub const ADMIN_PASSWORD: &str = "test admin password";
+
+/// A fresh database for one test: a SQLite file in a temp folder, or a new
+/// PostgreSQL database on the server of `TEST_DATABASE_URL`.
+pub struct TestDb {
+    /// The URL the server connects to.
+    pub url: String,
+    /// Keeps the SQLite file's folder alive for the test.
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestDb {
+    /// Makes the database (empty: the server migrates it).
+    pub async fn new() -> Self {
+        match std::env::var("TEST_DATABASE_URL") {
+            Ok(base) if !base.is_empty() => Self::postgres(&base).await,
+            _ => Self::sqlite(),
+        }
+    }
+
+    fn sqlite() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}/test.db", dir.path().display());
+        Self {
+            url,
+            _dir: Some(dir),
+        }
+    }
+
+    async fn postgres(base: &str) -> Self {
+        let name = format!("aiw_test_{}", uuid::Uuid::new_v4().simple());
+        let admin = Database::connect(base)
+            .await
+            .expect("TEST_DATABASE_URL answers");
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+            .await
+            .expect("create test database");
+        admin.close().await.expect("close");
+        let mut url = url::Url::parse(base).expect("TEST_DATABASE_URL is a URL");
+        url.set_path(&name);
+        Self {
+            url: url.to_string(),
+            _dir: None,
+        }
+    }
+
+    /// True when the suite runs on PostgreSQL.
+    pub fn is_postgres(&self) -> bool {
+        self.url.starts_with("postgres")
+    }
+}
+
+/// A running server and what tests need to talk to it.
+pub struct TestApp {
+    /// `http://127.0.0.1:<port>`.
+    pub address: String,
+    /// The server's own pool (the same database the test made).
+    pub db: DatabaseConnection,
+    /// The database, kept alive for the test.
+    pub test_db: TestDb,
+    /// The built-asset folder the server serves from.
+    pub site_dir: PathBuf,
+    /// A client that does not follow redirects.
+    pub client: reqwest::Client,
+    _site: tempfile::TempDir,
+}
+
+/// Starts a server on port 0 with a fresh database.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_on(TestDb::new().await, ADMIN_PASSWORD).await
+}
+
+/// Starts a server on an existing database (a restart) with `admin_password`.
+pub async fn spawn_app_on(test_db: TestDb, admin_password: &str) -> TestApp {
+    if std::env::var("TEST_LOG").is_ok() {
+        server::telemetry::init();
+    }
+    let site = tempfile::tempdir().expect("temp dir");
+    write_site(site.path());
+    let application = Application::build(settings(&test_db.url, site.path(), admin_password))
+        .await
+        .expect("the server builds");
+    let address = format!("http://127.0.0.1:{}", application.port());
+    let db = application.state().db.clone();
+    tokio::spawn(application.run_until(std::future::pending()));
+    TestApp {
+        address,
+        db,
+        test_db,
+        site_dir: site.path().to_owned(),
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client"),
+        _site: site,
+    }
+}
+
+/// Settings as production would have them, on a random port.
+pub fn settings(database_url: &str, site_dir: &Path, admin_password: &str) -> Settings {
+    Settings {
+        environment: Environment::Development,
+        database_url: database_url.to_owned(),
+        listen_addr: "127.0.0.1:0".parse().expect("address"),
+        public_url: "http://127.0.0.1".to_owned(),
+        site_dir: site_dir.to_owned(),
+        admin_password: SecretString::from(admin_password.to_owned()),
+        jwt_secret: SecretString::from("test-jwt-secret-that-is-long-enough-0123".to_owned()),
+        encryption_key: SecretBox::new(Box::new([7u8; 32])),
+        allow_private_upstreams: true,
+    }
+}
+
+/// A stand-in for the built assets: the files a real build puts in SITE_DIR.
+fn write_site(dir: &Path) {
+    let widget = dir.join("widget");
+    std::fs::create_dir_all(&widget).expect("widget dir");
+    std::fs::write(widget.join("widget.js"), "console.log('loader');").expect("loader");
+    std::fs::write(widget.join("aiwidget-widget_bg.wasm"), b"\0asm\x01\0\0\0").expect("wasm");
+    let pkg = dir.join("pkg");
+    std::fs::create_dir_all(&pkg).expect("pkg dir");
+    std::fs::write(pkg.join("aiwidget.css"), "body{}").expect("css");
+}
+
+impl TestApp {
+    /// `GET {address}{path}`.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// A request with any method to `{address}{path}`.
+    pub async fn request(&self, method: reqwest::Method, path: &str) -> reqwest::Response {
+        self.client
+            .request(method, format!("{}{path}", self.address))
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// Stops the test's database handle and the server's pool with it.
+    pub async fn close_database(&self) {
+        self.db.clone().close().await.expect("pool closes");
+    }
+}
+
+/// The status and JSON body of a response.
+pub async fn json(response: reqwest::Response) -> (u16, serde_json::Value) {
+    let status = response.status().as_u16();
+    let body = response.json().await.expect("a JSON body");
+    (status, body)
+}

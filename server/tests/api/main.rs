@@ -1,0 +1,14 @@
+//! Integration tests: the real server over HTTP on a random port, on a fresh
+//! database per test: a temp-file SQLite database, or a uuid-named PostgreSQL
+//! database when `TEST_DATABASE_URL` is set (`.ci/run` runs the suite both ways).
+
+mod assets;
+mod cli;
+mod dashboard;
+mod errors;
+mod fixtures;
+mod health;
+mod helpers;
+mod openapi;
+mod schema;
+mod startup;
