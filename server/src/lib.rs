@@ -6,7 +6,7 @@
 //! - [`config`]: environment → [`app::state::Settings`], with the production checks.
 //! - [`startup`]: [`startup::Application`]: migrate, connect, seed, bind, serve.
 //! - [`http`]: the routes and layers.
-//! - [`telemetry`]: logging.
+//! - [`telemetry`]: logs to stderr, filtered by `RUST_LOG`.
 
 pub mod cli;
 pub mod config;

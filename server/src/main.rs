@@ -2,5 +2,5 @@
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    server::cli::run().await
+    aiwidget::cli::run().await
 }

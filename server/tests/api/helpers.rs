@@ -1,9 +1,9 @@
 //! `spawn_app`, [`TestApp`] and [`TestDb`]: the harness every test uses.
 
+use aiwidget::startup::Application;
 use app::state::{Environment, Settings};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use secrecy::{SecretBox, SecretString};
-use server::startup::Application;
 use std::path::{Path, PathBuf};
 
 /// The admin password every test server starts with.
@@ -83,7 +83,7 @@ pub async fn spawn_app() -> TestApp {
 /// Starts a server on an existing database (a restart) with `admin_password`.
 pub async fn spawn_app_on(test_db: TestDb, admin_password: &str) -> TestApp {
     if std::env::var("TEST_LOG").is_ok() {
-        server::telemetry::init();
+        aiwidget::telemetry::init();
     }
     let site = tempfile::tempdir().expect("temp dir");
     write_site(site.path());
