@@ -10,7 +10,7 @@
 set -euo pipefail
 
 AIWIDGET_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-say() { printf '\n\033[1;34m==>\033[0m \033[1m%s\033[0m\n' "$*"; }
+say() { printf '\n\033[1;34m==>\033[0m \033[1m%s\033[0m \033[2m(%s s)\033[0m\n' "$*" "$SECONDS"; }
 
 shared_tools="$AIWIDGET_ROOT/../shared/tools/bin"
 if [ -d "$shared_tools" ]; then

@@ -6,6 +6,7 @@
 //! - [`error`]: [`AppError`], the one error type of the API, the server
 //!   functions and the components (`{"error","message"}` on the wire).
 //! - [`health`]: the health DTO, its service and its server function.
+//! - [`auth`]: roles, users and login shapes.
 //! - [`dashboard`]: the Leptos app served at `/admin/` and its HTML shell.
 //! - `state` (ssr): [`state::AppState`] and [`state::Settings`], given to axum
 //!   handlers and to server functions alike.
@@ -13,11 +14,13 @@
 //!   migrating under an advisory lock, write transactions, the entities.
 //! - `services` (ssr): the rules, called by the v1 handlers and by the server
 //!   functions.
+//! - `origins` (ssr): allowed origins, normalised and matched.
 //! - [`text`]: text helpers shared by both sides (search text folding).
 //!
 //! Features: `ssr` for the server, `hydrate` for the dashboard's wasm; the
 //! widget uses neither and takes only the DTOs.
 
+pub mod auth;
 pub mod dashboard;
 pub mod error;
 pub mod health;
@@ -25,6 +28,8 @@ pub mod text;
 
 #[cfg(feature = "ssr")]
 pub mod db;
+#[cfg(feature = "ssr")]
+pub mod origins;
 #[cfg(feature = "ssr")]
 pub mod services;
 #[cfg(feature = "ssr")]

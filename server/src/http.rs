@@ -3,16 +3,20 @@
 //!
 //! # Layout
 //! - [`health`]: `GET /health`.
+//! - [`admin_auth`]: login, logout and `me` of the admin API.
+//! - [`session`]: who is calling (Bearer or session cookie), and the client IP.
 //! - [`openapi`]: `GET /api/v1/openapi.json`, the document of the v1 API.
 //! - [`dashboard`]: `/admin/` pages and server functions (Leptos).
 //! - [`assets`]: `/widget/*` and `/pkg/*` built files.
 //! - [`errors`]: JSON extractors and fallbacks (404, 405, panics).
 
+pub mod admin_auth;
 pub mod assets;
 pub mod dashboard;
 pub mod errors;
 pub mod health;
 pub mod openapi;
+pub mod session;
 
 use app::state::AppState;
 use axum::Router;
@@ -35,6 +39,7 @@ pub fn router(state: AppState) -> Router {
         .route("/health", get(health::health))
         .route("/api/v1/openapi.json", get(openapi::openapi_json))
         .route("/", get(|| async { Redirect::temporary("/admin/") }))
+        .merge(admin_auth::routes())
         .merge(dashboard::routes(&state))
         .merge(assets::routes(&state.settings.site_dir))
         .fallback(errors::not_found)

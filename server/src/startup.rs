@@ -57,6 +57,7 @@ impl Application {
         let state = AppState {
             db,
             settings: Arc::new(settings),
+            login_throttle: Arc::default(),
             leptos_options,
         };
         Ok(Self { listener, state })

@@ -29,6 +29,14 @@ pub fn verify(password: &str, hash: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// [`verify`] on a blocking thread: argon2 takes tens of milliseconds of CPU,
+/// which must not stall the async workers serving other requests.
+pub async fn verify_blocking(password: String, hash: String) -> bool {
+    tokio::task::spawn_blocking(move || verify(&password, &hash))
+        .await
+        .unwrap_or(false)
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

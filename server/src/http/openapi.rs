@@ -3,9 +3,10 @@
 //! Every v1 handler is listed here with `#[utoipa::path]` on the handler, so
 //! the document cannot drift from the code that serves it.
 
+use app::auth::{LoginRequest, LoginResponse, Role, UserView};
 use app::error::ErrorBody;
 use app::health::Health;
-use utoipa::OpenApi;
+use utoipa::{Modify, OpenApi};
 
 /// The public API as OpenAPI 3.1.
 #[derive(OpenApi)]
@@ -15,11 +16,48 @@ use utoipa::OpenApi;
         description = "Embeddable AI chat widget with live human takeover. Errors are \
                        `{\"error\": \"<code>\", \"message\": \"<text>\"}` with the status of the error.",
     ),
-    paths(super::health::health, openapi_json),
-    components(schemas(Health, ErrorBody)),
-    tags((name = "system", description = "Health and the API description"))
+    paths(
+        super::health::health,
+        openapi_json,
+        super::admin_auth::login,
+        super::admin_auth::logout,
+        super::admin_auth::me,
+    ),
+    components(schemas(Health, ErrorBody, LoginRequest, LoginResponse, UserView, Role)),
+    modifiers(&SecuritySchemes),
+    tags(
+        (name = "system", description = "Health and the API description"),
+        (name = "auth", description = "Dashboard and API sessions"),
+    )
 )]
 pub struct ApiDoc;
+
+/// Bearer tokens for API clients, the session cookie for the dashboard.
+struct SecuritySchemes;
+
+impl Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{
+            ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme,
+        };
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "cookie",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(
+                super::session::SESSION_COOKIE,
+            ))),
+        );
+    }
+}
 
 /// This document.
 #[utoipa::path(

@@ -41,25 +41,13 @@ async fn the_root_redirects_to_the_dashboard() {
 #[tokio::test]
 async fn the_health_server_function_uses_the_health_service() {
     let app = spawn_app().await;
-    let response = app
-        .client
-        .post(format!("{}/admin/fn/health", app.address))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .send()
-        .await
-        .expect("sent");
+    let response = app.call_server_fn("/admin/fn/health").await;
     let (status, body) = json(response).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["db"], "ok");
 
     app.close_database().await;
-    let response = app
-        .client
-        .post(format!("{}/admin/fn/health", app.address))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .send()
-        .await
-        .expect("sent");
+    let response = app.call_server_fn("/admin/fn/health").await;
     let (_, body) = json(response).await;
     assert_eq!(body["db"], "unreachable");
 }

@@ -6,6 +6,9 @@ use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use secrecy::{SecretBox, SecretString};
 use std::path::{Path, PathBuf};
 
+/// The JWT secret every test server signs with.
+pub const JWT_SECRET: &str = "test-jwt-secret-that-is-long-enough-0123";
+
 /// The admin password every test server starts with.
 pub const ADMIN_PASSWORD: &str = "test admin password";
 
@@ -115,7 +118,7 @@ pub fn settings(database_url: &str, site_dir: &Path, admin_password: &str) -> Se
         public_url: "http://127.0.0.1".to_owned(),
         site_dir: site_dir.to_owned(),
         admin_password: SecretString::from(admin_password.to_owned()),
-        jwt_secret: SecretString::from("test-jwt-secret-that-is-long-enough-0123".to_owned()),
+        jwt_secret: SecretString::from(JWT_SECRET.to_owned()),
         encryption_key: SecretBox::new(Box::new([7u8; 32])),
         allow_private_upstreams: true,
     }
@@ -149,6 +152,45 @@ impl TestApp {
             .send()
             .await
             .expect("request sent")
+    }
+
+    /// Calls a dashboard server function without arguments, as the browser does.
+    pub async fn call_server_fn(&self, path: &str) -> reqwest::Response {
+        self.client
+            .post(format!("{}{path}", self.address))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// `POST /api/v1/admin/login` with these credentials.
+    pub async fn login(&self, username: &str, password: &str) -> reqwest::Response {
+        self.client
+            .post(format!("{}/api/v1/admin/login", self.address))
+            .json(&serde_json::json!({"username": username, "password": password}))
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// A Bearer token of the seeded `admin`.
+    pub async fn admin_token(&self) -> String {
+        let (status, body) = json(self.login("admin", ADMIN_PASSWORD).await).await;
+        assert_eq!(status, 200, "admin login: {body}");
+        body["token"].as_str().expect("token").to_owned()
+    }
+
+    /// A request with a Bearer token.
+    pub fn authed(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+    ) -> reqwest::RequestBuilder {
+        self.client
+            .request(method, format!("{}{path}", self.address))
+            .bearer_auth(token)
     }
 
     /// Stops the test's database handle and the server's pool with it.

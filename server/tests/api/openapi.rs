@@ -13,9 +13,20 @@ async fn openapi_document_describes_every_route_and_the_error_shape() {
         "{doc}"
     );
     assert_eq!(doc["info"]["version"], env!("CARGO_PKG_VERSION"));
-    for path in ["/health", "/api/v1/openapi.json"] {
-        assert!(doc["paths"][path]["get"].is_object(), "missing {path}");
+    for (method, path) in [
+        ("get", "/health"),
+        ("get", "/api/v1/openapi.json"),
+        ("post", "/api/v1/admin/login"),
+        ("post", "/api/v1/admin/logout"),
+        ("get", "/api/v1/admin/me"),
+    ] {
+        assert!(
+            doc["paths"][path][method].is_object(),
+            "missing {method} {path}"
+        );
     }
+    let schemes = &doc["components"]["securitySchemes"];
+    assert_eq!(schemes["bearer"]["scheme"], "bearer", "{schemes}");
     let health = &doc["paths"]["/health"]["get"]["responses"];
     assert!(
         health["200"].is_object() && health["503"].is_object(),
