@@ -13,6 +13,13 @@ pub enum AppError {
     /// `400`: the request is malformed (bad JSON, bad query) or a field is invalid.
     #[error("{message}")]
     BadRequest { code: String, message: String },
+    /// `400 validation_failed`: fields that do not hold, each with its reason
+    /// (the dashboard shows each next to its field).
+    #[error("{message}")]
+    Validation {
+        message: String,
+        fields: std::collections::BTreeMap<String, String>,
+    },
     /// `401`: no credentials, or credentials that do not hold.
     #[error("{message}")]
     Unauthorized { code: String, message: String },
@@ -53,6 +60,9 @@ pub struct ErrorBody {
     pub error: String,
     /// A human-readable explanation (English).
     pub message: String,
+    /// For `validation_failed`: the reason per field, e.g. `{"allowed_origins[1]": "…"}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fields: Option<std::collections::BTreeMap<String, String>>,
 }
 
 impl AppError {
@@ -75,7 +85,7 @@ impl AppError {
     /// The HTTP status of this error.
     pub fn status(&self) -> u16 {
         match self {
-            Self::BadRequest { .. } => 400,
+            Self::BadRequest { .. } | Self::Validation { .. } => 400,
             Self::Unauthorized { .. } => 401,
             Self::Forbidden { .. } => 403,
             Self::NotFound { .. } => 404,
@@ -98,6 +108,7 @@ impl AppError {
             | Self::NotFound { code, .. }
             | Self::Conflict { code, .. }
             | Self::Unavailable { code, .. } => code,
+            Self::Validation { .. } => "validation_failed",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::PayloadTooLarge => "payload_too_large",
             Self::UnsupportedMediaType { .. } => "unsupported_media_type",
@@ -111,6 +122,10 @@ impl AppError {
         ErrorBody {
             error: self.code().to_owned(),
             message: self.to_string(),
+            fields: match self {
+                Self::Validation { fields, .. } => Some(fields.clone()),
+                _ => None,
+            },
         }
     }
 }

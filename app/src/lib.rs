@@ -15,6 +15,7 @@
 //! - `services` (ssr): the rules, called by the v1 handlers and by the server
 //!   functions.
 //! - `origins` (ssr): allowed origins, normalised and matched.
+//! - [`projects`]: the project shapes of the API.
 //! - [`text`]: text helpers shared by both sides (search text folding).
 //!
 //! Features: `ssr` for the server, `hydrate` for the dashboard's wasm; the
@@ -24,6 +25,7 @@ pub mod auth;
 pub mod dashboard;
 pub mod error;
 pub mod health;
+pub mod projects;
 pub mod text;
 
 #[cfg(feature = "ssr")]

@@ -4,6 +4,7 @@
 //! # Layout
 //! - [`health`]: `GET /health`.
 //! - [`admin_auth`]: login, logout and `me` of the admin API.
+//! - [`admin_projects`]: projects of the admin API.
 //! - [`session`]: who is calling (Bearer or session cookie), and the client IP.
 //! - [`openapi`]: `GET /api/v1/openapi.json`, the document of the v1 API.
 //! - [`dashboard`]: `/admin/` pages and server functions (Leptos).
@@ -11,6 +12,7 @@
 //! - [`errors`]: JSON extractors and fallbacks (404, 405, panics).
 
 pub mod admin_auth;
+pub mod admin_projects;
 pub mod assets;
 pub mod dashboard;
 pub mod errors;
@@ -40,6 +42,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/openapi.json", get(openapi::openapi_json))
         .route("/", get(|| async { Redirect::temporary("/admin/") }))
         .merge(admin_auth::routes())
+        .merge(admin_projects::routes())
         .merge(dashboard::routes(&state))
         .merge(assets::routes(&state.settings.site_dir))
         .fallback(errors::not_found)

@@ -6,6 +6,10 @@
 use app::auth::{LoginRequest, LoginResponse, Role, UserView};
 use app::error::ErrorBody;
 use app::health::Health;
+use app::projects::{
+    ApiStyle, HandoffInput, HandoffSettings, HandoffTimeoutAction, Limits, LimitsInput,
+    ProjectInput, ProjectList, ProjectView, WidgetInput, WidgetPosition, WidgetSettings,
+};
 use utoipa::{Modify, OpenApi};
 
 /// The public API as OpenAPI 3.1.
@@ -22,12 +26,22 @@ use utoipa::{Modify, OpenApi};
         super::admin_auth::login,
         super::admin_auth::logout,
         super::admin_auth::me,
+        super::admin_projects::list,
+        super::admin_projects::create,
+        super::admin_projects::read,
+        super::admin_projects::update,
+        super::admin_projects::delete,
     ),
-    components(schemas(Health, ErrorBody, LoginRequest, LoginResponse, UserView, Role)),
+    components(schemas(
+        Health, ErrorBody, LoginRequest, LoginResponse, UserView, Role, ProjectView, ProjectInput,
+        ProjectList, WidgetSettings, WidgetInput, Limits, LimitsInput, HandoffSettings,
+        HandoffInput, ApiStyle, WidgetPosition, HandoffTimeoutAction,
+    )),
     modifiers(&SecuritySchemes),
     tags(
         (name = "system", description = "Health and the API description"),
         (name = "auth", description = "Dashboard and API sessions"),
+        (name = "projects", description = "Client sites: keys, knowledge base, widget, limits"),
     )
 )]
 pub struct ApiDoc;

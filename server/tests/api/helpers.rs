@@ -85,12 +85,31 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts a server on an existing database (a restart) with `admin_password`.
 pub async fn spawn_app_on(test_db: TestDb, admin_password: &str) -> TestApp {
+    spawn_configured(test_db, admin_password, |_| {}).await
+}
+
+/// Starts a server as production runs it (private upstreams refused).
+pub async fn spawn_production_app() -> TestApp {
+    spawn_configured(TestDb::new().await, ADMIN_PASSWORD, |settings| {
+        settings.environment = Environment::Production;
+        settings.allow_private_upstreams = false;
+    })
+    .await
+}
+
+async fn spawn_configured(
+    test_db: TestDb,
+    admin_password: &str,
+    configure: impl FnOnce(&mut Settings),
+) -> TestApp {
     if std::env::var("TEST_LOG").is_ok() {
         aiwidget::telemetry::init();
     }
     let site = tempfile::tempdir().expect("temp dir");
     write_site(site.path());
-    let application = Application::build(settings(&test_db.url, site.path(), admin_password))
+    let mut settings = settings(&test_db.url, site.path(), admin_password);
+    configure(&mut settings);
+    let application = Application::build(settings)
         .await
         .expect("the server builds");
     let address = format!("http://127.0.0.1:{}", application.port());
@@ -191,6 +210,56 @@ impl TestApp {
         self.client
             .request(method, format!("{}{path}", self.address))
             .bearer_auth(token)
+    }
+
+    /// A user with `role`, a password, and membership of `projects`; returns their token.
+    pub async fn user_token(&self, role: &str, projects: &[uuid::Uuid]) -> String {
+        use app::db::entities::{project_members, users};
+        use sea_orm::{ActiveModelTrait, Set};
+        let now = chrono::Utc::now();
+        let username = format!("{role}-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+        let user = users::ActiveModel {
+            id: Set(uuid::Uuid::new_v4()),
+            username: Set(username.clone()),
+            display_name: Set(format!("Test {role}")),
+            password_hash: Set(app::services::passwords::hash("operator password").expect("hash")),
+            role: Set(role.to_owned()),
+            token_version: Set(0),
+            last_login_at: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }
+        .insert(&self.db)
+        .await
+        .expect("user inserted");
+        for project in projects {
+            project_members::ActiveModel {
+                project_id: Set(*project),
+                user_id: Set(user.id),
+                created_at: Set(now),
+            }
+            .insert(&self.db)
+            .await
+            .expect("membership inserted");
+        }
+        let (status, body) = json(self.login(&username, "operator password").await).await;
+        assert_eq!(status, 200, "{body}");
+        body["token"].as_str().expect("token").to_owned()
+    }
+
+    /// `POST /api/v1/admin/projects` as `token`; the status and body.
+    pub async fn create_project(
+        &self,
+        token: &str,
+        body: serde_json::Value,
+    ) -> (u16, serde_json::Value) {
+        let response = self
+            .authed(reqwest::Method::POST, "/api/v1/admin/projects", token)
+            .json(&body)
+            .send()
+            .await
+            .expect("request sent");
+        json(response).await
     }
 
     /// Stops the test's database handle and the server's pool with it.

@@ -11,5 +11,6 @@ mod fixtures;
 mod health;
 mod helpers;
 mod openapi;
+mod projects;
 mod schema;
 mod startup;

@@ -1,0 +1,137 @@
+//! `/api/v1/admin/projects`: the projects of the admin API.
+
+use super::errors::{ApiJson, ApiPath};
+use super::session::AuthUser;
+use app::AppError;
+use app::error::ErrorBody;
+use app::projects::{ProjectInput, ProjectList, ProjectView};
+use app::services::projects;
+use app::state::AppState;
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::get;
+use uuid::Uuid;
+
+/// The routes of this module.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/admin/projects", get(list).post(create))
+        .route(
+            "/api/v1/admin/projects/{id}",
+            get(read).patch(update).delete(delete),
+        )
+}
+
+/// The projects the caller may see (all for admins, their own for operators).
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/projects",
+    tag = "projects",
+    responses(
+        (status = 200, description = "The projects, by name", body = ProjectList),
+        (status = 401, description = "`invalid_token`", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("cookie" = []))
+)]
+pub async fn list(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+) -> Result<ApiJson<ProjectList>, AppError> {
+    let items = projects::list(&state, &user).await?;
+    Ok(ApiJson(ProjectList {
+        items,
+        next_cursor: None,
+    }))
+}
+
+/// Creates a project (admins).
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/projects",
+    tag = "projects",
+    request_body = ProjectInput,
+    responses(
+        (status = 201, description = "Created", body = ProjectView),
+        (status = 400, description = "`validation_failed` with the reason per field", body = ErrorBody),
+        (status = 403, description = "`admin_only`", body = ErrorBody),
+        (status = 409, description = "`project_exists`: the given id is taken", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("cookie" = []))
+)]
+pub async fn create(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    ApiJson(input): ApiJson<ProjectInput>,
+) -> Result<(StatusCode, ApiJson<ProjectView>), AppError> {
+    let project = projects::create(&state, &user, &input).await?;
+    Ok((StatusCode::CREATED, ApiJson(project)))
+}
+
+/// One project.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/projects/{id}",
+    tag = "projects",
+    params(("id" = Uuid, Path, description = "The project id")),
+    responses(
+        (status = 200, description = "The project", body = ProjectView),
+        (status = 404, description = "`project_not_found` (also for projects the caller cannot see)", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("cookie" = []))
+)]
+pub async fn read(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<ApiJson<ProjectView>, AppError> {
+    projects::get(&state, &user, id).await.map(ApiJson)
+}
+
+/// Changes a project (admins): absent keeps, `null` clears.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/admin/projects/{id}",
+    tag = "projects",
+    params(("id" = Uuid, Path, description = "The project id")),
+    request_body = ProjectInput,
+    responses(
+        (status = 200, description = "The changed project", body = ProjectView),
+        (status = 400, description = "`validation_failed` with the reason per field", body = ErrorBody),
+        (status = 403, description = "`admin_only`", body = ErrorBody),
+        (status = 404, description = "`project_not_found`", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("cookie" = []))
+)]
+pub async fn update(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(input): ApiJson<ProjectInput>,
+) -> Result<ApiJson<ProjectView>, AppError> {
+    projects::update(&state, &user, id, &input)
+        .await
+        .map(ApiJson)
+}
+
+/// Deletes a project with its visitors, conversations and messages (admins).
+#[utoipa::path(
+    delete,
+    path = "/api/v1/admin/projects/{id}",
+    tag = "projects",
+    params(("id" = Uuid, Path, description = "The project id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 403, description = "`admin_only`", body = ErrorBody),
+        (status = 404, description = "`project_not_found`", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("cookie" = []))
+)]
+pub async fn delete(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<StatusCode, AppError> {
+    projects::delete(&state, &user, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
