@@ -6,6 +6,7 @@
 //! - [`auth`]: logging in and out, the user behind a session.
 //! - [`health`]: the database check behind `/health`.
 //! - [`passwords`]: argon2 hashing and verification.
+//! - [`people`]: operators and admins, managed by admins.
 //! - [`projects`]: projects, validated field by field.
 //! - [`sessions`]: signed tokens with an audience per purpose.
 //! - [`throttle`]: login attempts per username and per IP.
@@ -17,6 +18,7 @@ pub mod auth;
 pub mod health;
 pub mod maintenance;
 pub mod passwords;
+pub mod people;
 pub mod projects;
 pub mod sessions;
 pub mod throttle;

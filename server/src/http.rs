@@ -5,6 +5,7 @@
 //! - [`health`]: `GET /health`.
 //! - [`admin_auth`]: login, logout and `me` of the admin API.
 //! - [`admin_projects`]: projects of the admin API.
+//! - [`admin_users`]: operators and admins.
 //! - [`session`]: who is calling (Bearer or session cookie), and the client IP.
 //! - [`openapi`]: `GET /api/v1/openapi.json`, the document of the v1 API.
 //! - [`dashboard`]: `/admin/` pages and server functions (Leptos).
@@ -13,6 +14,7 @@
 
 pub mod admin_auth;
 pub mod admin_projects;
+pub mod admin_users;
 pub mod assets;
 pub mod dashboard;
 pub mod errors;
@@ -43,6 +45,7 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(|| async { Redirect::temporary("/admin/") }))
         .merge(admin_auth::routes())
         .merge(admin_projects::routes())
+        .merge(admin_users::routes())
         .merge(dashboard::routes(&state))
         .merge(assets::routes(&state.settings.site_dir))
         .fallback(errors::not_found)

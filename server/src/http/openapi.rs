@@ -3,7 +3,7 @@
 //! Every v1 handler is listed here with `#[utoipa::path]` on the handler, so
 //! the document cannot drift from the code that serves it.
 
-use app::auth::{LoginRequest, LoginResponse, Role, UserView};
+use app::auth::{LoginRequest, LoginResponse, Role, UserInput, UserList, UserView};
 use app::error::ErrorBody;
 use app::health::Health;
 use app::projects::{
@@ -31,9 +31,13 @@ use utoipa::{Modify, OpenApi};
         super::admin_projects::read,
         super::admin_projects::update,
         super::admin_projects::delete,
+        super::admin_users::list,
+        super::admin_users::create,
+        super::admin_users::update,
+        super::admin_users::delete,
     ),
     components(schemas(
-        Health, ErrorBody, LoginRequest, LoginResponse, UserView, Role, ProjectView, ProjectInput,
+        Health, ErrorBody, LoginRequest, LoginResponse, UserView, UserInput, UserList, Role, ProjectView, ProjectInput,
         ProjectList, WidgetSettings, WidgetInput, Limits, LimitsInput, HandoffSettings,
         HandoffInput, ApiStyle, WidgetPosition, HandoffTimeoutAction,
     )),
@@ -41,6 +45,7 @@ use utoipa::{Modify, OpenApi};
     tags(
         (name = "system", description = "Health and the API description"),
         (name = "auth", description = "Dashboard and API sessions"),
+        (name = "users", description = "Operators and admins"),
         (name = "projects", description = "Client sites: keys, knowledge base, widget, limits"),
     )
 )]

@@ -14,3 +14,4 @@ mod openapi;
 mod projects;
 mod schema;
 mod startup;
+mod users;
