@@ -44,6 +44,10 @@ pub enum AppError {
     /// `429`: a limit was reached; retry after the given number of seconds.
     #[error("too many requests, retry in {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
+    /// `502`: the project's AI provider refused or failed (the code says how:
+    /// `upstream_invalid_key`, `upstream_region_refused`, …); never its raw body.
+    #[error("{message}")]
+    Upstream { code: String, message: String },
     /// `503`: a dependency (the database) is unreachable.
     #[error("{message}")]
     Unavailable { code: String, message: String },
@@ -95,6 +99,7 @@ impl AppError {
             Self::UnsupportedMediaType { .. } => 415,
             Self::RateLimited { .. } => 429,
             Self::Internal => 500,
+            Self::Upstream { .. } => 502,
             Self::Unavailable { .. } => 503,
         }
     }
@@ -107,6 +112,7 @@ impl AppError {
             | Self::Forbidden { code, .. }
             | Self::NotFound { code, .. }
             | Self::Conflict { code, .. }
+            | Self::Upstream { code, .. }
             | Self::Unavailable { code, .. } => code,
             Self::Validation { .. } => "validation_failed",
             Self::MethodNotAllowed => "method_not_allowed",

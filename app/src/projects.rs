@@ -240,3 +240,49 @@ pub struct ProjectList {
     pub items: Vec<ProjectView>,
     pub next_cursor: Option<String>,
 }
+
+/// A model the project's key can use.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ModelInfo {
+    pub id: String,
+}
+
+/// `GET /api/v1/admin/projects/{id}/models`: the chat models, by id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ModelList {
+    pub items: Vec<ModelInfo>,
+    pub next_cursor: Option<String>,
+}
+
+/// A vector store of the project's key, to pick from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct VectorStoreInfo {
+    pub id: String,
+    pub name: Option<String>,
+    /// Files ready for search.
+    pub file_count: Option<i64>,
+    /// `completed`, `in_progress` or `expired`.
+    pub status: Option<String>,
+}
+
+/// `GET /api/v1/admin/projects/{id}/vector_stores`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct VectorStoreList {
+    pub items: Vec<VectorStoreInfo>,
+    pub next_cursor: Option<String>,
+}
+
+/// `POST /api/v1/admin/models`: which models an unsaved key can use.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ModelsProbe {
+    pub openai_api_key: String,
+    /// Default `https://api.openai.com/v1`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub openai_base_url: Option<String>,
+}

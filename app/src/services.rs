@@ -10,6 +10,7 @@
 //! - [`projects`]: projects, validated field by field.
 //! - [`sessions`]: signed tokens with an audience per purpose.
 //! - [`throttle`]: login attempts per username and per IP.
+//! - [`upstream`]: the project's provider: models and vector stores.
 //! - [`users`]: the first admin, created and kept in step with `ADMIN_PASSWORD`.
 //! - [`maintenance`]: start-up repairs (messages left streaming by a crash).
 
@@ -22,4 +23,5 @@ pub mod people;
 pub mod projects;
 pub mod sessions;
 pub mod throttle;
+pub mod upstream;
 pub mod users;

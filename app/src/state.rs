@@ -18,6 +18,8 @@ pub struct AppState {
     pub db: DatabaseConnection,
     /// The configuration the server started with.
     pub settings: Arc<Settings>,
+    /// The HTTP client for the projects' AI providers.
+    pub http: reqwest::Client,
     /// Login attempts per username and per IP.
     pub login_throttle: Arc<crate::services::throttle::LoginThrottle>,
     /// What leptos_axum needs to render the dashboard.

@@ -57,6 +57,7 @@ impl Application {
         let state = AppState {
             db,
             settings: Arc::new(settings),
+            http: app::services::upstream::http_client()?,
             login_throttle: Arc::default(),
             leptos_options,
         };

@@ -12,8 +12,9 @@ use crate::projects::{
     ApiStyle, HandoffSettings, HandoffTimeoutAction, Limits, ProjectInput, ProjectView,
     WidgetPosition, WidgetSettings,
 };
-use crate::services::api_keys;
+use crate::projects::{ModelInfo, ModelsProbe, VectorStoreInfo};
 use crate::services::auth::CurrentUser;
+use crate::services::{api_keys, upstream};
 use crate::state::AppState;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, SqlErr,
@@ -113,6 +114,86 @@ pub async fn delete(state: &AppState, user: &CurrentUser, id: Uuid) -> Result<()
         return Err(not_found());
     }
     Ok(())
+}
+
+/// The chat models the project's saved key can use (admins only).
+///
+/// # Errors
+/// `409 api_key_missing` / `409 api_key_unreadable`; `502 upstream_*`.
+pub async fn models(
+    state: &AppState,
+    user: &CurrentUser,
+    id: Uuid,
+) -> Result<Vec<ModelInfo>, AppError> {
+    user.require_admin()?;
+    let (base_url, key) = saved_key(state, user, id).await?;
+    upstream::list_models(&state.http, &base_url, &key).await
+}
+
+/// The vector stores of the project's saved key (admins only).
+///
+/// # Errors
+/// As [`models`].
+pub async fn vector_stores(
+    state: &AppState,
+    user: &CurrentUser,
+    id: Uuid,
+) -> Result<Vec<VectorStoreInfo>, AppError> {
+    user.require_admin()?;
+    let (base_url, key) = saved_key(state, user, id).await?;
+    upstream::list_vector_stores(&state.http, &base_url, &key).await
+}
+
+/// The chat models of a key that is not saved yet (the project form, before saving).
+///
+/// # Errors
+/// `400 validation_failed` for a bad key or base URL; `502 upstream_*`.
+pub async fn probe_models(
+    state: &AppState,
+    user: &CurrentUser,
+    probe: &ModelsProbe,
+) -> Result<Vec<ModelInfo>, AppError> {
+    user.require_admin()?;
+    let base = probe
+        .openai_base_url
+        .as_deref()
+        .unwrap_or(validate::DEFAULT_BASE_URL);
+    let base_url = validate::normalize_base_url(base, context(state).allow_private_upstreams)
+        .map_err(|reason| validation([("openai_base_url", reason)]))?;
+    let key = probe.openai_api_key.trim();
+    if key.len() < 8 || key.contains(char::is_whitespace) {
+        return Err(validation([(
+            "openai_api_key",
+            "an API key is 8 to 500 characters without spaces",
+        )]));
+    }
+    upstream::list_models(&state.http, &base_url, key).await
+}
+
+/// The base URL and the decrypted key of a project.
+async fn saved_key(
+    state: &AppState,
+    user: &CurrentUser,
+    id: Uuid,
+) -> Result<(String, String), AppError> {
+    let row = find_visible(state, user, id).await?;
+    let stored = row
+        .openai_api_key_ciphertext
+        .ok_or_else(|| AppError::Conflict {
+            code: "api_key_missing".into(),
+            message: "this project has no API key: enter one first".into(),
+        })?;
+    let key = api_keys::decrypt(
+        state.settings.encryption_key.expose_secret(),
+        row.id,
+        &stored,
+    )
+    .map_err(|_| AppError::Conflict {
+        code: "api_key_unreadable".into(),
+        message: "the stored key does not decrypt with this ENCRYPTION_KEY: re-enter the key"
+            .into(),
+    })?;
+    Ok((row.openai_base_url, key))
 }
 
 async fn find_visible(state: &AppState, user: &CurrentUser, id: Uuid) -> Result<Project, AppError> {

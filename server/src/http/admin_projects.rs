@@ -4,7 +4,9 @@ use super::errors::{ApiJson, ApiPath};
 use super::session::AuthUser;
 use app::AppError;
 use app::error::ErrorBody;
-use app::projects::{ProjectInput, ProjectList, ProjectView};
+use app::projects::{
+    ModelList, ModelsProbe, ProjectInput, ProjectList, ProjectView, VectorStoreList,
+};
 use app::services::projects;
 use app::state::AppState;
 use axum::Router;
@@ -21,6 +23,12 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/admin/projects/{id}",
             get(read).patch(update).delete(delete),
         )
+        .route("/api/v1/admin/projects/{id}/models", get(models))
+        .route(
+            "/api/v1/admin/projects/{id}/vector_stores",
+            get(vector_stores),
+        )
+        .route("/api/v1/admin/models", axum::routing::post(probe_models))
 }
 
 /// The projects the caller may see (all for admins, their own for operators).
@@ -134,4 +142,81 @@ pub async fn delete(
 ) -> Result<StatusCode, AppError> {
     projects::delete(&state, &user, id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The chat models the project's saved key can use, to suggest in the model field.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/projects/{id}/models",
+    tag = "projects",
+    params(("id" = Uuid, Path, description = "The project id")),
+    responses(
+        (status = 200, description = "Chat models, by id", body = ModelList),
+        (status = 404, description = "`project_not_found`", body = ErrorBody),
+        (status = 409, description = "`api_key_missing` or `api_key_unreadable` (re-enter the key)", body = ErrorBody),
+        (status = 502, description = "`upstream_invalid_key`, `upstream_region_refused`, `upstream_rate_limited`, `upstream_unavailable`, `upstream_unreachable`", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("cookie" = []))
+)]
+pub async fn models(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<ApiJson<ModelList>, AppError> {
+    let items = projects::models(&state, &user, id).await?;
+    Ok(ApiJson(ModelList {
+        items,
+        next_cursor: None,
+    }))
+}
+
+/// The vector stores of the project's saved key, to pick the knowledge base from.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/projects/{id}/vector_stores",
+    tag = "projects",
+    params(("id" = Uuid, Path, description = "The project id")),
+    responses(
+        (status = 200, description = "Vector stores", body = VectorStoreList),
+        (status = 404, description = "`project_not_found`", body = ErrorBody),
+        (status = 409, description = "`api_key_missing` or `api_key_unreadable`", body = ErrorBody),
+        (status = 502, description = "`upstream_*`: the provider refused or failed", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("cookie" = []))
+)]
+pub async fn vector_stores(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<ApiJson<VectorStoreList>, AppError> {
+    let items = projects::vector_stores(&state, &user, id).await?;
+    Ok(ApiJson(VectorStoreList {
+        items,
+        next_cursor: None,
+    }))
+}
+
+/// The chat models of a key that is not saved yet.
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/models",
+    tag = "projects",
+    request_body = ModelsProbe,
+    responses(
+        (status = 200, description = "Chat models, by id", body = ModelList),
+        (status = 400, description = "`validation_failed`", body = ErrorBody),
+        (status = 502, description = "`upstream_*`: the provider refused or failed", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("cookie" = []))
+)]
+pub async fn probe_models(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    ApiJson(probe): ApiJson<ModelsProbe>,
+) -> Result<ApiJson<ModelList>, AppError> {
+    let items = projects::probe_models(&state, &user, &probe).await?;
+    Ok(ApiJson(ModelList {
+        items,
+        next_cursor: None,
+    }))
 }

@@ -7,8 +7,9 @@ use app::auth::{LoginRequest, LoginResponse, Role, UserInput, UserList, UserView
 use app::error::ErrorBody;
 use app::health::Health;
 use app::projects::{
-    ApiStyle, HandoffInput, HandoffSettings, HandoffTimeoutAction, Limits, LimitsInput,
-    ProjectInput, ProjectList, ProjectView, WidgetInput, WidgetPosition, WidgetSettings,
+    ApiStyle, HandoffInput, HandoffSettings, HandoffTimeoutAction, Limits, LimitsInput, ModelInfo,
+    ModelList, ModelsProbe, ProjectInput, ProjectList, ProjectView, VectorStoreInfo,
+    VectorStoreList, WidgetInput, WidgetPosition, WidgetSettings,
 };
 use utoipa::{Modify, OpenApi};
 
@@ -31,6 +32,9 @@ use utoipa::{Modify, OpenApi};
         super::admin_projects::read,
         super::admin_projects::update,
         super::admin_projects::delete,
+        super::admin_projects::models,
+        super::admin_projects::vector_stores,
+        super::admin_projects::probe_models,
         super::admin_users::list,
         super::admin_users::create,
         super::admin_users::update,
@@ -39,7 +43,8 @@ use utoipa::{Modify, OpenApi};
     components(schemas(
         Health, ErrorBody, LoginRequest, LoginResponse, UserView, UserInput, UserList, Role, ProjectView, ProjectInput,
         ProjectList, WidgetSettings, WidgetInput, Limits, LimitsInput, HandoffSettings,
-        HandoffInput, ApiStyle, WidgetPosition, HandoffTimeoutAction,
+        HandoffInput, ApiStyle, WidgetPosition, HandoffTimeoutAction, ModelInfo, ModelList,
+        VectorStoreInfo, VectorStoreList, ModelsProbe,
     )),
     modifiers(&SecuritySchemes),
     tags(

@@ -12,6 +12,7 @@ mod health;
 mod helpers;
 mod openapi;
 mod projects;
+mod provider;
 mod schema;
 mod startup;
 mod users;

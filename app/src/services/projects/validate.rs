@@ -173,7 +173,7 @@ pub fn style_name(style: ApiStyle) -> &'static str {
 }
 
 /// `https://host[:port]/path` without a trailing slash, query or fragment.
-fn normalize_base_url(input: &str, allow_private: bool) -> Result<String, &'static str> {
+pub fn normalize_base_url(input: &str, allow_private: bool) -> Result<String, &'static str> {
     let url = url::Url::parse(input.trim())
         .map_err(|_| "not a URL: write it like https://api.openai.com/v1")?;
     if !matches!(url.scheme(), "http" | "https") {
