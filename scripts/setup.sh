@@ -46,8 +46,8 @@ install_with_nightly() { # crate, version, what it takes
 has_version cargo-leptos "0.3" || install_with_nightly cargo-leptos 0.3.11 "about 25 minutes"
 has_version trunk "0.22" || install_with_nightly trunk 0.22.1 "about 20 minutes"
 
-if ! has_version wasm-opt "version 132"; then
-  say "Installing wasm-opt (binaryen 132) from npm"
+if ! has_version wasm-opt "version 132" || [ ! -d "$AIWIDGET_ROOT/tools/node_modules/playwright-core" ]; then
+  say "Installing wasm-opt (binaryen 132) and playwright-core from npm"
   npm ci --prefix "$AIWIDGET_ROOT/tools" --no-audit --no-fund
 fi
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds every part of aiwidget (widget and dashboard wasm included) and runs
-# the whole test suite. The database is a temp SQLite file per test, or a new
+# the whole test suite: Rust unit and HTTP integration tests, then the
+# browser tests in Debian's Chromium. The database is a temp SQLite file per test, or a new
 # PostgreSQL database per test when TEST_DATABASE_URL is set, e.g.
 #   TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test scripts/test.sh
 
@@ -14,3 +15,12 @@ say "Building the server and the dashboard (cargo leptos)"
 cargo leptos build
 say "Running the tests on ${TEST_DATABASE_URL:+PostgreSQL}${TEST_DATABASE_URL:-SQLite}"
 cargo test
+
+if ! command -v chromium >/dev/null; then
+  say "Installing Chromium (Debian's package) for the browser tests"
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq chromium
+fi
+say "Browser tests: the dashboard in Chromium (screenshots in docs/screenshots/)"
+node tests/browser/dashboard.mjs

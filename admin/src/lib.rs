@@ -4,6 +4,9 @@
 //! Just [`hydrate`]; the components live in `app::dashboard`, shared with the
 //! server that renders them.
 
+// Leptos view types nest deeply; the dashboard's forms need more room.
+#![recursion_limit = "256"]
+
 /// Called by the hydration script cargo-leptos puts in the page.
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {

@@ -16,10 +16,14 @@
 //!   functions.
 //! - `origins` (ssr): allowed origins, normalised and matched.
 //! - [`projects`]: the project shapes of the API.
+//! - `session` (ssr): the session token, cookie and client IP of a request.
 //! - [`text`]: text helpers shared by both sides (search text folding).
 //!
 //! Features: `ssr` for the server, `hydrate` for the dashboard's wasm; the
 //! widget uses neither and takes only the DTOs.
+
+// Leptos view types nest deeply; the dashboard's forms need more room.
+#![recursion_limit = "256"]
 
 pub mod auth;
 pub mod dashboard;
@@ -34,6 +38,8 @@ pub mod db;
 pub mod origins;
 #[cfg(feature = "ssr")]
 pub mod services;
+#[cfg(feature = "ssr")]
+pub mod session;
 #[cfg(feature = "ssr")]
 pub mod state;
 

@@ -8,6 +8,9 @@
 //! - [`http`]: the routes and layers.
 //! - [`telemetry`]: logs to stderr, filtered by `RUST_LOG`.
 
+// Leptos view types nest deeply; the dashboard's forms need more room.
+#![recursion_limit = "256"]
+
 pub mod cli;
 pub mod config;
 pub mod http;

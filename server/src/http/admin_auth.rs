@@ -1,7 +1,7 @@
 //! `POST /api/v1/admin/login`, `POST /api/v1/admin/logout`, `GET /api/v1/admin/me`.
 
 use super::errors::ApiJson;
-use super::session::{AuthUser, ClientIp, clear_session, session_cookie};
+use super::session::{AuthUser, ClientIp};
 use app::AppError;
 use app::auth::{LoginRequest, LoginResponse, UserView};
 use app::error::ErrorBody;
@@ -42,7 +42,10 @@ pub async fn login(
 ) -> Result<(CookieJar, ApiJson<LoginResponse>), AppError> {
     validate(&request)?;
     let response = auth::login(&state, &request.username, &request.password, ip).await?;
-    let jar = jar.add(session_cookie(&state.settings, response.token.clone()));
+    let jar = jar.add(app::session::cookie(
+        &state.settings,
+        response.token.clone(),
+    ));
     Ok((jar, ApiJson(response)))
 }
 
@@ -81,7 +84,7 @@ pub async fn logout(
     jar: CookieJar,
 ) -> Result<(StatusCode, CookieJar), AppError> {
     auth::logout(&state.db, user.id).await?;
-    Ok((StatusCode::NO_CONTENT, clear_session(jar)))
+    Ok((StatusCode::NO_CONTENT, app::session::clear(jar)))
 }
 
 /// Who is logged in.

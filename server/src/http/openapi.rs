@@ -77,7 +77,7 @@ impl Modify for SecuritySchemes {
         components.add_security_scheme(
             "cookie",
             SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(
-                super::session::SESSION_COOKIE,
+                app::session::SESSION_COOKIE,
             ))),
         );
     }

@@ -1,0 +1,228 @@
+//! The dashboard's server functions: each one finds the session user and
+//! calls the same service as the matching v1 handler.
+
+use crate::AppError;
+use crate::auth::{UserInput, UserView};
+use crate::projects::{ModelInfo, ProjectInput, ProjectView, VectorStoreInfo};
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+use uuid::Uuid;
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    use crate::AppError;
+    use crate::services::auth::{self, CurrentUser};
+    use crate::state::{AppState, app_state};
+    use axum::http::request::Parts;
+
+    /// The request's parts, as leptos_axum provides them.
+    pub async fn parts() -> Result<Parts, AppError> {
+        leptos_axum::extract::<Parts>().await.map_err(|err| {
+            tracing::error!(error = %err, "request parts missing in a server function");
+            AppError::Internal
+        })
+    }
+
+    /// The state and the user of the request's session.
+    pub async fn session_user() -> Result<(AppState, CurrentUser), AppError> {
+        let state = app_state()?;
+        let token = crate::session::token(&parts().await?, &state.settings)?;
+        let user = auth::authenticate(&state, &token).await?;
+        Ok((state, user))
+    }
+
+    /// Adds a `Set-Cookie` header to the server function's response.
+    pub fn set_cookie(cookie: &axum_extra::extract::cookie::Cookie<'_>) {
+        let response = expect_response_options();
+        if let Ok(value) = axum::http::HeaderValue::from_str(&cookie.to_string()) {
+            response.append_header(axum::http::header::SET_COOKIE, value);
+        }
+    }
+
+    /// Answers a failed server function call with its error's status (not 500
+    /// for all). Calls made while rendering a page leave the page's status alone.
+    pub fn finish<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+        let over_http = leptos::prelude::use_context::<Parts>()
+            .is_some_and(|parts| parts.uri.path().starts_with("/admin/fn/"));
+        if let Err(err) = &result
+            && over_http
+            && let Ok(status) = axum::http::StatusCode::from_u16(err.status())
+        {
+            expect_response_options().set_status(status);
+        }
+        result
+    }
+
+    fn expect_response_options() -> leptos_axum::ResponseOptions {
+        leptos::prelude::use_context::<leptos_axum::ResponseOptions>().unwrap_or_default()
+    }
+}
+
+/// Logs in and sets the session cookie.
+#[server(prefix = "/admin/fn", endpoint = "login")]
+pub async fn login(username: String, password: String) -> Result<UserView, AppError> {
+    ssr::finish(
+        async move {
+            let state = crate::state::app_state()?;
+            let parts = ssr::parts().await?;
+            crate::session::require_public_origin(&parts.headers, &state.settings)?;
+            let ip = crate::session::client_ip(&parts);
+            let response = crate::services::auth::login(&state, &username, &password, ip).await?;
+            ssr::set_cookie(&crate::session::cookie(&state.settings, response.token));
+            Ok(response.user)
+        }
+        .await,
+    )
+}
+
+/// Logs out everywhere and clears the cookie.
+#[server(prefix = "/admin/fn", endpoint = "logout")]
+pub async fn logout() -> Result<(), AppError> {
+    ssr::finish(
+        async move {
+            let (state, user) = ssr::session_user().await?;
+            crate::services::auth::logout(&state.db, user.id).await?;
+            for name in [
+                crate::session::SESSION_COOKIE,
+                crate::session::PLAIN_SESSION_COOKIE,
+            ] {
+                let mut cookie = axum_extra::extract::cookie::Cookie::build((name, ""))
+                    .path("/")
+                    .build();
+                cookie.make_removal();
+                ssr::set_cookie(&cookie);
+            }
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// The logged-in user, or `None`.
+#[server(prefix = "/admin/fn", endpoint = "me")]
+pub async fn me() -> Result<Option<UserView>, AppError> {
+    ssr::finish(
+        async move {
+            match ssr::session_user().await {
+                Ok((_, user)) => Ok(Some(user.view())),
+                Err(AppError::Unauthorized { .. }) => Ok(None),
+                Err(err) => Err(err),
+            }
+        }
+        .await,
+    )
+}
+
+/// The projects the user may see.
+#[server(prefix = "/admin/fn", endpoint = "projects")]
+pub async fn list_projects() -> Result<Vec<ProjectView>, AppError> {
+    ssr::finish(
+        async move {
+            let (state, user) = ssr::session_user().await?;
+            crate::services::projects::list(&state, &user).await
+        }
+        .await,
+    )
+}
+
+/// One project.
+#[server(prefix = "/admin/fn", endpoint = "project")]
+pub async fn get_project(id: Uuid) -> Result<ProjectView, AppError> {
+    ssr::finish(
+        async move {
+            let (state, user) = ssr::session_user().await?;
+            crate::services::projects::get(&state, &user, id).await
+        }
+        .await,
+    )
+}
+
+/// Creates (`id` is `None`) or changes a project.
+#[server(prefix = "/admin/fn", endpoint = "save_project", input = Json)]
+pub async fn save_project(id: Option<Uuid>, input: ProjectInput) -> Result<ProjectView, AppError> {
+    ssr::finish(
+        async move {
+            let (state, user) = ssr::session_user().await?;
+            match id {
+                Some(id) => crate::services::projects::update(&state, &user, id, &input).await,
+                None => crate::services::projects::create(&state, &user, &input).await,
+            }
+        }
+        .await,
+    )
+}
+
+/// Deletes a project.
+#[server(prefix = "/admin/fn", endpoint = "delete_project")]
+pub async fn delete_project(id: Uuid) -> Result<(), AppError> {
+    ssr::finish(
+        async move {
+            let (state, user) = ssr::session_user().await?;
+            crate::services::projects::delete(&state, &user, id).await
+        }
+        .await,
+    )
+}
+
+/// The chat models of the project's saved key.
+#[server(prefix = "/admin/fn", endpoint = "project_models")]
+pub async fn project_models(id: Uuid) -> Result<Vec<ModelInfo>, AppError> {
+    ssr::finish(
+        async move {
+            let (state, user) = ssr::session_user().await?;
+            crate::services::projects::models(&state, &user, id).await
+        }
+        .await,
+    )
+}
+
+/// The vector stores of the project's saved key.
+#[server(prefix = "/admin/fn", endpoint = "project_vector_stores")]
+pub async fn project_vector_stores(id: Uuid) -> Result<Vec<VectorStoreInfo>, AppError> {
+    ssr::finish(
+        async move {
+            let (state, user) = ssr::session_user().await?;
+            crate::services::projects::vector_stores(&state, &user, id).await
+        }
+        .await,
+    )
+}
+
+/// Every user (admins).
+#[server(prefix = "/admin/fn", endpoint = "users")]
+pub async fn list_users() -> Result<Vec<UserView>, AppError> {
+    ssr::finish(
+        async move {
+            let (state, user) = ssr::session_user().await?;
+            crate::services::people::list(&state, &user).await
+        }
+        .await,
+    )
+}
+
+/// Creates (`id` is `None`) or changes a user (admins).
+#[server(prefix = "/admin/fn", endpoint = "save_user", input = Json)]
+pub async fn save_user(id: Option<Uuid>, input: UserInput) -> Result<UserView, AppError> {
+    ssr::finish(
+        async move {
+            let (state, user) = ssr::session_user().await?;
+            match id {
+                Some(id) => crate::services::people::update(&state, &user, id, &input).await,
+                None => crate::services::people::create(&state, &user, &input).await,
+            }
+        }
+        .await,
+    )
+}
+
+/// Removes a user (admins).
+#[server(prefix = "/admin/fn", endpoint = "delete_user")]
+pub async fn delete_user(id: Uuid) -> Result<(), AppError> {
+    ssr::finish(
+        async move {
+            let (state, user) = ssr::session_user().await?;
+            crate::services::people::delete(&state, &user, id).await
+        }
+        .await,
+    )
+}

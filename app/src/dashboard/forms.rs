@@ -1,0 +1,46 @@
+//! Field errors from a `validation_failed` answer, shown next to their inputs.
+
+use crate::AppError;
+use leptos::prelude::*;
+use std::collections::BTreeMap;
+
+/// The reasons per field of the last failed save (empty when it succeeded).
+pub type FieldErrors = RwSignal<BTreeMap<String, String>>;
+
+/// Takes the field reasons out of an error (none for other errors).
+pub fn field_errors(error: &AppError) -> BTreeMap<String, String> {
+    match error {
+        AppError::Validation { fields, .. } => fields.clone(),
+        _ => BTreeMap::new(),
+    }
+}
+
+/// The reason for `field`, if the last save had one.
+#[component]
+pub fn FieldError(errors: FieldErrors, #[prop(into)] field: String) -> impl IntoView {
+    let id = format!("error-{}", field.replace(['[', ']', '.'], "-"));
+    move || {
+        errors
+            .with(|errors| errors.get(&field).cloned())
+            .map(|reason| {
+                view! { <p class="field-error" id=id.clone() role="alert">{reason}</p> }
+            })
+    }
+}
+
+/// The reasons of every field whose name starts with `prefix` (list fields
+/// like `allowed_origins[2]`), each with its 1-based line number.
+#[component]
+pub fn ListErrors(errors: FieldErrors, prefix: &'static str, line: &'static str) -> impl IntoView {
+    move || {
+        errors.with(|errors| {
+            errors
+                .iter()
+                .filter_map(|(field, reason)| {
+                    let index: usize = field.strip_prefix(prefix)?.strip_prefix('[')?.strip_suffix(']')?.parse().ok()?;
+                    Some(view! { <p class="field-error" role="alert">{format!("{line} {}: {reason}", index + 1)}</p> })
+                })
+                .collect_view()
+        })
+    }
+}

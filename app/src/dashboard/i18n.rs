@@ -1,0 +1,334 @@
+//! Russian and English: the dashboard follows the browser's language
+//! (`Accept-Language` on the server, `<html lang>` after hydration), and a
+//! choice stored in the `aiw_lang` cookie wins over it.
+
+use leptos::prelude::*;
+
+/// The dashboard's languages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    Ru,
+    En,
+}
+
+impl Lang {
+    /// The `lang` attribute value.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Ru => "ru",
+            Self::En => "en",
+        }
+    }
+
+    /// The language for a `Cookie` and an `Accept-Language` header.
+    pub fn negotiate(cookie: Option<&str>, accept_language: Option<&str>) -> Self {
+        let chosen = cookie.and_then(|header| {
+            header
+                .split(';')
+                .filter_map(|pair| pair.trim().strip_prefix("aiw_lang="))
+                .next()
+                .map(str::to_owned)
+        });
+        let first = accept_language.and_then(|header| {
+            header
+                .split(',')
+                .map(|part| part.split(';').next().unwrap_or("").trim().to_lowercase())
+                .find(|tag| tag.starts_with("ru") || tag.starts_with("en"))
+        });
+        match chosen.or(first).as_deref() {
+            Some(tag) if tag.starts_with("ru") => Self::Ru,
+            _ => Self::En,
+        }
+    }
+
+    /// The texts of this language.
+    pub fn texts(self) -> &'static Texts {
+        match self {
+            Self::Ru => &RU,
+            Self::En => &EN,
+        }
+    }
+}
+
+/// The language of the current render: from context on the server, from the
+/// page's `<html lang>` in the browser.
+pub fn use_lang() -> Lang {
+    if let Some(lang) = use_context::<Lang>() {
+        return lang;
+    }
+    #[cfg(feature = "hydrate")]
+    {
+        let lang = document()
+            .document_element()
+            .and_then(|root| root.get_attribute("lang"));
+        if lang.as_deref() == Some("ru") {
+            return Lang::Ru;
+        }
+    }
+    Lang::En
+}
+
+/// The texts of the current language.
+pub fn use_texts() -> &'static Texts {
+    use_lang().texts()
+}
+
+/// Every text of the dashboard.
+pub struct Texts {
+    pub tagline: &'static str,
+    pub login_title: &'static str,
+    pub username: &'static str,
+    pub password: &'static str,
+    pub log_in: &'static str,
+    pub log_out: &'static str,
+    pub wrong_credentials: &'static str,
+    pub too_many_attempts: &'static str,
+    pub projects: &'static str,
+    pub users: &'static str,
+    pub new_project: &'static str,
+    pub no_projects: &'static str,
+    pub key_set: &'static str,
+    pub key_missing: &'static str,
+    pub key_unreadable: &'static str,
+    pub origins_count: &'static str,
+    pub save: &'static str,
+    pub saved: &'static str,
+    pub delete: &'static str,
+    pub confirm_delete: &'static str,
+    pub loading: &'static str,
+    pub back: &'static str,
+    pub not_found: &'static str,
+    pub section_basics: &'static str,
+    pub section_ai: &'static str,
+    pub section_widget: &'static str,
+    pub section_origins: &'static str,
+    pub section_limits: &'static str,
+    pub section_handoff: &'static str,
+    pub name: &'static str,
+    pub api_key: &'static str,
+    pub api_key_placeholder_set: &'static str,
+    pub remove_key: &'static str,
+    pub base_url: &'static str,
+    pub base_url_hint: &'static str,
+    pub api_style: &'static str,
+    pub model: &'static str,
+    pub model_unknown: &'static str,
+    pub vector_stores: &'static str,
+    pub vector_stores_chat_warning: &'static str,
+    pub instructions: &'static str,
+    pub title: &'static str,
+    pub greeting: &'static str,
+    pub color: &'static str,
+    pub position: &'static str,
+    pub right: &'static str,
+    pub left: &'static str,
+    pub language: &'static str,
+    pub browser_language: &'static str,
+    pub privacy_notice: &'static str,
+    pub origins_hint: &'static str,
+    pub line: &'static str,
+    pub message_chars: &'static str,
+    pub messages_per_minute: &'static str,
+    pub conversations_per_hour: &'static str,
+    pub daily_ai_messages: &'static str,
+    pub daily_ai_tokens: &'static str,
+    pub ai_may_hand_off: &'static str,
+    pub timeout_minutes: &'static str,
+    pub timeout_action: &'static str,
+    pub action_ai: &'static str,
+    pub action_contact: &'static str,
+    pub retention_days: &'static str,
+    pub embed_title: &'static str,
+    pub embed_hint: &'static str,
+    pub copy: &'static str,
+    pub copied: &'static str,
+    pub fix_errors: &'static str,
+    pub display_name: &'static str,
+    pub role: &'static str,
+    pub admin: &'static str,
+    pub operator: &'static str,
+    pub add_user: &'static str,
+    pub user_projects: &'static str,
+    pub status: &'static str,
+}
+
+const EN: Texts = Texts {
+    tagline: "AI chat widget with live human takeover",
+    login_title: "Log in to aiwidget",
+    username: "Username",
+    password: "Password",
+    log_in: "Log in",
+    log_out: "Log out",
+    wrong_credentials: "Wrong username or password.",
+    too_many_attempts: "Too many attempts. Wait a little and try again.",
+    projects: "Projects",
+    users: "Operators",
+    new_project: "New project",
+    no_projects: "No projects yet. Create one for each site.",
+    key_set: "API key set",
+    key_missing: "No API key: only humans answer",
+    key_unreadable: "The stored key does not decrypt: re-enter the key",
+    origins_count: "allowed origins",
+    save: "Save",
+    saved: "Saved.",
+    delete: "Delete",
+    confirm_delete: "Delete this project with all its conversations?",
+    loading: "Loading…",
+    back: "Back",
+    not_found: "Not found",
+    section_basics: "Project",
+    section_ai: "AI",
+    section_widget: "Widget",
+    section_origins: "Allowed origins",
+    section_limits: "Limits",
+    section_handoff: "Handoff to a human",
+    name: "Name",
+    api_key: "OpenAI API key",
+    api_key_placeholder_set: "Saved: type a new key to replace it",
+    remove_key: "Remove the key",
+    base_url: "Base URL",
+    base_url_hint: "A proxy or a compatible provider. Changing it asks for the key again.",
+    api_style: "API style",
+    model: "Model",
+    model_unknown: "This key does not list this model. Check the name (it is saved anyway).",
+    vector_stores: "Knowledge base (vector stores)",
+    vector_stores_chat_warning: "File search exists only in the Responses style: with Chat Completions the vector stores are not used.",
+    instructions: "Instructions",
+    title: "Title",
+    greeting: "Greeting",
+    color: "Accent colour",
+    position: "Position",
+    right: "Right",
+    left: "Left",
+    language: "Language",
+    browser_language: "The visitor's browser language",
+    privacy_notice: "Privacy notice (shown before the first message)",
+    origins_hint: "One per line, e.g. https://example.com or https://*.example.com",
+    line: "Line",
+    message_chars: "Message length (characters)",
+    messages_per_minute: "Messages per visitor per minute",
+    conversations_per_hour: "Conversations per IP per hour",
+    daily_ai_messages: "AI messages per day",
+    daily_ai_tokens: "AI tokens per day",
+    ai_may_hand_off: "The AI may hand off to a human by itself",
+    timeout_minutes: "Minutes a visitor waits for a human (empty: no limit)",
+    timeout_action: "Then",
+    action_ai: "the AI answers again",
+    action_contact: "ask the visitor for a contact",
+    retention_days: "Keep conversations for days (empty: until deleted)",
+    embed_title: "Embed code",
+    embed_hint: "Paste before </body> on every page of the site.",
+    copy: "Copy",
+    copied: "Copied",
+    fix_errors: "Some fields need attention.",
+    display_name: "Display name",
+    role: "Role",
+    admin: "Admin",
+    operator: "Operator",
+    add_user: "Add",
+    user_projects: "Projects",
+    status: "Status",
+};
+
+const RU: Texts = Texts {
+    tagline: "ИИ-чат для сайта с подключением оператора",
+    login_title: "Вход в aiwidget",
+    username: "Имя пользователя",
+    password: "Пароль",
+    log_in: "Войти",
+    log_out: "Выйти",
+    wrong_credentials: "Неверное имя пользователя или пароль.",
+    too_many_attempts: "Слишком много попыток. Подождите немного.",
+    projects: "Проекты",
+    users: "Операторы",
+    new_project: "Новый проект",
+    no_projects: "Проектов пока нет. Создайте по одному на каждый сайт.",
+    key_set: "Ключ API задан",
+    key_missing: "Нет ключа API: отвечают только операторы",
+    key_unreadable: "Сохранённый ключ не расшифровывается: введите ключ заново",
+    origins_count: "разрешённых источников",
+    save: "Сохранить",
+    saved: "Сохранено.",
+    delete: "Удалить",
+    confirm_delete: "Удалить проект вместе со всеми диалогами?",
+    loading: "Загрузка…",
+    back: "Назад",
+    not_found: "Не найдено",
+    section_basics: "Проект",
+    section_ai: "ИИ",
+    section_widget: "Виджет",
+    section_origins: "Разрешённые источники",
+    section_limits: "Лимиты",
+    section_handoff: "Передача оператору",
+    name: "Название",
+    api_key: "Ключ OpenAI API",
+    api_key_placeholder_set: "Сохранён: введите новый, чтобы заменить",
+    remove_key: "Удалить ключ",
+    base_url: "Базовый URL",
+    base_url_hint: "Прокси или совместимый провайдер. При смене нужно ввести ключ заново.",
+    api_style: "Тип API",
+    model: "Модель",
+    model_unknown: "Этой модели нет в списке ключа. Проверьте название (сохранится в любом случае).",
+    vector_stores: "База знаний (векторные хранилища)",
+    vector_stores_chat_warning: "Поиск по файлам есть только в Responses: с Chat Completions хранилища не используются.",
+    instructions: "Инструкции",
+    title: "Заголовок",
+    greeting: "Приветствие",
+    color: "Цвет",
+    position: "Положение",
+    right: "Справа",
+    left: "Слева",
+    language: "Язык",
+    browser_language: "Язык браузера посетителя",
+    privacy_notice: "Уведомление о персональных данных (до первого сообщения)",
+    origins_hint: "По одному в строке, например https://example.ru или https://*.example.ru",
+    line: "Строка",
+    message_chars: "Длина сообщения (символов)",
+    messages_per_minute: "Сообщений от посетителя в минуту",
+    conversations_per_hour: "Диалогов с одного IP в час",
+    daily_ai_messages: "Ответов ИИ в сутки",
+    daily_ai_tokens: "Токенов ИИ в сутки",
+    ai_may_hand_off: "ИИ может сам позвать оператора",
+    timeout_minutes: "Сколько минут ждать оператора (пусто: без ограничения)",
+    timeout_action: "Затем",
+    action_ai: "снова отвечает ИИ",
+    action_contact: "попросить контакт посетителя",
+    retention_days: "Хранить диалоги, дней (пусто: пока не удалят)",
+    embed_title: "Код для вставки",
+    embed_hint: "Вставьте перед </body> на каждой странице сайта.",
+    copy: "Копировать",
+    copied: "Скопировано",
+    fix_errors: "Исправьте отмеченные поля.",
+    display_name: "Отображаемое имя",
+    role: "Роль",
+    admin: "Администратор",
+    operator: "Оператор",
+    add_user: "Добавить",
+    user_projects: "Проекты",
+    status: "Состояние",
+};
+
+#[cfg(test)]
+mod tests {
+    use super::Lang;
+
+    #[test]
+    fn the_browser_language_decides_unless_a_choice_was_stored() {
+        let cases = [
+            (None, Some("ru-RU,ru;q=0.9,en;q=0.8"), Lang::Ru),
+            (None, Some("en-US,en;q=0.9"), Lang::En),
+            (None, Some("de-DE,ru;q=0.5"), Lang::Ru),
+            (None, Some("de-DE"), Lang::En),
+            (None, None, Lang::En),
+            (Some("aiw_lang=en; other=1"), Some("ru"), Lang::En),
+            (Some("x=1; aiw_lang=ru"), Some("en"), Lang::Ru),
+        ];
+        for (cookie, accept, expected) in cases {
+            assert_eq!(
+                Lang::negotiate(cookie, accept),
+                expected,
+                "{cookie:?} {accept:?}"
+            );
+        }
+    }
+}

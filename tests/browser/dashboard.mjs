@@ -1,0 +1,91 @@
+// The dashboard in a real browser: login (wrong, then right), the project
+// list, the project form with a validation error next to its field, the
+// saved project with its embed snippet; in English on a laptop and in Russian
+// on a phone. Screenshots go to docs/screenshots/.
+import { join } from "node:path";
+import { ADMIN_PASSWORD, SCREENSHOTS, check, launchBrowser, startServer } from "./harness.mjs";
+
+const layouts = [
+  { name: "desktop", viewport: { width: 1280, height: 860 }, locale: "en-US", texts: {
+    login: "Log in", wrong: "Wrong username or password.", newProject: "New project", name: "Name",
+    save: "Save", line: "Line 1", embed: "Embed code", projects: "Projects",
+  } },
+  { name: "phone", viewport: { width: 390, height: 844 }, locale: "ru-RU", isMobile: true, texts: {
+    login: "Войти", wrong: "Неверное имя пользователя или пароль.", newProject: "Новый проект", name: "Название",
+    save: "Сохранить", line: "Строка 1", embed: "Код для вставки", projects: "Проекты",
+  } },
+];
+
+const server = await startServer();
+const browser = await launchBrowser();
+let failed = false;
+try {
+  for (const layout of layouts) {
+    const context = await browser.newContext({
+      viewport: layout.viewport,
+      locale: layout.locale,
+      isMobile: layout.isMobile ?? false,
+      extraHTTPHeaders: { "Accept-Language": layout.locale },
+    });
+    const page = await context.newPage();
+    const errors = [];
+    page.on("pageerror", (error) => errors.push(String(error)));
+    const t = layout.texts;
+    const shot = (what) => page.screenshot({ path: join(SCREENSHOTS, `dashboard-${what}-${layout.name}.png`), fullPage: true });
+
+    // Unauthenticated visitors land on the login page.
+    await page.goto(`${server.url}/admin/`);
+    await page.waitForURL("**/admin/login");
+    await page.getByRole("button", { name: t.login }).waitFor();
+    await page.waitForLoadState("networkidle");
+
+    // A wrong password is refused with a message.
+    await page.getByLabel(/username|Имя пользователя/i).fill("admin");
+    await page.getByLabel(/password|Пароль/i).fill("wrong password");
+    await page.getByRole("button", { name: t.login }).click();
+    await page.getByText(t.wrong).waitFor();
+    await shot("login");
+
+    // The right one opens the projects.
+    await page.getByLabel(/password|Пароль/i).fill(ADMIN_PASSWORD);
+    await page.getByRole("button", { name: t.login }).click();
+    await page.getByRole("heading", { name: t.projects }).waitFor();
+
+    // A new project with a bad origin: the reason shows next to the field.
+    await page.getByRole("link", { name: t.newProject }).click();
+    await page.getByLabel(t.name, { exact: true }).fill(layout.name === "phone" ? "Интернет-магазин" : "Shop");
+    await page.locator("#allowed-origins").fill("example.com/shop\nhttps://shop.example.com");
+    await page.getByRole("button", { name: t.save }).click();
+    const originError = page.getByText(t.line);
+    await originError.waitFor();
+    check((await originError.textContent()).length > t.line.length + 5, "the origin error carries a reason");
+    await shot("project-form-error");
+
+    // Fixed, it saves and shows the embed snippet.
+    await page.locator("#allowed-origins").fill("https://Shop.Example.com:443\nhttps://*.example.com");
+    await page.getByRole("button", { name: t.save }).click();
+    await page.getByRole("heading", { name: t.embed }).waitFor();
+    const snippet = await page.locator(".snippet code").textContent();
+    check(snippet.includes(`${server.url}/widget/widget.js`) && snippet.includes("data-project-id="), `snippet: ${snippet}`);
+    const origins = await page.locator("#allowed-origins").inputValue();
+    check(origins === "https://shop.example.com\nhttps://*.example.com", `normalised origins: ${origins}`);
+    await shot("project-snippet");
+
+    // The list shows it.
+    await page.goto(`${server.url}/admin/`);
+    await page.getByRole("heading", { name: t.projects }).waitFor();
+    await page.locator(".project").first().waitFor();
+    await shot("projects");
+
+    check(errors.length === 0, `no script errors on the ${layout.name}: ${errors.join("; ")}`);
+    await context.close();
+    console.log(`dashboard in the browser, ${layout.name} (${layout.locale}): ok`);
+  }
+} catch (error) {
+  failed = true;
+  console.error(error);
+} finally {
+  await browser.close();
+  server.stop();
+}
+process.exit(failed ? 1 : 0);
