@@ -83,11 +83,3 @@ pub struct UserInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project_ids: Option<Vec<Uuid>>,
 }
-
-/// A list answer: `{"items": […], "next_cursor": …}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct UserList {
-    pub items: Vec<UserView>,
-    pub next_cursor: Option<String>,
-}

@@ -15,6 +15,7 @@
 //! - `services` (ssr): the rules, called by the v1 handlers and by the server
 //!   functions.
 //! - `origins` (ssr): allowed origins, normalised and matched.
+//! - [`list`]: [`list::Page`], the shape of every list answer.
 //! - [`projects`]: the project shapes of the API.
 //! - `session` (ssr): the session token, cookie and client IP of a request.
 //! - [`text`]: text helpers shared by both sides (search text folding).
@@ -29,6 +30,7 @@ pub mod auth;
 pub mod dashboard;
 pub mod error;
 pub mod health;
+pub mod list;
 pub mod projects;
 pub mod text;
 

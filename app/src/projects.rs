@@ -233,27 +233,11 @@ pub struct HandoffInput {
     pub timeout_action: Option<HandoffTimeoutAction>,
 }
 
-/// A list answer: `{"items": […], "next_cursor": …}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct ProjectList {
-    pub items: Vec<ProjectView>,
-    pub next_cursor: Option<String>,
-}
-
 /// A model the project's key can use.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ModelInfo {
     pub id: String,
-}
-
-/// `GET /api/v1/admin/projects/{id}/models`: the chat models, by id.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct ModelList {
-    pub items: Vec<ModelInfo>,
-    pub next_cursor: Option<String>,
 }
 
 /// A vector store of the project's key, to pick from.
@@ -266,14 +250,6 @@ pub struct VectorStoreInfo {
     pub file_count: Option<i64>,
     /// `completed`, `in_progress` or `expired`.
     pub status: Option<String>,
-}
-
-/// `GET /api/v1/admin/projects/{id}/vector_stores`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct VectorStoreList {
-    pub items: Vec<VectorStoreInfo>,
-    pub next_cursor: Option<String>,
 }
 
 /// `POST /api/v1/admin/models`: which models an unsaved key can use.

@@ -188,6 +188,25 @@ pub async fn project_vector_stores(id: Uuid) -> Result<Vec<VectorStoreInfo>, App
     )
 }
 
+/// The chat models of a key that is not saved yet.
+#[server(prefix = "/admin/fn", endpoint = "probe_models")]
+pub async fn probe_models(
+    openai_api_key: String,
+    openai_base_url: String,
+) -> Result<Vec<ModelInfo>, AppError> {
+    ssr::finish(
+        async move {
+            let (state, user) = ssr::session_user().await?;
+            let probe = crate::projects::ModelsProbe {
+                openai_api_key,
+                openai_base_url: Some(openai_base_url),
+            };
+            crate::services::projects::probe_models(&state, &user, &probe).await
+        }
+        .await,
+    )
+}
+
 /// Every user (admins).
 #[server(prefix = "/admin/fn", endpoint = "users")]
 pub async fn list_users() -> Result<Vec<UserView>, AppError> {

@@ -1,5 +1,6 @@
 //! Field errors from a `validation_failed` answer, shown next to their inputs.
 
+use super::i18n::{reason, use_lang};
 use crate::AppError;
 use leptos::prelude::*;
 use std::collections::BTreeMap;
@@ -32,13 +33,14 @@ pub fn FieldError(errors: FieldErrors, #[prop(into)] field: String) -> impl Into
 /// like `allowed_origins[2]`), each with its 1-based line number.
 #[component]
 pub fn ListErrors(errors: FieldErrors, prefix: &'static str, line: &'static str) -> impl IntoView {
+    let lang = use_lang();
     move || {
         errors.with(|errors| {
             errors
                 .iter()
-                .filter_map(|(field, reason)| {
+                .filter_map(|(field, english)| {
                     let index: usize = field.strip_prefix(prefix)?.strip_prefix('[')?.strip_suffix(']')?.parse().ok()?;
-                    Some(view! { <p class="field-error" role="alert">{format!("{line} {}: {reason}", index + 1)}</p> })
+                    Some(view! { <p class="field-error" role="alert">{format!("{line} {}: {}", index + 1, reason(lang, english))}</p> })
                 })
                 .collect_view()
         })

@@ -73,6 +73,164 @@ pub fn use_texts() -> &'static Texts {
     use_lang().texts()
 }
 
+/// A field's reason from the server (written in English) in `lang`.
+pub fn reason(lang: Lang, english: &str) -> String {
+    if lang == Lang::En {
+        return english.to_owned();
+    }
+    if let Some((_, russian)) = REASONS_RU.iter().find(|(en, _)| *en == english) {
+        return (*russian).to_owned();
+    }
+    // `between 1 and 600` (limits).
+    if let Some((low, high)) = english
+        .strip_prefix("between ")
+        .and_then(|rest| rest.split_once(" and "))
+        && low.parse::<i64>().is_ok()
+        && high.parse::<i64>().is_ok()
+    {
+        return format!("от {low} до {high}");
+    }
+    english.to_owned()
+}
+
+/// The server's field reasons in Russian.
+const REASONS_RU: &[(&str, &str)] = &[
+    (
+        "a name of 1 to 200 characters is required",
+        "нужно название от 1 до 200 символов",
+    ),
+    (
+        "a model name of 1 to 200 characters is required",
+        "нужно название модели от 1 до 200 символов",
+    ),
+    ("at most 32000 characters", "не больше 32000 символов"),
+    ("at most 2000 characters", "не больше 2000 символов"),
+    ("at most 500 characters", "не больше 500 символов"),
+    (
+        "between 1 and 3650 days, or null to keep forever",
+        "от 1 до 3650 дней, или пусто: хранить всегда",
+    ),
+    (
+        "an API key is 8 to 500 characters without spaces",
+        "ключ API: от 8 до 500 символов без пробелов",
+    ),
+    (
+        "enter the API key again when you change the base URL",
+        "при смене базового URL введите ключ API заново",
+    ),
+    (
+        "not a URL: write it like https://api.openai.com/v1",
+        "это не URL: пишите как https://api.openai.com/v1",
+    ),
+    (
+        "the base URL must start with https:// (or http://)",
+        "базовый URL начинается с https:// (или http://)",
+    ),
+    (
+        "the base URL has no query, fragment or credentials",
+        "в базовом URL не бывает параметров, фрагмента и логина",
+    ),
+    (
+        "loopback, private and link-local addresses are refused (set ALLOW_PRIVATE_UPSTREAMS=true for local models)",
+        "локальные и частные адреса запрещены (для локальных моделей задайте ALLOW_PRIVATE_UPSTREAMS=true)",
+    ),
+    ("at most 10 vector stores", "не больше 10 хранилищ"),
+    (
+        "a vector store id looks like vs_abc123",
+        "идентификатор хранилища выглядит так: vs_abc123",
+    ),
+    ("at most 50 origins", "не больше 50 источников"),
+    (
+        "a title of 1 to 60 characters",
+        "заголовок от 1 до 60 символов",
+    ),
+    ("a colour like #2563eb", "цвет вида #2563eb"),
+    (
+        "ru, en, or null for the visitor's browser language",
+        "ru, en или пусто: язык браузера посетителя",
+    ),
+    (
+        "between 1 and 1440 minutes, or null to wait as long as it takes",
+        "от 1 до 1440 минут, или пусто: ждать сколько угодно",
+    ),
+    (
+        "the id of a project cannot change",
+        "идентификатор проекта нельзя изменить",
+    ),
+    ("a whole number", "целое число"),
+    (
+        "not a URL: write it like https://example.com",
+        "это не URL: пишите как https://example.ru",
+    ),
+    (
+        "only http:// and https:// origins can embed the widget",
+        "виджет встраивается только на сайты http:// и https://",
+    ),
+    (
+        "an origin has no path, query or fragment: remove everything after the host",
+        "у источника нет пути, параметров и фрагмента: уберите всё после домена",
+    ),
+    (
+        "an origin has no user name or password",
+        "в источнике не бывает логина и пароля",
+    ),
+    (
+        "a wildcard must be the whole first label, like https://*.example.com",
+        "звёздочка ставится только первой частью домена: https://*.example.ru",
+    ),
+    ("a username is required", "нужно имя пользователя"),
+    (
+        "the provider refused the API key",
+        "провайдер не принял ключ API",
+    ),
+    (
+        "the provider refuses requests from this server's region: set a proxy as the base URL",
+        "провайдер не принимает запросы из региона этого сервера: укажите прокси как базовый URL",
+    ),
+    (
+        "the provider refused access with this key",
+        "провайдер отказал в доступе с этим ключом",
+    ),
+    (
+        "the base URL does not look like an OpenAI-compatible API",
+        "по базовому URL нет OpenAI-совместимого API",
+    ),
+    (
+        "the provider's rate limit or quota is reached: try again later or check billing",
+        "у провайдера исчерпан лимит или квота: повторите позже или проверьте оплату",
+    ),
+    (
+        "the provider failed: try again later",
+        "ошибка у провайдера: повторите позже",
+    ),
+    (
+        "the provider did not answer: check the base URL, or try again",
+        "провайдер не ответил: проверьте базовый URL или повторите",
+    ),
+    (
+        "the provider's answer is not what an OpenAI-compatible API sends",
+        "ответ провайдера не похож на OpenAI-совместимый API",
+    ),
+    (
+        "a password of at least 10 characters is required",
+        "нужен пароль не короче 10 символов",
+    ),
+    (
+        "3 to 64 of a-z, 0-9, dot, underscore, hyphen",
+        "от 3 до 64 символов: a-z, 0-9, точка, подчёркивание, дефис",
+    ),
+    ("1 to 128 characters", "от 1 до 128 символов"),
+    ("at least 10 characters", "не короче 10 символов"),
+    (
+        "one of these projects does not exist",
+        "одного из этих проектов нет",
+    ),
+    (
+        "OpenAI shut the Assistants API down on 2026-08-26 and prompt objects (pmpt_…) on 2026-11-30: fill in the model, the instructions and the vector stores instead",
+        "OpenAI отключила Assistants API 26.08.2026, а объекты промптов (pmpt_…) 30.11.2026: заполните модель, инструкции и векторные хранилища",
+    ),
+];
+
 /// Every text of the dashboard.
 pub struct Texts {
     pub tagline: &'static str,
@@ -141,6 +299,8 @@ pub struct Texts {
     pub embed_title: &'static str,
     pub embed_hint: &'static str,
     pub copy: &'static str,
+    pub check_key: &'static str,
+    pub models_found: &'static str,
     pub copied: &'static str,
     pub fix_errors: &'static str,
     pub display_name: &'static str,
@@ -219,6 +379,8 @@ const EN: Texts = Texts {
     embed_title: "Embed code",
     embed_hint: "Paste before </body> on every page of the site.",
     copy: "Copy",
+    check_key: "Check the key",
+    models_found: "chat models available with this key",
     copied: "Copied",
     fix_errors: "Some fields need attention.",
     display_name: "Display name",
@@ -297,6 +459,8 @@ const RU: Texts = Texts {
     embed_title: "Код для вставки",
     embed_hint: "Вставьте перед </body> на каждой странице сайта.",
     copy: "Копировать",
+    check_key: "Проверить ключ",
+    models_found: "моделей для чата доступно с этим ключом",
     copied: "Скопировано",
     fix_errors: "Исправьте отмеченные поля.",
     display_name: "Отображаемое имя",
@@ -310,7 +474,35 @@ const RU: Texts = Texts {
 
 #[cfg(test)]
 mod tests {
-    use super::Lang;
+    use super::{Lang, reason};
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn server_reasons_read_in_russian() {
+        assert_eq!(
+            reason(Lang::Ru, "a colour like #2563eb"),
+            "цвет вида #2563eb"
+        );
+        assert_eq!(reason(Lang::Ru, "between 1 and 600"), "от 1 до 600");
+        assert_eq!(
+            reason(Lang::En, "a colour like #2563eb"),
+            "a colour like #2563eb"
+        );
+        for error in [
+            crate::origins::normalize("example.com"),
+            crate::origins::normalize("ftp://x.com"),
+            crate::origins::normalize("https://x.com/a"),
+            crate::origins::normalize("https://u:p@x.com"),
+            crate::origins::normalize("https://a.*.x.com"),
+        ] {
+            let english = error.expect_err("refused").to_string();
+            assert_ne!(
+                reason(Lang::Ru, &english),
+                english,
+                "untranslated: {english}"
+            );
+        }
+    }
 
     #[test]
     fn the_browser_language_decides_unless_a_choice_was_stored() {

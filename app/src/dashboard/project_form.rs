@@ -2,10 +2,10 @@
 //! each error next to its field, and the embed snippet.
 
 use super::api::{
-    delete_project, get_project, project_models, project_vector_stores, save_project,
+    delete_project, get_project, probe_models, project_models, project_vector_stores, save_project,
 };
 use super::forms::{FieldError, FieldErrors, ListErrors, field_errors};
-use super::i18n::{Texts, use_texts};
+use super::i18n::{Texts, reason, use_lang, use_texts};
 use super::layout::SignedIn;
 use crate::auth::Role;
 use crate::projects::{
@@ -372,6 +372,23 @@ fn AiSection(
         },
     );
     let key_placeholder = key_set.then_some(texts.api_key_placeholder_set);
+    let lang = use_lang();
+    let probe = Action::new(move |(key, base): &(String, String)| {
+        let (key, base) = (key.clone(), base.clone());
+        async move { probe_models(key, base).await }
+    });
+    let probed = move || {
+        probe.value().get().map(|result| match result {
+            Ok(models) => view! {
+                <p class="notice">{format!("{} {}", models.len(), texts.models_found)}</p>
+                <datalist id="probed-models">
+                    {models.iter().map(|m| view! { <option value=m.id.clone()></option> }).collect_view()}
+                </datalist>
+            }
+            .into_any(),
+            Err(err) => view! { <p class="field-error" role="alert">{reason(lang, &err.to_string())}</p> }.into_any(),
+        })
+    };
     let unreadable =
         move || saved.with(|p| p.as_ref().is_some_and(|p| p.openai_api_key_unreadable));
     view! {
@@ -379,6 +396,17 @@ fn AiSection(
             <legend>{texts.section_ai}</legend>
             <TextField label=texts.api_key value=fields.api_key field="openai_api_key" errors kind="password" placeholder=key_placeholder.unwrap_or("sk-…") />
             {move || unreadable().then(|| view! { <p class="field-error">{texts.key_unreadable}</p> })}
+            {admin.then(|| view! {
+                <button
+                    type="button"
+                    class="secondary"
+                    disabled=move || fields.api_key.with(|key| key.trim().is_empty()) || probe.pending().get()
+                    on:click=move |_| { probe.dispatch((fields.api_key.get_untracked(), fields.base_url.get_untracked())); }
+                >
+                    {texts.check_key}
+                </button>
+            })}
+            {probed}
             {key_set.then(|| view! {
                 <label class="check"><input type="checkbox" prop:checked=fields.remove_key on:change=move |ev| fields.remove_key.set(event_target_checked(&ev)) />{texts.remove_key}</label>
             })}
@@ -391,7 +419,7 @@ fn AiSection(
                     <option value="chat_completions" selected=move || fields.chat_completions.get()>"Chat Completions"</option>
                 </select>
             </label>
-            <TextField label=texts.model value=fields.model field="model" errors list="model-suggestions" />
+            <TextField label=texts.model value=fields.model field="model" errors list=if key_set { "model-suggestions" } else { "probed-models" } />
             <Suspense>
                 {move || Suspend::new(async move {
                     let models = models.await;

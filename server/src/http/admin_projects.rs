@@ -4,9 +4,8 @@ use super::errors::{ApiJson, ApiPath};
 use super::session::AuthUser;
 use app::AppError;
 use app::error::ErrorBody;
-use app::projects::{
-    ModelList, ModelsProbe, ProjectInput, ProjectList, ProjectView, VectorStoreList,
-};
+use app::list::Page;
+use app::projects::{ModelInfo, ModelsProbe, ProjectInput, ProjectView, VectorStoreInfo};
 use app::services::projects;
 use app::state::AppState;
 use axum::Router;
@@ -37,7 +36,7 @@ pub fn routes() -> Router<AppState> {
     path = "/api/v1/admin/projects",
     tag = "projects",
     responses(
-        (status = 200, description = "The projects, by name", body = ProjectList),
+        (status = 200, description = "The projects, by name", body = Page<ProjectView>),
         (status = 401, description = "`invalid_token`", body = ErrorBody),
     ),
     security(("bearer" = []), ("cookie" = []))
@@ -45,12 +44,9 @@ pub fn routes() -> Router<AppState> {
 pub async fn list(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
-) -> Result<ApiJson<ProjectList>, AppError> {
+) -> Result<ApiJson<Page<ProjectView>>, AppError> {
     let items = projects::list(&state, &user).await?;
-    Ok(ApiJson(ProjectList {
-        items,
-        next_cursor: None,
-    }))
+    Ok(ApiJson(Page::all(items)))
 }
 
 /// Creates a project (admins).
@@ -151,7 +147,7 @@ pub async fn delete(
     tag = "projects",
     params(("id" = Uuid, Path, description = "The project id")),
     responses(
-        (status = 200, description = "Chat models, by id", body = ModelList),
+        (status = 200, description = "Chat models, by id", body = Page<ModelInfo>),
         (status = 404, description = "`project_not_found`", body = ErrorBody),
         (status = 409, description = "`api_key_missing` or `api_key_unreadable` (re-enter the key)", body = ErrorBody),
         (status = 502, description = "`upstream_invalid_key`, `upstream_region_refused`, `upstream_rate_limited`, `upstream_unavailable`, `upstream_unreachable`", body = ErrorBody),
@@ -162,12 +158,9 @@ pub async fn models(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
     ApiPath(id): ApiPath<Uuid>,
-) -> Result<ApiJson<ModelList>, AppError> {
+) -> Result<ApiJson<Page<ModelInfo>>, AppError> {
     let items = projects::models(&state, &user, id).await?;
-    Ok(ApiJson(ModelList {
-        items,
-        next_cursor: None,
-    }))
+    Ok(ApiJson(Page::all(items)))
 }
 
 /// The vector stores of the project's saved key, to pick the knowledge base from.
@@ -177,7 +170,7 @@ pub async fn models(
     tag = "projects",
     params(("id" = Uuid, Path, description = "The project id")),
     responses(
-        (status = 200, description = "Vector stores", body = VectorStoreList),
+        (status = 200, description = "Vector stores", body = Page<VectorStoreInfo>),
         (status = 404, description = "`project_not_found`", body = ErrorBody),
         (status = 409, description = "`api_key_missing` or `api_key_unreadable`", body = ErrorBody),
         (status = 502, description = "`upstream_*`: the provider refused or failed", body = ErrorBody),
@@ -188,12 +181,9 @@ pub async fn vector_stores(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
     ApiPath(id): ApiPath<Uuid>,
-) -> Result<ApiJson<VectorStoreList>, AppError> {
+) -> Result<ApiJson<Page<VectorStoreInfo>>, AppError> {
     let items = projects::vector_stores(&state, &user, id).await?;
-    Ok(ApiJson(VectorStoreList {
-        items,
-        next_cursor: None,
-    }))
+    Ok(ApiJson(Page::all(items)))
 }
 
 /// The chat models of a key that is not saved yet.
@@ -203,7 +193,7 @@ pub async fn vector_stores(
     tag = "projects",
     request_body = ModelsProbe,
     responses(
-        (status = 200, description = "Chat models, by id", body = ModelList),
+        (status = 200, description = "Chat models, by id", body = Page<ModelInfo>),
         (status = 400, description = "`validation_failed`", body = ErrorBody),
         (status = 502, description = "`upstream_*`: the provider refused or failed", body = ErrorBody),
     ),
@@ -213,10 +203,7 @@ pub async fn probe_models(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
     ApiJson(probe): ApiJson<ModelsProbe>,
-) -> Result<ApiJson<ModelList>, AppError> {
+) -> Result<ApiJson<Page<ModelInfo>>, AppError> {
     let items = projects::probe_models(&state, &user, &probe).await?;
-    Ok(ApiJson(ModelList {
-        items,
-        next_cursor: None,
-    }))
+    Ok(ApiJson(Page::all(items)))
 }

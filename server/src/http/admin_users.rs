@@ -3,8 +3,9 @@
 use super::errors::{ApiJson, ApiPath};
 use super::session::AuthUser;
 use app::AppError;
-use app::auth::{UserInput, UserList, UserView};
+use app::auth::{UserInput, UserView};
 use app::error::ErrorBody;
+use app::list::Page;
 use app::services::people;
 use app::state::AppState;
 use axum::Router;
@@ -26,7 +27,7 @@ pub fn routes() -> Router<AppState> {
     path = "/api/v1/admin/users",
     tag = "users",
     responses(
-        (status = 200, description = "The users, by username", body = UserList),
+        (status = 200, description = "The users, by username", body = Page<UserView>),
         (status = 403, description = "`admin_only`", body = ErrorBody),
     ),
     security(("bearer" = []), ("cookie" = []))
@@ -34,12 +35,9 @@ pub fn routes() -> Router<AppState> {
 pub async fn list(
     State(state): State<AppState>,
     AuthUser(me): AuthUser,
-) -> Result<ApiJson<UserList>, AppError> {
+) -> Result<ApiJson<Page<UserView>>, AppError> {
     let items = people::list(&state, &me).await?;
-    Ok(ApiJson(UserList {
-        items,
-        next_cursor: None,
-    }))
+    Ok(ApiJson(Page::all(items)))
 }
 
 /// Adds an operator or an admin.

@@ -3,13 +3,14 @@
 //! Every v1 handler is listed here with `#[utoipa::path]` on the handler, so
 //! the document cannot drift from the code that serves it.
 
-use app::auth::{LoginRequest, LoginResponse, Role, UserInput, UserList, UserView};
+use app::auth::{LoginRequest, LoginResponse, Role, UserInput, UserView};
 use app::error::ErrorBody;
 use app::health::Health;
+use app::list::Page;
 use app::projects::{
     ApiStyle, HandoffInput, HandoffSettings, HandoffTimeoutAction, Limits, LimitsInput, ModelInfo,
-    ModelList, ModelsProbe, ProjectInput, ProjectList, ProjectView, VectorStoreInfo,
-    VectorStoreList, WidgetInput, WidgetPosition, WidgetSettings,
+    ModelsProbe, ProjectInput, ProjectView, VectorStoreInfo, WidgetInput, WidgetPosition,
+    WidgetSettings,
 };
 use utoipa::{Modify, OpenApi};
 
@@ -41,10 +42,11 @@ use utoipa::{Modify, OpenApi};
         super::admin_users::delete,
     ),
     components(schemas(
-        Health, ErrorBody, LoginRequest, LoginResponse, UserView, UserInput, UserList, Role, ProjectView, ProjectInput,
-        ProjectList, WidgetSettings, WidgetInput, Limits, LimitsInput, HandoffSettings,
-        HandoffInput, ApiStyle, WidgetPosition, HandoffTimeoutAction, ModelInfo, ModelList,
-        VectorStoreInfo, VectorStoreList, ModelsProbe,
+        Health, ErrorBody, LoginRequest, LoginResponse, UserView, UserInput, Role, Page<UserView>, Page<ProjectView>, Page<ModelInfo>,
+        Page<VectorStoreInfo>, ProjectView, ProjectInput,
+        WidgetSettings, WidgetInput, Limits, LimitsInput, HandoffSettings,
+        HandoffInput, ApiStyle, WidgetPosition, HandoffTimeoutAction, ModelInfo, VectorStoreInfo,
+        ModelsProbe,
     )),
     modifiers(&SecuritySchemes),
     tags(

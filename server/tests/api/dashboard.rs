@@ -62,7 +62,10 @@ async fn the_login_server_function_sets_the_session_cookie() {
             .post(format!("{}/admin/fn/login", app.address))
             .header("origin", origin)
             .header("content-type", "application/x-www-form-urlencoded")
-            .body(format!("username=admin&password={}", password.replace(' ', "+")))
+            .body(format!(
+                "username=admin&password={}",
+                password.replace(' ', "+")
+            ))
             .send()
     };
     let wrong = login("wrong password", "http://127.0.0.1")
