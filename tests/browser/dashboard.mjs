@@ -77,6 +77,38 @@ try {
     await page.locator(".project").first().waitFor();
     await shot("projects");
 
+    // Operators: add one for this project, change them, and they see only it.
+    if (layout.name === "desktop") {
+      await page.getByRole("link", { name: "Operators" }).click();
+      await page.getByRole("heading", { name: "Add an operator" }).waitFor();
+      await page.waitForLoadState("networkidle");
+      const form = page.locator("form");
+      await form.getByLabel("Username").fill("olga");
+      await form.getByLabel("Display name").fill("Olga");
+      await form.getByLabel("Password").fill("operator password 1");
+      await form.getByLabel("Shop").check();
+      await form.getByRole("button", { name: "Save" }).click();
+      await page.getByRole("cell", { name: "olga", exact: true }).waitFor();
+      await page.getByRole("row", { name: /olga/ }).getByRole("button", { name: "Change" }).click();
+      await page.getByRole("heading", { name: "Change the user" }).waitFor();
+      await page.locator("form").getByLabel("Display name").fill("Olga Petrova");
+      await page.locator("form").getByRole("button", { name: "Save" }).click();
+      await page.getByRole("cell", { name: "Olga Petrova" }).waitFor();
+      await shot("users");
+
+      const operator = await browser.newContext({ viewport: layout.viewport, locale: "en-US" });
+      const operatorPage = await operator.newPage();
+      await operatorPage.goto(`${server.url}/admin/login`);
+      await operatorPage.getByLabel(/username/i).fill("olga");
+      await operatorPage.getByLabel(/password/i).fill("operator password 1");
+      await operatorPage.getByRole("button", { name: "Log in" }).click();
+      await operatorPage.locator(".project").first().waitFor();
+      const names = await operatorPage.locator(".project-name").allTextContents();
+      check(JSON.stringify(names) === JSON.stringify(["Shop"]), `the operator sees their project only: ${names}`);
+      check(await operatorPage.getByRole("link", { name: "Operators" }).count() === 0, "no Operators link for operators");
+      await operator.close();
+    }
+
     check(errors.length === 0, `no script errors on the ${layout.name}: ${errors.join("; ")}`);
     await context.close();
     console.log(`dashboard in the browser, ${layout.name} (${layout.locale}): ok`);

@@ -8,11 +8,15 @@ use std::collections::BTreeMap;
 /// The reasons per field of the last failed save (empty when it succeeded).
 pub type FieldErrors = RwSignal<BTreeMap<String, String>>;
 
-/// Takes the field reasons out of an error (none for other errors).
+/// The field under which errors that belong to no field are shown.
+pub const FORM: &str = "form";
+
+/// Takes the field reasons out of an error; any other error (a conflict, a
+/// refusal) is filed under [`FORM`].
 pub fn field_errors(error: &AppError) -> BTreeMap<String, String> {
     match error {
         AppError::Validation { fields, .. } => fields.clone(),
-        _ => BTreeMap::new(),
+        other => BTreeMap::from([(FORM.to_owned(), other.to_string())]),
     }
 }
 

@@ -118,7 +118,7 @@ fn Header(user: UserView) -> impl IntoView {
         <header class="topbar">
             <a class="brand" href="/admin/">"aiwidget"</a>
             <nav aria-label="main">
-                <A href="/admin/">{texts.projects}</A>
+                <A href="/admin/" exact=true>{texts.projects}</A>
                 {(user.role == Role::Admin).then(|| view! { <A href="/admin/users">{texts.users}</A> })}
             </nav>
             <span class="who">{user.display_name}</span>

@@ -304,6 +304,7 @@ fn ProjectForm(project: Option<ProjectView>, admin: bool) -> impl IntoView {
             </fieldset>
             <LimitsSection fields errors admin texts />
             {admin.then(|| view! {
+                <FieldError errors field=super::forms::FORM />
                 <div class="actions">
                     <button type="submit" class="primary" disabled=move || save.pending().get()>{texts.save}</button>
                     {move || notice.get().map(|text| view! { <span class="notice" role="status">{text}</span> })}
