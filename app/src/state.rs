@@ -54,8 +54,27 @@ pub struct Settings {
     pub jwt_secret: SecretString,
     /// `ENCRYPTION_KEY`, decoded: the AES-256-GCM key for the projects' API keys.
     pub encryption_key: SecretBox<[u8; 32]>,
+    /// `ENCRYPTION_KEY_VERSION` (default 1): the generation of `encryption_key`.
+    pub encryption_key_version: u8,
+    /// `PREVIOUS_ENCRYPTION_KEY`: the key of the generation before, during a rotation.
+    pub previous_encryption_key: Option<SecretBox<[u8; 32]>>,
     /// `ALLOW_PRIVATE_UPSTREAMS`: allow `openai_base_url` on private addresses.
     pub allow_private_upstreams: bool,
+}
+
+impl Settings {
+    /// The keys for the projects' API keys.
+    pub fn keyring(&self) -> crate::services::api_keys::Keyring<'_> {
+        use secrecy::ExposeSecret as _;
+        crate::services::api_keys::Keyring {
+            version: self.encryption_key_version,
+            current: self.encryption_key.expose_secret(),
+            previous: self
+                .previous_encryption_key
+                .as_ref()
+                .map(|key| key.expose_secret()),
+        }
+    }
 }
 
 /// The [`AppState`] inside a server function.

@@ -23,6 +23,9 @@ pub enum Command {
     Serve,
     /// Migrate the database at DATABASE_URL to the newest schema, then exit.
     Migrate,
+    /// Re-encrypt every project's OpenAI key with ENCRYPTION_KEY (generation
+    /// ENCRYPTION_KEY_VERSION), reading older ones with PREVIOUS_ENCRYPTION_KEY.
+    RotateKey,
 }
 
 /// Parses the command line and runs the command.
@@ -32,6 +35,7 @@ pub async fn run() -> ExitCode {
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve().await,
         Command::Migrate => migrate().await,
+        Command::RotateKey => rotate_key().await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -70,5 +74,23 @@ async fn migrate() -> anyhow::Result<()> {
     let url = config::database_url(&std::env::vars().collect());
     app::db::migrate(&url).await?;
     println!("the database is migrated to the newest schema");
+    Ok(())
+}
+
+async fn rotate_key() -> anyhow::Result<()> {
+    let loaded = config::load()?;
+    let settings = loaded.settings;
+    app::db::migrate(&settings.database_url).await?;
+    let db = app::db::connect(&settings.database_url).await?;
+    let report = app::services::api_keys::rotate(&db, settings.keyring()).await?;
+    println!(
+        "{} re-encrypted, {} already current, {} unreadable (generation {})",
+        report.rotated, report.current, report.unreadable, settings.encryption_key_version
+    );
+    if report.unreadable > 0 {
+        println!(
+            "unreadable keys do not decrypt with ENCRYPTION_KEY or PREVIOUS_ENCRYPTION_KEY: re-enter them in the dashboard"
+        );
+    }
     Ok(())
 }

@@ -101,6 +101,7 @@ pub fn from_env(env: &Env) -> Result<Loaded, ConfigError> {
     let admin_password = check_admin_password(&secrets, &mut problems, &mut warnings);
     let jwt_secret = check_jwt_secret(&secrets, environment, &mut problems, &mut warnings);
     let encryption_key = check_encryption_key(&secrets, &mut problems);
+    let (encryption_key_version, previous_encryption_key) = key_generation(env, &mut problems);
     let allow_private_upstreams = flag(env, "ALLOW_PRIVATE_UPSTREAMS", &mut problems);
 
     if !problems.is_empty() {
@@ -126,6 +127,9 @@ pub fn from_env(env: &Env) -> Result<Loaded, ConfigError> {
             admin_password: SecretString::from(admin_password),
             jwt_secret: SecretString::from(jwt_secret),
             encryption_key: SecretBox::new(Box::new(encryption_key)),
+            encryption_key_version,
+            previous_encryption_key: previous_encryption_key
+                .map(|key| SecretBox::new(Box::new(key))),
             allow_private_upstreams,
         },
         generated_admin_password,
@@ -375,22 +379,56 @@ fn check_encryption_key(secrets: &Secrets, problems: &mut Vec<String>) -> Option
         );
         return None;
     };
+    decode_key("ENCRYPTION_KEY", encoded, problems)
+}
+
+/// Standard base64 of exactly 32 bytes, or a problem naming `name`.
+fn decode_key(name: &str, encoded: &str, problems: &mut Vec<String>) -> Option<[u8; 32]> {
     let decoded = BASE64.decode(encoded).ok();
     match decoded.as_deref().map(<[u8; 32]>::try_from) {
         Some(Ok(key)) => Some(key),
         Some(Err(_)) => {
             problems.push(format!(
-                "ENCRYPTION_KEY: decodes to {} bytes, must be exactly 32 (openssl rand -base64 32)",
+                "{name}: decodes to {} bytes, must be exactly 32 (openssl rand -base64 32)",
                 decoded.map_or(0, |bytes| bytes.len())
             ));
             None
         }
         None => {
-            problems
-                .push("ENCRYPTION_KEY: not valid standard base64 (openssl rand -base64 32)".into());
+            problems.push(format!(
+                "{name}: not valid standard base64 (openssl rand -base64 32)"
+            ));
             None
         }
     }
+}
+
+/// `ENCRYPTION_KEY_VERSION` (1 to 255, default 1) and, from version 2 on,
+/// the optional `PREVIOUS_ENCRYPTION_KEY` of the generation before.
+fn key_generation(env: &Env, problems: &mut Vec<String>) -> (u8, Option<[u8; 32]>) {
+    let version = match non_empty(env, "ENCRYPTION_KEY_VERSION") {
+        None => 1,
+        Some(raw) => match raw.parse::<u8>() {
+            Ok(version) if version >= 1 => version,
+            _ => {
+                problems.push(format!(
+                    "ENCRYPTION_KEY_VERSION: `{raw}` is not a generation number from 1 to 255"
+                ));
+                1
+            }
+        },
+    };
+    let previous = non_empty(env, "PREVIOUS_ENCRYPTION_KEY").and_then(|encoded| {
+        if version < 2 {
+            problems.push(
+                "PREVIOUS_ENCRYPTION_KEY: set ENCRYPTION_KEY_VERSION to the new generation (2 or more) as well"
+                    .into(),
+            );
+            return None;
+        }
+        decode_key("PREVIOUS_ENCRYPTION_KEY", &encoded, problems)
+    });
+    (version, previous)
 }
 
 #[cfg(test)]

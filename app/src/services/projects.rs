@@ -19,7 +19,6 @@ use crate::state::AppState;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, SqlErr,
 };
-use secrecy::ExposeSecret as _;
 use uuid::Uuid;
 
 /// Every project the user may see, by name.
@@ -183,15 +182,12 @@ async fn saved_key(
             code: "api_key_missing".into(),
             message: "this project has no API key: enter one first".into(),
         })?;
-    let key = api_keys::decrypt(
-        state.settings.encryption_key.expose_secret(),
-        row.id,
-        &stored,
-    )
-    .map_err(|_| AppError::Conflict {
-        code: "api_key_unreadable".into(),
-        message: "the stored key does not decrypt with this ENCRYPTION_KEY: re-enter the key"
-            .into(),
+    let key = api_keys::decrypt(state.settings.keyring(), row.id, &stored).map_err(|_| {
+        AppError::Conflict {
+            code: "api_key_unreadable".into(),
+            message: "the stored key does not decrypt with this ENCRYPTION_KEY: re-enter the key"
+                .into(),
+        }
     })?;
     Ok((row.openai_base_url, key))
 }
@@ -212,7 +208,7 @@ fn not_found() -> AppError {
 
 fn context(state: &AppState) -> validate::Context<'_> {
     validate::Context {
-        encryption_key: state.settings.encryption_key.expose_secret(),
+        keyring: state.settings.keyring(),
         allow_private_upstreams: state.settings.allow_private_upstreams
             || state.settings.environment == crate::state::Environment::Development,
     }
@@ -292,12 +288,7 @@ fn view(state: &AppState, row: &Project, check_key: bool) -> ProjectView {
             .openai_api_key_ciphertext
             .as_deref()
             .is_some_and(|stored| {
-                api_keys::decrypt(
-                    state.settings.encryption_key.expose_secret(),
-                    row.id,
-                    stored,
-                )
-                .is_err()
+                api_keys::decrypt(state.settings.keyring(), row.id, stored).is_err()
             });
     let position = if row.widget_position == "left" {
         WidgetPosition::Left

@@ -232,3 +232,43 @@ fn development_warns_about_a_short_jwt_secret_but_starts() {
         loaded.warnings
     );
 }
+
+#[test]
+fn a_rotation_names_the_generation_and_the_previous_key() {
+    let loaded = from_env(&production(&[
+        ("ENCRYPTION_KEY_VERSION", "2"),
+        ("PREVIOUS_ENCRYPTION_KEY", GOOD_KEY),
+    ]))
+    .expect("valid");
+    let keyring = loaded.settings.keyring();
+    assert_eq!(keyring.version, 2);
+    assert!(keyring.previous.is_some());
+
+    for (vars, name) in [
+        (
+            vec![("ENCRYPTION_KEY_VERSION", "0")],
+            "ENCRYPTION_KEY_VERSION",
+        ),
+        (
+            vec![("ENCRYPTION_KEY_VERSION", "x")],
+            "ENCRYPTION_KEY_VERSION",
+        ),
+        (
+            vec![("PREVIOUS_ENCRYPTION_KEY", GOOD_KEY)],
+            "PREVIOUS_ENCRYPTION_KEY",
+        ),
+        (
+            vec![
+                ("ENCRYPTION_KEY_VERSION", "2"),
+                ("PREVIOUS_ENCRYPTION_KEY", "short"),
+            ],
+            "PREVIOUS_ENCRYPTION_KEY",
+        ),
+    ] {
+        let problems = refusal(&production(&vars));
+        assert!(
+            problems.iter().any(|p| p.starts_with(name)),
+            "{name}: {problems:?}"
+        );
+    }
+}

@@ -11,13 +11,73 @@ fn aiwidget() -> Command {
     command
 }
 
+/// `aiwidget rotate-key` moves every stored key to the new generation.
+#[tokio::test]
+async fn rotate_key_re_encrypts_with_the_new_generation() {
+    use app::db::entities::projects;
+    use app::services::api_keys::{self, Keyring};
+    use base64::Engine as _;
+    use sea_orm::EntityTrait;
+    // Arrange: a project whose key was saved under generation 1 ([7; 32]).
+    let app = crate::helpers::spawn_app().await;
+    let token = app.admin_token().await;
+    let body = serde_json::json!({"name": "A", "openai_api_key": "sk-rotate-me-1234"});
+    let (_, project) = app.create_project(&token, body).await;
+    let id: uuid::Uuid = project["id"].as_str().expect("id").parse().expect("uuid");
+    let key = |bytes: [u8; 32]| base64::engine::general_purpose::STANDARD.encode(bytes);
+    let data = tempfile::tempdir().expect("temp dir");
+    let rotate = || {
+        aiwidget()
+            .arg("rotate-key")
+            .env("DATABASE_URL", &app.test_db.url)
+            .env("DATA_DIR", data.path())
+            .env("ENCRYPTION_KEY", key([9; 32]))
+            .env("ENCRYPTION_KEY_VERSION", "2")
+            .env("PREVIOUS_ENCRYPTION_KEY", key([7; 32]))
+            .output()
+            .expect("runs")
+    };
+    // Act
+    let first = rotate();
+    let second = rotate();
+    // Assert
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let said = String::from_utf8_lossy(&first.stdout);
+    assert!(
+        said.contains("1 re-encrypted, 0 already current, 0 unreadable"),
+        "{said}"
+    );
+    let said = String::from_utf8_lossy(&second.stdout);
+    assert!(said.contains("0 re-encrypted, 1 already current"), "{said}");
+    let row = projects::Entity::find_by_id(id)
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("row");
+    let stored = row.openai_api_key_ciphertext.expect("stored");
+    assert_eq!(api_keys::version_of(&stored), Some(2));
+    let v2 = Keyring {
+        version: 2,
+        current: &[9; 32],
+        previous: None,
+    };
+    assert_eq!(
+        api_keys::decrypt(v2, id, &stored).as_deref(),
+        Ok("sk-rotate-me-1234")
+    );
+}
+
 /// `--help` lists every command.
 #[test]
 fn help_lists_the_commands() {
     let output = aiwidget().arg("--help").output().expect("runs");
     assert!(output.status.success());
     let help = String::from_utf8_lossy(&output.stdout);
-    for command in ["serve", "migrate"] {
+    for command in ["serve", "migrate", "rotate-key"] {
         assert!(help.contains(command), "`{command}` missing from:\n{help}");
     }
 }

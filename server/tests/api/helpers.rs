@@ -139,6 +139,8 @@ pub fn settings(database_url: &str, site_dir: &Path, admin_password: &str) -> Se
         admin_password: SecretString::from(admin_password.to_owned()),
         jwt_secret: SecretString::from(JWT_SECRET.to_owned()),
         encryption_key: SecretBox::new(Box::new([7u8; 32])),
+        encryption_key_version: 1,
+        previous_encryption_key: None,
         allow_private_upstreams: true,
     }
 }

@@ -3,9 +3,17 @@
 
 use crate::helpers::{TestApp, json, spawn_app, spawn_production_app};
 use app::db::entities::projects;
+use app::services::api_keys::Keyring;
 use reqwest::Method;
 use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set};
 use serde_json::{Value, json};
+
+/// The keyring of the test servers.
+const V1: Keyring<'static> = Keyring {
+    version: 1,
+    current: &[7; 32],
+    previous: None,
+};
 
 async fn created(app: &TestApp, token: &str, body: Value) -> Value {
     let (status, project) = app.create_project(token, body).await;
@@ -104,7 +112,7 @@ async fn the_openai_key_is_write_only_and_encrypted_at_rest() {
         .expect("row");
     let stored = row.openai_api_key_ciphertext.expect("stored");
     assert!(!stored.contains("very-secret"));
-    let decrypted = app::services::api_keys::decrypt(&[7; 32], id, &stored).expect("decrypts");
+    let decrypted = app::services::api_keys::decrypt(V1, id, &stored).expect("decrypts");
     assert_eq!(decrypted, key);
 }
 
@@ -126,7 +134,14 @@ async fn an_unreadable_key_is_reported_not_a_500() {
         .expect("query")
         .expect("row")
         .into_active_model();
-    let other_key = app::services::api_keys::encrypt(&[9; 32], id, "sk-abcdefghijkl");
+    let other_key = app::services::api_keys::encrypt(
+        Keyring {
+            current: &[9; 32],
+            ..V1
+        },
+        id,
+        "sk-abcdefghijkl",
+    );
     row.openai_api_key_ciphertext = Set(Some(other_key));
     row.update(&app.db).await.expect("update");
 

@@ -21,8 +21,8 @@ pub const DEFAULT_MODEL: &str = "gpt-4.1-mini";
 
 /// What applying an input needs besides the input.
 pub struct Context<'a> {
-    /// The AES-256-GCM key for the OpenAI key.
-    pub encryption_key: &'a [u8; 32],
+    /// The keys for the OpenAI key.
+    pub keyring: api_keys::Keyring<'a>,
     /// Whether `openai_base_url` may point at loopback or private addresses.
     pub allow_private_upstreams: bool,
 }
@@ -153,7 +153,7 @@ fn apply_upstream(
     match new_key {
         Some(Some(key)) => {
             project.openai_api_key_ciphertext =
-                Some(api_keys::encrypt(context.encryption_key, project.id, &key));
+                Some(api_keys::encrypt(context.keyring, project.id, &key));
             project.openai_api_key_hint = Some(api_keys::hint(&key));
         }
         Some(None) => {
