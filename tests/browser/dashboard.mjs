@@ -3,7 +3,7 @@
 // saved project with its embed snippet; in English on a laptop and in Russian
 // on a phone. Screenshots go to docs/screenshots/.
 import { join } from "node:path";
-import { ADMIN_PASSWORD, SCREENSHOTS, check, launchBrowser, startServer } from "./harness.mjs";
+import { ADMIN_PASSWORD, SCREENSHOTS, check, hydrated, launchBrowser, startServer } from "./harness.mjs";
 
 const layouts = [
   { name: "desktop", viewport: { width: 1280, height: 860 }, locale: "en-US", texts: {
@@ -37,7 +37,7 @@ try {
     await page.goto(`${server.url}/admin/`);
     await page.waitForURL("**/admin/login");
     await page.getByRole("button", { name: t.login }).waitFor();
-    await page.waitForLoadState("networkidle");
+    await hydrated(page);
 
     // A wrong password is refused with a message.
     await page.getByLabel(/username|Имя пользователя/i).fill("admin");
@@ -73,6 +73,7 @@ try {
 
     // The list shows it.
     await page.goto(`${server.url}/admin/`);
+    await hydrated(page);
     await page.getByRole("heading", { name: t.projects }).waitFor();
     await page.locator(".project").first().waitFor();
     await shot("projects");
@@ -81,7 +82,6 @@ try {
     if (layout.name === "desktop") {
       await page.getByRole("link", { name: "Operators" }).click();
       await page.getByRole("heading", { name: "Add an operator" }).waitFor();
-      await page.waitForLoadState("networkidle");
       const form = page.locator("form");
       await form.getByLabel("Username").fill("olga");
       await form.getByLabel("Display name").fill("Olga");
@@ -99,6 +99,7 @@ try {
       const operator = await browser.newContext({ viewport: layout.viewport, locale: "en-US" });
       const operatorPage = await operator.newPage();
       await operatorPage.goto(`${server.url}/admin/login`);
+      await hydrated(operatorPage);
       await operatorPage.getByLabel(/username/i).fill("olga");
       await operatorPage.getByLabel(/password/i).fill("operator password 1");
       await operatorPage.getByRole("button", { name: "Log in" }).click();

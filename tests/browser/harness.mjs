@@ -78,3 +78,10 @@ export async function launchBrowser() {
 export function check(condition, message) {
   if (!condition) throw new Error(`check failed: ${message}`);
 }
+
+/** Waits until the dashboard's wasm has hydrated the page (clicks before
+ *  that would submit forms without the app). A debug build on a busy
+ *  machine can take a while to compile its wasm. */
+export async function hydrated(page) {
+  await page.locator("body[data-hydrated]").waitFor({ state: "attached", timeout: 120_000 });
+}
