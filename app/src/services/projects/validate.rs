@@ -46,8 +46,7 @@ pub fn apply(
             None => fail("name", "a name of 1 to 200 characters is required"),
         }
     }
-    if let Some(Some(assistant)) = &input.assistant_id {
-        let _ = assistant;
+    if matches!(input.assistant_id, Some(Some(_))) {
         fail(
             "assistant_id",
             "OpenAI shut the Assistants API down on 2026-08-26 and prompt objects (pmpt_…) on \
