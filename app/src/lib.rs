@@ -19,6 +19,9 @@
 //! - [`projects`]: the project shapes of the API.
 //! - `session` (ssr): the session token, cookie and client IP of a request.
 //! - [`text`]: text helpers shared by both sides (search text folding).
+//! - [`chat`]: conversations, messages and event payloads on the wire.
+//! - [`widget`]: the shapes of the widget's v1 API (config, session, send).
+//! - `llm` (ssr): the AI call behind a trait, both API styles, streamed.
 //!
 //! Features: `ssr` for the server, `hydrate` for the dashboard's wasm; the
 //! widget uses neither and takes only the DTOs.
@@ -27,15 +30,19 @@
 #![recursion_limit = "256"]
 
 pub mod auth;
+pub mod chat;
 pub mod dashboard;
 pub mod error;
 pub mod health;
 pub mod list;
 pub mod projects;
 pub mod text;
+pub mod widget;
 
 #[cfg(feature = "ssr")]
 pub mod db;
+#[cfg(feature = "ssr")]
+pub mod llm;
 #[cfg(feature = "ssr")]
 pub mod origins;
 #[cfg(feature = "ssr")]

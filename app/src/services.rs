@@ -13,15 +13,33 @@
 //! - [`upstream`]: the project's provider: models and vector stores.
 //! - [`users`]: the first admin, created and kept in step with `ADMIN_PASSWORD`.
 //! - [`maintenance`]: start-up repairs (messages left streaming by a crash).
+//! - [`widget`]: the widget's side: config, session, sending, handoff, typing.
+//! - [`visitors`], [`conversations`], [`messages`]: the rows behind a chat.
+//! - [`events`]: durable events, ordered by id, replayed by the streams.
+//! - [`hub`]: in-process fan-out of events and token deltas.
+//! - [`streams`]: what an event stream sends (replay + live, each delta once).
+//! - [`relay`]: the AI answering a conversation, cancellable, fault-tolerant.
+//! - [`limits`]: per-visitor, per-IP and daily AI limits, counted in the database.
+//! - [`origin_cache`]: all allowed origins, for CORS preflights.
 
 pub mod api_keys;
 pub mod auth;
+pub mod conversations;
+pub mod events;
 pub mod health;
+pub mod hub;
+pub mod limits;
 pub mod maintenance;
+pub mod messages;
+pub mod origin_cache;
 pub mod passwords;
 pub mod people;
 pub mod projects;
+pub mod relay;
 pub mod sessions;
+pub mod streams;
 pub mod throttle;
 pub mod upstream;
 pub mod users;
+pub mod visitors;
+pub mod widget;

@@ -22,6 +22,18 @@ pub struct AppState {
     pub http: reqwest::Client,
     /// Login attempts per username and per IP.
     pub login_throttle: Arc<crate::services::throttle::LoginThrottle>,
+    /// Real-time fan-out to the event streams.
+    pub hub: Arc<crate::services::hub::Hub>,
+    /// The AI provider (the OpenAI-compatible client; tests point projects at a fake).
+    pub llm: Arc<dyn crate::llm::LlmProvider>,
+    /// Every project's allowed origins, for CORS preflights.
+    pub origin_cache: Arc<crate::services::origin_cache::OriginCache>,
+    /// The AI runs in flight on this instance.
+    pub relay: Arc<crate::services::relay::Relay>,
+    /// One stored `typing` event per conversation every few seconds.
+    pub typing_throttle: Arc<governor::DefaultKeyedRateLimiter<uuid::Uuid>>,
+    /// Cancelled when the server shuts down: event streams end so clients reconnect elsewhere.
+    pub shutdown: tokio_util::sync::CancellationToken,
     /// What leptos_axum needs to render the dashboard.
     pub leptos_options: LeptosOptions,
 }
@@ -60,6 +72,8 @@ pub struct Settings {
     pub previous_encryption_key: Option<SecretBox<[u8; 32]>>,
     /// `ALLOW_PRIVATE_UPSTREAMS`: allow `openai_base_url` on private addresses.
     pub allow_private_upstreams: bool,
+    /// `AI_FIRST_BYTE_TIMEOUT_SECS`, `AI_IDLE_TIMEOUT_SECS`: time-outs and retries of AI calls.
+    pub ai_call: crate::llm::CallPolicy,
 }
 
 impl Settings {

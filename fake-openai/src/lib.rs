@@ -3,40 +3,42 @@
 //! `openai_base_url` exercises the real client code.
 //!
 //! # Layout
-//! - [`FakeOpenAi`]: start it, read its `base_url`, script its behaviour.
-//! - [`Fault`]: what to answer instead of success (bad key, region refusal,
-//!   rate limit, server error, a hang).
-//! - Routes: `GET /v1/models`, `GET /v1/vector_stores` (the Responses and Chat
-//!   Completions streams come with the AI relay).
+//! - [`FakeOpenAi`] (here): start it, read its `base_url`, script its
+//!   behaviour, read what it saw.
+//! - [`Fault`] (`faults`): what to answer instead of success (bad key, region
+//!   refusal, rate limit, server error, a hang) or what goes wrong mid-stream
+//!   (a cut, an error event, `response.failed`, a stall); the middleware that
+//!   records requests and applies faults.
+//! - `script`: the shared state and the stream counters.
+//! - `request`: parsing and OpenAI-like validation of the POST bodies.
+//! - `sse`: event frames, the delta loop, the streamed body.
+//! - Routes: `listing` (`GET /v1/models`, `GET /v1/vector_stores`),
+//!   `responses` (`POST /v1/responses`), `chat` (`POST /v1/chat/completions`).
 //!
-//! Every request is recorded (method, path, Authorization) for assertions.
+//! Every request is recorded (method, path, Authorization, JSON body) for
+//! assertions.
+
+mod chat;
+mod errors;
+mod faults;
+mod listing;
+mod request;
+mod responses;
+mod script;
+mod sse;
+#[cfg(test)]
+mod tests;
+
+pub use faults::Fault;
 
 use axum::Router;
-use axum::extract::{Request, State};
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use serde_json::{Value, json};
+use axum::routing::{get, post};
+use script::{Script, Shared, lock};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 /// The API key the fake accepts unless told otherwise.
 pub const VALID_KEY: &str = "sk-test-valid-key-0000";
-
-/// What the fake answers instead of success.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Fault {
-    /// `401 invalid_api_key`, whatever the key.
-    InvalidKey,
-    /// `403 unsupported_country_region_territory`, as OpenAI answers some regions.
-    RegionRefused,
-    /// `429 rate_limit_exceeded` with `retry-after: <seconds>`.
-    RateLimited { retry_after_secs: u64 },
-    /// `500 server_error`.
-    ServerError,
-    /// No answer for this long (a time-out on the client's side).
-    Hang(Duration),
-}
 
 /// One request the fake received.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,14 +47,9 @@ pub struct Recorded {
     pub path: String,
     /// The `Authorization` header as sent.
     pub authorization: Option<String>,
-}
-
-#[derive(Debug, Default)]
-struct Script {
-    faults: Vec<Fault>,
-    models: Vec<String>,
-    vector_stores: Vec<(String, String)>,
-    requests: Vec<Recorded>,
+    /// The parsed JSON body of a POST request; `None` for other methods and
+    /// for bodies that are not JSON.
+    pub body: Option<serde_json::Value>,
 }
 
 /// A running fake; dropped with the test's runtime.
@@ -60,7 +57,7 @@ struct Script {
 pub struct FakeOpenAi {
     /// `http://127.0.0.1:<port>/v1`: what a project's `openai_base_url` is set to.
     pub base_url: String,
-    script: Arc<Mutex<Script>>,
+    script: Shared,
 }
 
 impl FakeOpenAi {
@@ -90,11 +87,13 @@ impl FakeOpenAi {
             ..Script::default()
         }));
         let router = Router::new()
-            .route("/v1/models", get(models))
-            .route("/v1/vector_stores", get(vector_stores))
+            .route("/v1/models", get(listing::models))
+            .route("/v1/vector_stores", get(listing::vector_stores))
+            .route("/v1/responses", post(responses::create))
+            .route("/v1/chat/completions", post(chat::create))
             .layer(axum::middleware::from_fn_with_state(
                 script.clone(),
-                record_and_fault,
+                faults::record_and_fault,
             ))
             .with_state(script.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -109,132 +108,92 @@ impl FakeOpenAi {
     }
 
     fn script(&self) -> MutexGuard<'_, Script> {
-        self.script
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        lock(&self.script)
     }
 
-    /// Answers the next request with `fault` (faults queue up, one per request).
+    /// Answers the next request with `fault` (faults queue up, one per
+    /// request, whatever its route).
     pub fn fail_next(&self, fault: Fault) {
         self.script().faults.push(fault);
     }
 
-    /// Replaces the model ids `GET /models` lists.
+    /// Replaces the model ids `GET /models` lists and the POST routes accept.
     pub fn set_models(&self, ids: &[&str]) {
         self.script().models = ids.iter().map(|id| (*id).to_owned()).collect();
+    }
+
+    /// Sets the assistant's text (default `"Hello! How can I help you
+    /// today?"`), streamed one word (with the whitespace after it) per delta.
+    pub fn set_reply(&self, text: &str) {
+        self.script().reply = text.to_owned();
+    }
+
+    /// Sets the `(file_id, filename)` pairs a Responses answer cites when the
+    /// request has a `file_search` tool; with none, no search is shown.
+    pub fn set_citations(&self, citations: &[(&str, &str)]) {
+        self.script().citations = citations
+            .iter()
+            .map(|(id, name)| ((*id).to_owned(), (*name).to_owned()))
+            .collect();
+    }
+
+    /// Sets the pause between two deltas (default none), so that a test can
+    /// act while a stream is under way.
+    pub fn set_delta_delay(&self, delay: Duration) {
+        self.script().delta_delay = delay;
+    }
+
+    /// Makes chat completions refuse any `stream_options` with `400`, as
+    /// some OpenAI-compatible providers do.
+    pub fn set_reject_stream_options(&self, reject: bool) {
+        self.script().reject_stream_options = reject;
+    }
+
+    /// With `false`, chat streams send no usage chunk even when asked for
+    /// one (Responses always report usage). Default `true`.
+    pub fn set_usage(&self, usage: bool) {
+        self.script().usage = usage;
     }
 
     /// Every request so far.
     pub fn requests(&self) -> Vec<Recorded> {
         self.script().requests.clone()
     }
-}
 
-type Shared = Arc<Mutex<Script>>;
-
-fn lock(script: &Shared) -> MutexGuard<'_, Script> {
-    script
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-/// The shape of an OpenAI error body.
-fn error(status: StatusCode, code: &str, message: &str) -> Response {
-    let body = json!({"error": {"message": message, "type": "invalid_request_error", "param": null, "code": code}});
-    (status, axum::Json(body)).into_response()
-}
-
-async fn record_and_fault(
-    State(script): State<Shared>,
-    request: Request,
-    next: axum::middleware::Next,
-) -> Response {
-    let authorization = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .map(str::to_owned);
-    let fault = {
-        let mut script = lock(&script);
-        script.requests.push(Recorded {
-            method: request.method().to_string(),
-            path: request.uri().path().to_owned(),
-            authorization: authorization.clone(),
-        });
-        (!script.faults.is_empty()).then(|| script.faults.remove(0))
-    };
-    match fault {
-        Some(Fault::InvalidKey) => return invalid_key(),
-        Some(Fault::RegionRefused) => {
-            return error(
-                StatusCode::FORBIDDEN,
-                "unsupported_country_region_territory",
-                "Country, region, or territory not supported",
-            );
-        }
-        Some(Fault::RateLimited { retry_after_secs }) => {
-            let mut response = error(
-                StatusCode::TOO_MANY_REQUESTS,
-                "rate_limit_exceeded",
-                "Rate limit reached",
-            );
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, retry_after_secs.into());
-            return response;
-        }
-        Some(Fault::ServerError) => {
-            return error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "server_error",
-                "The server had an error while processing your request.",
-            );
-        }
-        Some(Fault::Hang(duration)) => tokio::time::sleep(duration).await,
-        None => {}
+    /// How many streamed answers the client dropped before their end: the
+    /// proof that a relay really cancelled its upstream request.
+    pub fn cancelled_streams(&self) -> usize {
+        self.script().streams.cancelled()
     }
-    if authorization.as_deref() != Some(&format!("Bearer {VALID_KEY}")) {
-        return invalid_key();
+
+    /// How many streamed answers were sent to their end (including those a
+    /// stream fault ended early on purpose).
+    pub fn completed_streams(&self) -> usize {
+        self.script().streams.completed()
     }
-    next.run(request).await
-}
 
-fn invalid_key() -> Response {
-    error(
-        StatusCode::UNAUTHORIZED,
-        "invalid_api_key",
-        "Incorrect API key provided: sk-***. You can find your API key at https://platform.openai.com/account/api-keys.",
-    )
-}
-
-async fn models(State(script): State<Shared>, _: HeaderMap) -> axum::Json<Value> {
-    let data: Vec<Value> = lock(&script)
-        .models
-        .iter()
-        .map(|id| json!({"id": id, "object": "model", "created": 1_700_000_000, "owned_by": "system"}))
-        .collect();
-    axum::Json(json!({"object": "list", "data": data}))
-}
-
-async fn vector_stores(State(script): State<Shared>) -> axum::Json<Value> {
-    let data: Vec<Value> = lock(&script)
-        .vector_stores
-        .iter()
-        .map(|(id, name)| {
-            json!({
-                "id": id, "object": "vector_store", "created_at": 1_700_000_000, "name": name,
-                "usage_bytes": 1024, "status": "completed",
-                "file_counts": {"in_progress": 0, "completed": 3, "failed": 0, "cancelled": 0, "total": 3}
-            })
-        })
-        .collect();
-    let first = data
-        .first()
-        .and_then(|v| v["id"].as_str().map(str::to_owned));
-    let last = data
-        .last()
-        .and_then(|v| v["id"].as_str().map(str::to_owned));
-    axum::Json(
-        json!({"object": "list", "data": data, "first_id": first, "last_id": last, "has_more": false}),
-    )
+    /// Waits until at least `n` requests were recorded and returns them all.
+    ///
+    /// # Panics
+    /// If fewer than `n` arrive within `timeout`.
+    pub async fn wait_for_requests(&self, n: usize, timeout: Duration) -> Vec<Recorded> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let requests = self.requests();
+            if requests.len() >= n {
+                return requests;
+            }
+            if tokio::time::Instant::now() >= deadline {
+                let paths: Vec<String> = requests
+                    .iter()
+                    .map(|r| format!("{} {}", r.method, r.path))
+                    .collect();
+                panic!(
+                    "fake-openai: expected at least {n} requests within {timeout:?}, got {}: {paths:?}",
+                    requests.len()
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
 }

@@ -103,6 +103,7 @@ pub fn from_env(env: &Env) -> Result<Loaded, ConfigError> {
     let encryption_key = check_encryption_key(&secrets, &mut problems);
     let (encryption_key_version, previous_encryption_key) = key_generation(env, &mut problems);
     let allow_private_upstreams = flag(env, "ALLOW_PRIVATE_UPSTREAMS", &mut problems);
+    let ai_call = ai_call(env, &mut problems);
 
     if !problems.is_empty() {
         return Err(ConfigError(problems));
@@ -131,6 +132,7 @@ pub fn from_env(env: &Env) -> Result<Loaded, ConfigError> {
             previous_encryption_key: previous_encryption_key
                 .map(|key| SecretBox::new(Box::new(key))),
             allow_private_upstreams,
+            ai_call,
         },
         generated_admin_password,
         warnings,
@@ -209,6 +211,25 @@ fn environment(env: &Env, public_url: &str, problems: &mut Vec<String>) -> Envir
             Environment::Production
         }
     }
+}
+
+/// The AI call's time-outs: `AI_FIRST_BYTE_TIMEOUT_SECS` (default 60) and
+/// `AI_IDLE_TIMEOUT_SECS` (default 30), 1 to 600 seconds each.
+fn ai_call(env: &Env, problems: &mut Vec<String>) -> app::llm::CallPolicy {
+    let mut policy = app::llm::CallPolicy::default();
+    let mut seconds = |name: &str, slot: &mut std::time::Duration| {
+        if let Some(value) = non_empty(env, name) {
+            match value.parse::<u64>() {
+                Ok(secs) if (1..=600).contains(&secs) => {
+                    *slot = std::time::Duration::from_secs(secs);
+                }
+                _ => problems.push(format!("{name}: `{value}` is not 1 to 600 seconds")),
+            }
+        }
+    };
+    seconds("AI_FIRST_BYTE_TIMEOUT_SECS", &mut policy.first_byte);
+    seconds("AI_IDLE_TIMEOUT_SECS", &mut policy.idle);
+    policy
 }
 
 fn flag(env: &Env, name: &str, problems: &mut Vec<String>) -> bool {

@@ -11,16 +11,21 @@
 //! - [`dashboard`]: `/admin/` pages and server functions (Leptos).
 //! - [`assets`]: `/widget/*` and `/pkg/*` built files.
 //! - [`errors`]: JSON extractors and fallbacks (404, 405, panics).
+//! - [`widget`], [`widget_events`]: the widget's v1 API and its event stream.
+//! - [`cors`]: CORS of the widget's API.
 
 pub mod admin_auth;
 pub mod admin_projects;
 pub mod admin_users;
 pub mod assets;
+pub mod cors;
 pub mod dashboard;
 pub mod errors;
 pub mod health;
 pub mod openapi;
 pub mod session;
+pub mod widget;
+pub mod widget_events;
 
 use app::state::AppState;
 use axum::Router;
@@ -46,6 +51,7 @@ pub fn router(state: AppState) -> Router {
         .merge(admin_auth::routes())
         .merge(admin_projects::routes())
         .merge(admin_users::routes())
+        .merge(widget::routes(&state))
         .merge(dashboard::routes(&state))
         .merge(assets::routes(&state.settings.site_dir))
         .fallback(errors::not_found)

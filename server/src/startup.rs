@@ -54,11 +54,25 @@ impl Application {
             .with_context(|| format!("binding {}", settings.listen_addr))?;
         let local_addr = listener.local_addr().context("reading the bound address")?;
         let leptos_options = leptos_options(&settings, local_addr);
+        let http = app::services::upstream::http_client()?;
+        let llm = Arc::new(app::llm::OpenAiProvider::new(
+            http.clone(),
+            settings.ai_call,
+        ));
         let state = AppState {
             db,
             settings: Arc::new(settings),
-            http: app::services::upstream::http_client()?,
+            http,
             login_throttle: Arc::default(),
+            hub: Arc::default(),
+            llm,
+            relay: Arc::default(),
+            origin_cache: Arc::default(),
+            typing_throttle: Arc::new(governor::RateLimiter::keyed(
+                governor::Quota::with_period(std::time::Duration::from_secs(3))
+                    .unwrap_or_else(|| governor::Quota::per_second(std::num::NonZeroU32::MIN)),
+            )),
+            shutdown: tokio_util::sync::CancellationToken::new(),
             leptos_options,
         };
         Ok(Self { listener, state })
@@ -85,7 +99,16 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
+        let stop = self.state.shutdown.clone();
+        let relay = self.state.relay.clone();
         let router = http::router(self.state);
+        // Event streams never end on their own: end them first, so that the
+        // graceful shutdown can finish (clients reconnect to another instance).
+        let shutdown = async move {
+            shutdown.await;
+            stop.cancel();
+            relay.cancel_all();
+        };
         // `/admin/` and `/admin` are one page; so are API paths with a trailing slash.
         let service = NormalizePathLayer::trim_trailing_slash().layer(router);
         axum::serve(

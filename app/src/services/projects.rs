@@ -74,6 +74,7 @@ pub async fn create(
             },
             _ => err.into(),
         })?;
+    state.origin_cache.invalidate();
     Ok(view(state, &saved, true))
 }
 
@@ -99,6 +100,7 @@ pub async fn update(
         .reset_all()
         .update(&state.db)
         .await?;
+    state.origin_cache.invalidate();
     Ok(view(state, &saved, true))
 }
 
@@ -112,6 +114,7 @@ pub async fn delete(state: &AppState, user: &CurrentUser, id: Uuid) -> Result<()
     if result.rows_affected == 0 {
         return Err(not_found());
     }
+    state.origin_cache.invalidate();
     Ok(())
 }
 

@@ -69,6 +69,66 @@ pub fn verify_admin(secret: &str, token: &str) -> Result<AdminClaims, AppError> 
     .map_err(|_| invalid_token())
 }
 
+/// How long a visitor token lasts: the browser keeps it for returning visits.
+pub const VISITOR_TOKEN_SECONDS: i64 = 365 * 24 * 3600;
+
+/// The claims of a visitor token: which visitor of which project.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VisitorClaims {
+    /// The visitor's id.
+    pub sub: Uuid,
+    /// The project the visitor belongs to.
+    pub pid: Uuid,
+    /// Always [`VISITOR_AUDIENCE`].
+    pub aud: String,
+    pub iat: i64,
+    pub exp: i64,
+}
+
+/// Signs a token for `visitor_id` of `project_id`.
+///
+/// # Errors
+/// [`AppError::Internal`] if signing fails (logged).
+pub fn issue_visitor(secret: &str, project_id: Uuid, visitor_id: Uuid) -> Result<String, AppError> {
+    let now = chrono::Utc::now().timestamp();
+    let claims = VisitorClaims {
+        sub: visitor_id,
+        pid: project_id,
+        aud: VISITOR_AUDIENCE.into(),
+        iat: now,
+        exp: now + VISITOR_TOKEN_SECONDS,
+    };
+    encode(
+        &Header::new(Algorithm::HS256),
+        &claims,
+        &EncodingKey::from_secret(secret.as_bytes()),
+    )
+    .map_err(|err| {
+        tracing::error!(error = %err, "signing a visitor token failed");
+        AppError::Internal
+    })
+}
+
+/// Checks signature, algorithm, expiry and audience of a visitor token.
+///
+/// # Errors
+/// `401 invalid_visitor_token` for anything that does not hold.
+pub fn verify_visitor(secret: &str, token: &str) -> Result<VisitorClaims, AppError> {
+    let mut validation = Validation::new(Algorithm::HS256);
+    validation.set_audience(&[VISITOR_AUDIENCE]);
+    validation.leeway = 30;
+    decode::<VisitorClaims>(
+        token,
+        &DecodingKey::from_secret(secret.as_bytes()),
+        &validation,
+    )
+    .map(|data| data.claims)
+    .map_err(|_| AppError::Unauthorized {
+        code: "invalid_visitor_token".into(),
+        message: "the visitor token is missing or not valid: open a new session".into(),
+    })
+}
+
 /// `401 invalid_token`.
 pub fn invalid_token() -> AppError {
     AppError::Unauthorized {
@@ -122,5 +182,23 @@ mod tests {
         };
         let expired = encode(&Header::new(Algorithm::HS256), &expired, &key).expect("signed");
         assert!(verify_admin(SECRET, &expired).is_err(), "expired");
+    }
+
+    #[test]
+    fn visitor_and_admin_tokens_never_stand_in_for_each_other() {
+        let project = Uuid::new_v4();
+        let visitor = Uuid::new_v4();
+        let token = issue_visitor(SECRET, project, visitor).expect("signed");
+        let claims = verify_visitor(SECRET, &token).expect("valid");
+        assert_eq!((claims.sub, claims.pid), (visitor, project));
+        assert!(
+            verify_admin(SECRET, &token).is_err(),
+            "a visitor token is no session"
+        );
+        let admin = issue_admin(SECRET, Uuid::new_v4(), 0).expect("signed");
+        assert!(
+            verify_visitor(SECRET, &admin).is_err(),
+            "a session is no visitor token"
+        );
     }
 }

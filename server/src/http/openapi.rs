@@ -4,6 +4,10 @@
 //! the document cannot drift from the code that serves it.
 
 use app::auth::{LoginRequest, LoginResponse, Role, UserInput, UserView};
+use app::chat::{
+    ConversationStatus, DeltaEvent, MessageRole, MessageStatus, MessageView, Source, StatusEvent,
+    TypingEvent,
+};
 use app::error::ErrorBody;
 use app::health::Health;
 use app::list::Page;
@@ -11,6 +15,10 @@ use app::projects::{
     ApiStyle, HandoffInput, HandoffSettings, HandoffTimeoutAction, Limits, LimitsInput, ModelInfo,
     ModelsProbe, ProjectInput, ProjectView, VectorStoreInfo, WidgetInput, WidgetPosition,
     WidgetSettings,
+};
+use app::widget::{
+    ConversationState, SendMessageRequest, SendMessageResponse, SessionRequest, SessionResponse,
+    WidgetConfig,
 };
 use utoipa::{Modify, OpenApi};
 
@@ -40,13 +48,21 @@ use utoipa::{Modify, OpenApi};
         super::admin_users::create,
         super::admin_users::update,
         super::admin_users::delete,
+        super::widget::config,
+        super::widget::session,
+        super::widget::send_message,
+        super::widget::handoff,
+        super::widget::typing,
+        super::widget_events::events,
     ),
     components(schemas(
         Health, ErrorBody, LoginRequest, LoginResponse, UserView, UserInput, Role, Page<UserView>, Page<ProjectView>, Page<ModelInfo>,
         Page<VectorStoreInfo>, ProjectView, ProjectInput,
         WidgetSettings, WidgetInput, Limits, LimitsInput, HandoffSettings,
         HandoffInput, ApiStyle, WidgetPosition, HandoffTimeoutAction, ModelInfo, VectorStoreInfo,
-        ModelsProbe,
+        ModelsProbe, WidgetConfig, SessionRequest, SessionResponse, SendMessageRequest,
+        SendMessageResponse, ConversationState, MessageView, MessageRole, MessageStatus,
+        ConversationStatus, Source, DeltaEvent, StatusEvent, TypingEvent,
     )),
     modifiers(&SecuritySchemes),
     tags(
@@ -54,6 +70,7 @@ use utoipa::{Modify, OpenApi};
         (name = "auth", description = "Dashboard and API sessions"),
         (name = "users", description = "Operators and admins"),
         (name = "projects", description = "Client sites: keys, knowledge base, widget, limits"),
+        (name = "widget", description = "The visitor widget: from the project's allowed origins only"),
     )
 )]
 pub struct ApiDoc;
@@ -73,6 +90,15 @@ impl Modify for SecuritySchemes {
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
                     .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "visitor",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("visitor token from /api/v1/widget/session")
                     .build(),
             ),
         );

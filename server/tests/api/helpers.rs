@@ -142,6 +142,12 @@ pub fn settings(database_url: &str, site_dir: &Path, admin_password: &str) -> Se
         encryption_key_version: 1,
         previous_encryption_key: None,
         allow_private_upstreams: true,
+        ai_call: app::llm::CallPolicy {
+            first_byte: std::time::Duration::from_secs(2),
+            idle: std::time::Duration::from_secs(2),
+            max_retries: 2,
+            max_retry_wait: std::time::Duration::from_secs(3),
+        },
     }
 }
 

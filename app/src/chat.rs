@@ -1,0 +1,169 @@
+//! The shapes of a conversation on the wire, shared by the v1 widget API, the
+//! dashboard and the widget: conversation states, messages, sources, and the
+//! payloads of the event streams.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// Who answers a conversation (DESIGN.md's state table).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ConversationStatus {
+    /// The AI answers.
+    Ai,
+    /// The visitor (or the AI) asked for a human; nobody has taken it yet.
+    WaitingHuman,
+    /// An operator holds it; the AI is silent.
+    Human,
+    /// Ended; the visitor's next message opens a new conversation.
+    Closed,
+}
+
+impl ConversationStatus {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ai => "ai",
+            Self::WaitingHuman => "waiting_human",
+            Self::Human => "human",
+            Self::Closed => "closed",
+        }
+    }
+
+    /// Parses a stored name; anything unknown reads as `closed` (nobody answers it).
+    pub fn parse(value: &str) -> Self {
+        match value {
+            "ai" => Self::Ai,
+            "waiting_human" => Self::WaitingHuman,
+            "human" => Self::Human,
+            _ => Self::Closed,
+        }
+    }
+}
+
+/// Who wrote a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum MessageRole {
+    Visitor,
+    Ai,
+    Operator,
+    /// Notices of the product itself (a fault, a spent budget, an operator joined).
+    System,
+}
+
+impl MessageRole {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Visitor => "visitor",
+            Self::Ai => "ai",
+            Self::Operator => "operator",
+            Self::System => "system",
+        }
+    }
+
+    /// Parses a stored name; anything unknown reads as `system`.
+    pub fn parse(value: &str) -> Self {
+        match value {
+            "visitor" => Self::Visitor,
+            "ai" => Self::Ai,
+            "operator" => Self::Operator,
+            _ => Self::System,
+        }
+    }
+}
+
+/// Where a message is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum MessageStatus {
+    /// The AI is still writing it (deltas follow on the event stream).
+    Streaming,
+    Complete,
+    /// Stopped before the end (a takeover, a newer visitor message, a restart); the text so far is kept.
+    Interrupted,
+    /// The provider failed; `error_kind` says how.
+    Failed,
+}
+
+impl MessageStatus {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Streaming => "streaming",
+            Self::Complete => "complete",
+            Self::Interrupted => "interrupted",
+            Self::Failed => "failed",
+        }
+    }
+
+    /// Parses a stored name; anything unknown reads as `complete`.
+    pub fn parse(value: &str) -> Self {
+        match value {
+            "streaming" => Self::Streaming,
+            "interrupted" => Self::Interrupted,
+            "failed" => Self::Failed,
+            _ => Self::Complete,
+        }
+    }
+}
+
+/// A citation of the knowledge base (file search) in an AI answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Source {
+    pub file_id: String,
+    pub filename: Option<String>,
+}
+
+/// A message as the widget and the dashboard see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct MessageView {
+    pub id: Uuid,
+    pub conversation_id: Uuid,
+    pub role: MessageRole,
+    pub text: String,
+    pub status: MessageStatus,
+    /// The operator's display name for operator messages.
+    pub author_name: Option<String>,
+    /// Citations of file search; empty when none.
+    pub sources: Vec<Source>,
+    /// For `failed` messages and fault notices: `invalid_api_key`, `rate_limited`, `timeout`, ….
+    pub error_kind: Option<String>,
+    pub client_message_id: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// `delta` event: text appended to a streaming message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct DeltaEvent {
+    pub message_id: Uuid,
+    pub text: String,
+}
+
+/// `status` event: the conversation changed state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct StatusEvent {
+    pub conversation_id: Uuid,
+    pub status: ConversationStatus,
+    /// Why it waits for a human, when it does.
+    pub reason: Option<String>,
+}
+
+/// `typing` event: someone started or stopped writing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct TypingEvent {
+    pub conversation_id: Uuid,
+    /// `visitor`, `ai` or `operator`.
+    pub role: MessageRole,
+    pub active: bool,
+}

@@ -1,0 +1,207 @@
+//! Durable events: every change a stream must show (a message created or
+//! completed, a status change, typing) is a row of `events` with an
+//! increasing id, written in the same transaction as the change itself, and
+//! published to the [`Hub`](super::hub::Hub) after the commit.
+//!
+//! Ids are committed in order, so that "after id N" never skips a row that
+//! commits late: on SQLite writers are serialised by `BEGIN IMMEDIATE`; on
+//! PostgreSQL every event-writing transaction takes one advisory lock
+//! (released at commit) before it takes its id.
+
+use crate::chat::MessageView;
+use crate::db::entities::{conversations, events};
+use crate::services::hub::{Hub, Signal};
+use crate::services::messages;
+use sea_orm::sea_query::Query;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
+};
+use serde::Serialize;
+use uuid::Uuid;
+
+/// The advisory lock that orders event ids on PostgreSQL ("aiwevent").
+const EVENT_ORDER_LOCK: i64 = 0x6169_7765_7665_6e74;
+
+/// How many events one read returns; a stream reads again until it has all.
+pub const PAGE: u64 = 200;
+
+/// The kinds of events, as named on the SSE streams.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A message was created or changed (completed, interrupted, failed).
+    Message,
+    /// The conversation's state changed.
+    Status,
+    /// Someone started or stopped writing.
+    Typing,
+}
+
+impl Kind {
+    /// The stored name, also the SSE `event:` name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Message => "message",
+            Self::Status => "status",
+            Self::Typing => "typing",
+        }
+    }
+}
+
+/// An event written in a transaction, to publish once it commits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pending {
+    pub id: i64,
+    pub project_id: Uuid,
+    pub conversation_id: Uuid,
+    pub visitor_id: Uuid,
+}
+
+impl Pending {
+    /// Tells the streams (call after the commit).
+    pub fn publish(self, hub: &Hub) {
+        hub.publish(
+            self.visitor_id,
+            Signal::Event {
+                id: self.id,
+                project_id: self.project_id,
+                conversation_id: Some(self.conversation_id),
+            },
+        );
+    }
+}
+
+/// Writes an event of `conversation` inside the caller's transaction.
+///
+/// # Errors
+/// The [`DbErr`] of the lock or the insert.
+pub async fn emit(
+    txn: &impl ConnectionTrait,
+    conversation: &conversations::Model,
+    kind: Kind,
+    payload: &impl Serialize,
+) -> Result<Pending, DbErr> {
+    if txn.get_database_backend() == DatabaseBackend::Postgres {
+        txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({EVENT_ORDER_LOCK})"))
+            .await?;
+    }
+    let payload = serde_json::to_value(payload).map_err(|err| DbErr::Json(err.to_string()))?;
+    let row = events::ActiveModel {
+        project_id: Set(conversation.project_id),
+        conversation_id: Set(Some(conversation.id)),
+        kind: Set(kind.as_str().to_owned()),
+        payload: Set(payload),
+        created_at: Set(chrono::Utc::now()),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?;
+    Ok(Pending {
+        id: row.id,
+        project_id: conversation.project_id,
+        conversation_id: conversation.id,
+        visitor_id: conversation.visitor_id,
+    })
+}
+
+/// The payload of a `message` event: which message (the stream sends it as it is then).
+#[derive(Debug, Serialize)]
+pub struct MessageRef {
+    pub message_id: Uuid,
+}
+
+/// Whose events a stream shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    /// All conversations of one visitor.
+    Visitor(Uuid),
+}
+
+/// Up to [`PAGE`] events of `scope` after `after`, oldest first.
+///
+/// # Errors
+/// The [`DbErr`] of the query.
+pub async fn after(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    after: i64,
+) -> Result<Vec<events::Model>, DbErr> {
+    let query = events::Entity::find()
+        .filter(events::Column::Id.gt(after))
+        .order_by_asc(events::Column::Id)
+        .limit(PAGE);
+    let query = match scope {
+        Scope::Visitor(visitor_id) => query.filter(
+            events::Column::ConversationId.in_subquery(
+                Query::select()
+                    .column(conversations::Column::Id)
+                    .from(conversations::Entity)
+                    .and_where(conversations::Column::VisitorId.eq(*visitor_id))
+                    .to_owned(),
+            ),
+        ),
+    };
+    query.all(db).await
+}
+
+/// The newest event id of `scope` (0 when there is none).
+///
+/// # Errors
+/// The [`DbErr`] of the query.
+pub async fn last_id(db: &impl ConnectionTrait, scope: &Scope) -> Result<i64, DbErr> {
+    let Scope::Visitor(visitor_id) = scope;
+    let id: Option<Option<i64>> = events::Entity::find()
+        .select_only()
+        .column_as(events::Column::Id.max(), "max_id")
+        .filter(
+            events::Column::ConversationId.in_subquery(
+                Query::select()
+                    .column(conversations::Column::Id)
+                    .from(conversations::Entity)
+                    .and_where(conversations::Column::VisitorId.eq(*visitor_id))
+                    .to_owned(),
+            ),
+        )
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(id.flatten().unwrap_or(0))
+}
+
+/// What a stream sends for a stored event: its kind and JSON data. A
+/// `message` event sends the message as it is now (with the text streamed so
+/// far when it is still streaming); `None` when the message is gone.
+///
+/// # Errors
+/// The [`DbErr`] of loading the message.
+pub async fn render(
+    db: &impl ConnectionTrait,
+    hub: &Hub,
+    event: &events::Model,
+) -> Result<Option<Rendered>, DbErr> {
+    if event.kind != Kind::Message.as_str() {
+        return Ok(Some(Rendered::Other {
+            kind: event.kind.clone(),
+            data: event.payload.clone(),
+        }));
+    }
+    let Some(message_id) = event.payload["message_id"]
+        .as_str()
+        .and_then(|id| id.parse::<Uuid>().ok())
+    else {
+        return Ok(None);
+    };
+    Ok(messages::find(db, message_id)
+        .await?
+        .map(|row| Rendered::Message(messages::view(&row, hub))))
+}
+
+/// A stored event, ready to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rendered {
+    Message(MessageView),
+    Other {
+        kind: String,
+        data: serde_json::Value,
+    },
+}

@@ -1,0 +1,142 @@
+//! The in-process fan-out of real-time changes: durable events (by id: the
+//! streams read them from the `events` table) and token deltas (not stored).
+//!
+//! One broadcast channel per visitor with an open stream (the visitor's stream
+//! follows all their conversations, so a conversation opened after a close
+//! reaches it too), and one channel for everything (operators' streams). A
+//! channel with no receivers is removed on the next publish. A std `Mutex`
+//! guards the map: it is held for a lookup or an insert, never across an
+//! `.await` (as mini-redis argues for its `Db`).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use tokio::sync::broadcast;
+use uuid::Uuid;
+
+/// How many signals a slow receiver may fall behind before it resyncs.
+const CHANNEL_CAPACITY: usize = 512;
+
+/// A change, as sent through the hub.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Signal {
+    /// An event was committed: receivers read it (and any before it) from the table.
+    Event {
+        id: i64,
+        project_id: Uuid,
+        conversation_id: Option<Uuid>,
+    },
+    /// Text appended to a streaming message: `text` ends at byte `end` of the message.
+    Delta {
+        project_id: Uuid,
+        conversation_id: Uuid,
+        message_id: Uuid,
+        end: usize,
+        text: String,
+    },
+}
+
+/// The fan-out, and the current text of messages being streamed on this instance.
+pub struct Hub {
+    visitors: Mutex<HashMap<Uuid, broadcast::Sender<Arc<Signal>>>>,
+    all: broadcast::Sender<Arc<Signal>>,
+    /// message id → the text streamed so far (a replay sends it instead of the deltas).
+    live_text: Mutex<HashMap<Uuid, String>>,
+}
+
+impl Default for Hub {
+    fn default() -> Self {
+        Self {
+            visitors: Mutex::default(),
+            all: broadcast::channel(CHANNEL_CAPACITY).0,
+            live_text: Mutex::default(),
+        }
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl Hub {
+    /// The signals of one visitor's conversations.
+    pub fn subscribe_visitor(&self, visitor_id: Uuid) -> broadcast::Receiver<Arc<Signal>> {
+        lock(&self.visitors)
+            .entry(visitor_id)
+            .or_insert_with(|| broadcast::channel(CHANNEL_CAPACITY).0)
+            .subscribe()
+    }
+
+    /// Every signal (operators' streams filter by their projects).
+    pub fn subscribe_all(&self) -> broadcast::Receiver<Arc<Signal>> {
+        self.all.subscribe()
+    }
+
+    /// Sends `signal` to the visitor's streams and to the operators'.
+    pub fn publish(&self, visitor_id: Uuid, signal: Signal) {
+        let signal = Arc::new(signal);
+        {
+            let mut visitors = lock(&self.visitors);
+            if let Some(sender) = visitors.get(&visitor_id)
+                && sender.send(signal.clone()).is_err()
+            {
+                visitors.remove(&visitor_id);
+            }
+        }
+        // No operator listening is fine.
+        let _ = self.all.send(signal);
+    }
+
+    /// Appends `text` to the live text of `message_id` and returns the byte end of it.
+    pub fn append_live(&self, message_id: Uuid, text: &str) -> usize {
+        let mut live = lock(&self.live_text);
+        let current = live.entry(message_id).or_default();
+        current.push_str(text);
+        current.len()
+    }
+
+    /// The text streamed so far, when the message streams on this instance.
+    pub fn live_text(&self, message_id: Uuid) -> Option<String> {
+        lock(&self.live_text).get(&message_id).cloned()
+    }
+
+    /// Forgets a message's live text once it is stored in full.
+    pub fn end_live(&self, message_id: Uuid) {
+        lock(&self.live_text).remove(&message_id);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_visitor_gets_their_signals_only_and_operators_get_all() {
+        let hub = Hub::default();
+        let (alice, bob) = (Uuid::new_v4(), Uuid::new_v4());
+        let mut alice_rx = hub.subscribe_visitor(alice);
+        let mut all_rx = hub.subscribe_all();
+        let event = |id| Signal::Event {
+            id,
+            project_id: Uuid::nil(),
+            conversation_id: None,
+        };
+        hub.publish(bob, event(1));
+        hub.publish(alice, event(2));
+        assert_eq!(*alice_rx.recv().await.expect("alice's"), event(2));
+        assert_eq!(*all_rx.recv().await.expect("first"), event(1));
+        assert_eq!(*all_rx.recv().await.expect("second"), event(2));
+    }
+
+    #[test]
+    fn live_text_accumulates_until_the_message_ends() {
+        let hub = Hub::default();
+        let id = Uuid::new_v4();
+        assert_eq!(hub.append_live(id, "При"), "При".len());
+        assert_eq!(hub.append_live(id, "вет"), "Привет".len());
+        assert_eq!(hub.live_text(id).as_deref(), Some("Привет"));
+        hub.end_live(id);
+        assert_eq!(hub.live_text(id), None);
+    }
+}

@@ -1,0 +1,510 @@
+//! The AI relay: answers a conversation with the project's own AI, streamed
+//! to the event streams, and stored so that nothing is lost on any fault.
+//!
+//! One run per conversation on this instance: a newer visitor message
+//! cancels the run in flight and starts another with the whole history (so
+//! three quick messages get one answer), and a handoff cancels it outright.
+//! Cancelling drops the upstream request; a partial answer is kept, marked
+//! `interrupted`. A fault ends in a short notice to the visitor in their
+//! language, with the mapped error kind on it for the operator.
+//!
+//! # Layout
+//! - [`history`]: the turns sent, within a token budget.
+//! - [`notices`]: what the visitor is told when the AI cannot answer.
+
+pub mod history;
+pub mod notices;
+
+use crate::chat::{MessageRole, MessageStatus, Source};
+use crate::db::begin_write;
+use crate::db::entities::{conversations, messages as message_rows, projects, visitors};
+use crate::llm::{LlmErrorKind, LlmEvent, LlmRequest, Usage};
+use crate::projects::ApiStyle;
+use crate::services::events::{self, Kind, MessageRef, Pending};
+use crate::services::hub::Signal;
+use crate::services::messages::{self, NewMessage};
+use crate::services::{api_keys, conversations as conversation_rows, limits, widget};
+use crate::state::AppState;
+use futures_util::StreamExt as _;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
+    Set,
+};
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+/// How often the text of a streaming answer is saved (a crash keeps it).
+const SAVE_EVERY: Duration = Duration::from_secs(1);
+
+/// The error kind of the notice sent when today's budget is spent.
+pub const BUDGET_SPENT: &str = "budget_exhausted";
+
+/// The runs in flight on this instance, by conversation.
+#[derive(Default)]
+pub struct Relay {
+    runs: Mutex<HashMap<Uuid, Run>>,
+    next_run: AtomicU64,
+}
+
+struct Run {
+    id: u64,
+    cancel: CancellationToken,
+}
+
+impl Relay {
+    fn runs(&self) -> std::sync::MutexGuard<'_, HashMap<Uuid, Run>> {
+        self.runs
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Answers `conversation_id`, cancelling the run in flight for it.
+    pub fn start(&self, state: &AppState, conversation_id: Uuid) {
+        let id = self.next_run.fetch_add(1, Ordering::Relaxed);
+        let cancel = CancellationToken::new();
+        let previous = self.runs().insert(
+            conversation_id,
+            Run {
+                id,
+                cancel: cancel.clone(),
+            },
+        );
+        if let Some(previous) = previous {
+            previous.cancel.cancel();
+        }
+        let state = state.clone();
+        tokio::spawn(async move {
+            if let Err(err) = answer(&state, conversation_id, &cancel).await {
+                tracing::error!(%conversation_id, error = %err, "the AI run failed to store its result");
+            }
+            state.relay.finish(conversation_id, id);
+        });
+    }
+
+    /// Stops the run of `conversation_id`, if any (a handoff, a takeover).
+    pub fn cancel(&self, conversation_id: Uuid) {
+        if let Some(run) = self.runs().remove(&conversation_id) {
+            run.cancel.cancel();
+        }
+    }
+
+    /// Stops every run (shutting down): partial answers are kept as interrupted.
+    pub fn cancel_all(&self) {
+        for (_, run) in self.runs().drain() {
+            run.cancel.cancel();
+        }
+    }
+
+    /// How many runs are in flight.
+    pub fn in_flight(&self) -> usize {
+        self.runs().len()
+    }
+
+    fn finish(&self, conversation_id: Uuid, id: u64) {
+        let mut runs = self.runs();
+        if runs.get(&conversation_id).is_some_and(|run| run.id == id) {
+            runs.remove(&conversation_id);
+        }
+    }
+}
+
+/// What one run works on.
+struct Context {
+    conversation: conversations::Model,
+    project: projects::Model,
+    lang: notices::Lang,
+}
+
+async fn answer(
+    state: &AppState,
+    conversation_id: Uuid,
+    cancel: &CancellationToken,
+) -> Result<(), DbErr> {
+    let Some(context) = load(state, conversation_id).await? else {
+        return Ok(());
+    };
+    let Some(api_key) = decrypt_key(state, &context.project) else {
+        return notify(state, &context, None, "api_key_unreadable").await;
+    };
+    if !limits::reserve_ai_message(&state.db, &context.project).await? {
+        return budget_spent(state, &context).await;
+    }
+    let rows = messages::of_conversation(&state.db, conversation_id).await?;
+    let request = LlmRequest {
+        base_url: context.project.openai_base_url.clone(),
+        api_key,
+        style: if context.project.api_style == "chat_completions" {
+            ApiStyle::ChatCompletions
+        } else {
+            ApiStyle::Responses
+        },
+        model: context.project.model.clone(),
+        instructions: context.project.instructions.clone(),
+        turns: history::turns(&rows, history::TOKEN_BUDGET),
+        vector_store_ids: serde_json::from_value(context.project.vector_store_ids.clone())
+            .unwrap_or_default(),
+    };
+    let mut stream = state.llm.stream(request);
+    let mut reply = Reply::default();
+    loop {
+        let item = tokio::select! {
+            biased;
+            () = cancel.cancelled() => {
+                drop(stream);
+                return interrupted(state, &context, reply).await;
+            }
+            item = stream.next() => item,
+        };
+        match item {
+            Some(Ok(LlmEvent::Delta(text))) => reply.append(state, &context, &text).await?,
+            Some(Ok(LlmEvent::Completed {
+                text,
+                sources,
+                usage,
+            })) => return complete(state, &context, reply, text, sources, usage).await,
+            Some(Err(err)) => return failed(state, &context, reply, err.kind).await,
+            None => return failed(state, &context, reply, LlmErrorKind::StreamCut).await,
+        }
+    }
+}
+
+/// The conversation, its project and the visitor's language, when the AI should answer it.
+async fn load(state: &AppState, conversation_id: Uuid) -> Result<Option<Context>, DbErr> {
+    let Some(conversation) = conversation_rows::find(&state.db, conversation_id).await? else {
+        return Ok(None);
+    };
+    if conversation.status != crate::chat::ConversationStatus::Ai.as_str() {
+        return Ok(None);
+    }
+    let Some(project) = projects::Entity::find_by_id(conversation.project_id)
+        .one(&state.db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    if project.openai_api_key_ciphertext.is_none() {
+        return Ok(None);
+    }
+    let visitor = visitors::Entity::find_by_id(conversation.visitor_id)
+        .one(&state.db)
+        .await?;
+    let lang = notices::lang(&project, visitor.as_ref());
+    Ok(Some(Context {
+        conversation,
+        project,
+        lang,
+    }))
+}
+
+fn decrypt_key(state: &AppState, project: &projects::Model) -> Option<String> {
+    let stored = project.openai_api_key_ciphertext.as_deref()?;
+    match api_keys::decrypt(state.settings.keyring(), project.id, stored) {
+        Ok(key) => Some(key),
+        Err(_) => {
+            tracing::warn!(project_id = %project.id, "the project's key does not decrypt: re-enter it");
+            None
+        }
+    }
+}
+
+/// The answer as it streams: no row until the first text arrives (a run
+/// cancelled before that leaves nothing behind).
+#[derive(Default)]
+struct Reply {
+    row: Option<message_rows::Model>,
+    saved_at: Option<Instant>,
+}
+
+impl Reply {
+    async fn append(
+        &mut self,
+        state: &AppState,
+        context: &Context,
+        text: &str,
+    ) -> Result<(), DbErr> {
+        if text.is_empty() {
+            return Ok(());
+        }
+        let row = match &self.row {
+            Some(row) => row.clone(),
+            None => {
+                let row = create_streaming(state, context).await?;
+                self.row = Some(row.clone());
+                self.saved_at = Some(Instant::now());
+                row
+            }
+        };
+        let end = state.hub.append_live(row.id, text);
+        state.hub.publish(
+            context.conversation.visitor_id,
+            Signal::Delta {
+                project_id: context.project.id,
+                conversation_id: context.conversation.id,
+                message_id: row.id,
+                end,
+                text: text.to_owned(),
+            },
+        );
+        if self.saved_at.is_some_and(|at| at.elapsed() >= SAVE_EVERY) {
+            let text = state.hub.live_text(row.id).unwrap_or_default();
+            message_rows::Entity::update_many()
+                .col_expr(message_rows::Column::Text, Expr::value(text))
+                .filter(message_rows::Column::Id.eq(row.id))
+                .exec(&state.db)
+                .await?;
+            self.saved_at = Some(Instant::now());
+        }
+        Ok(())
+    }
+
+    /// The text streamed so far (none before the first delta).
+    fn text(&self, state: &AppState) -> String {
+        self.row
+            .as_ref()
+            .and_then(|row| state.hub.live_text(row.id))
+            .unwrap_or_default()
+    }
+}
+
+async fn create_streaming(
+    state: &AppState,
+    context: &Context,
+) -> Result<message_rows::Model, DbErr> {
+    let txn = begin_write(&state.db).await?;
+    let mut new = NewMessage::new(context.conversation.id, MessageRole::Ai, "");
+    new.status = MessageStatus::Streaming;
+    let row = messages::insert(&txn, new).await?;
+    let pending = message_event(&txn, context, row.id).await?;
+    txn.commit().await?;
+    pending.publish(&state.hub);
+    Ok(row)
+}
+
+async fn message_event(
+    txn: &impl sea_orm::ConnectionTrait,
+    context: &Context,
+    message_id: Uuid,
+) -> Result<Pending, DbErr> {
+    events::emit(
+        txn,
+        &context.conversation,
+        Kind::Message,
+        &MessageRef { message_id },
+    )
+    .await
+}
+
+/// How a stored answer ends.
+struct Ending {
+    status: MessageStatus,
+    text: String,
+    sources: Vec<Source>,
+    usage: Option<Usage>,
+    error_kind: Option<&'static str>,
+}
+
+/// Stores the end of an answer (creating the row when no delta came first),
+/// with its event, the conversation's activity and "the AI stopped typing".
+async fn finish_reply(
+    state: &AppState,
+    context: &Context,
+    reply: Reply,
+    ending: Ending,
+    notice: Option<(&str, &str)>,
+) -> Result<(), DbErr> {
+    let txn = begin_write(&state.db).await?;
+    let mut pending = Vec::new();
+    if let Some(row) = reply.row.clone() {
+        let mut active = row.into_active_model();
+        active.search_text = Set(crate::text::search_text(&ending.text));
+        active.text = Set(ending.text);
+        active.status = Set(ending.status.as_str().to_owned());
+        active.error_kind = Set(ending.error_kind.map(str::to_owned));
+        active.sources = Set((!ending.sources.is_empty())
+            .then(|| serde_json::to_value(&ending.sources).unwrap_or_default()));
+        active.input_tokens = Set(ending.usage.map(|u| clamp(u.input_tokens)));
+        active.output_tokens = Set(ending.usage.map(|u| clamp(u.output_tokens)));
+        active.completed_at = Set(Some(chrono::Utc::now()));
+        active.updated_at = Set(chrono::Utc::now());
+        let row = active.update(&txn).await?;
+        if ending.status == MessageStatus::Complete {
+            messages::touch_conversation(&txn, &row).await?;
+        }
+        pending.push(message_event(&txn, context, row.id).await?);
+    }
+    if let Some((text, kind)) = notice {
+        let mut new = NewMessage::new(context.conversation.id, MessageRole::System, text);
+        new.error_kind = Some(kind.to_owned());
+        let row = messages::insert(&txn, new).await?;
+        messages::touch_conversation(&txn, &row).await?;
+        pending.push(message_event(&txn, context, row.id).await?);
+    }
+    pending.push(widget::typing(&txn, &context.conversation, MessageRole::Ai, false).await?);
+    txn.commit().await?;
+    widget::publish(state, pending);
+    if let Some(row) = &reply.row {
+        state.hub.end_live(row.id);
+    }
+    Ok(())
+}
+
+async fn complete(
+    state: &AppState,
+    context: &Context,
+    reply: Reply,
+    text: String,
+    sources: Vec<Source>,
+    usage: Usage,
+) -> Result<(), DbErr> {
+    let reply = if reply.row.is_none() && !text.is_empty() {
+        // A provider that sent the whole answer at once.
+        Reply {
+            row: Some(create_streaming(state, context).await?),
+            saved_at: None,
+        }
+    } else {
+        reply
+    };
+    if reply.row.is_none() {
+        return failed(state, context, reply, LlmErrorKind::StreamCut).await;
+    }
+    let ending = Ending {
+        status: MessageStatus::Complete,
+        text,
+        sources,
+        usage: Some(usage),
+        error_kind: None,
+    };
+    finish_reply(state, context, reply, ending, None).await?;
+    limits::add_ai_tokens(
+        &state.db,
+        context.project.id,
+        usage.input_tokens + usage.output_tokens,
+    )
+    .await
+}
+
+async fn failed(
+    state: &AppState,
+    context: &Context,
+    reply: Reply,
+    kind: LlmErrorKind,
+) -> Result<(), DbErr> {
+    tracing::warn!(
+        conversation_id = %context.conversation.id,
+        project_id = %context.project.id,
+        kind = kind.code(),
+        "the AI could not answer"
+    );
+    if reply.row.is_none() {
+        limits::refund_ai_message(&state.db, context.project.id).await?;
+    }
+    let ending = Ending {
+        status: MessageStatus::Failed,
+        text: reply.text(state),
+        sources: Vec::new(),
+        usage: None,
+        error_kind: Some(kind.code()),
+    };
+    let notice = Some((notices::fault(context.lang), kind.code()));
+    finish_reply(state, context, reply, ending, notice).await
+}
+
+async fn interrupted(state: &AppState, context: &Context, reply: Reply) -> Result<(), DbErr> {
+    if reply.row.is_none() {
+        return limits::refund_ai_message(&state.db, context.project.id).await;
+    }
+    let ending = Ending {
+        status: MessageStatus::Interrupted,
+        text: reply.text(state),
+        sources: Vec::new(),
+        usage: None,
+        error_kind: None,
+    };
+    let reply_id = reply.row.as_ref().map(|row| row.id);
+    // No "stopped typing": a newer run or a state change follows.
+    let txn = begin_write(&state.db).await?;
+    let mut pending = Vec::new();
+    if let Some(id) = reply_id {
+        message_rows::Entity::update_many()
+            .col_expr(message_rows::Column::Text, Expr::value(ending.text.clone()))
+            .col_expr(
+                message_rows::Column::SearchText,
+                Expr::value(crate::text::search_text(&ending.text)),
+            )
+            .col_expr(
+                message_rows::Column::Status,
+                Expr::value(ending.status.as_str()),
+            )
+            .col_expr(
+                message_rows::Column::UpdatedAt,
+                Expr::value(chrono::Utc::now()),
+            )
+            .filter(message_rows::Column::Id.eq(id))
+            .exec(&txn)
+            .await?;
+        pending.push(message_event(&txn, context, id).await?);
+    }
+    txn.commit().await?;
+    widget::publish(state, pending);
+    if let Some(id) = reply_id {
+        state.hub.end_live(id);
+    }
+    Ok(())
+}
+
+/// A notice without an AI call (the key does not decrypt).
+async fn notify(
+    state: &AppState,
+    context: &Context,
+    reply: Option<Reply>,
+    kind: &str,
+) -> Result<(), DbErr> {
+    let reply = reply.unwrap_or_default();
+    let ending = Ending {
+        status: MessageStatus::Failed,
+        text: String::new(),
+        sources: Vec::new(),
+        usage: None,
+        error_kind: None,
+    };
+    finish_reply(
+        state,
+        context,
+        reply,
+        ending,
+        Some((notices::fault(context.lang), kind)),
+    )
+    .await
+}
+
+/// Today's budget is spent: the visitor is told once a day per conversation
+/// (and may still ask for a human).
+async fn budget_spent(state: &AppState, context: &Context) -> Result<(), DbErr> {
+    let today = chrono::Utc::now().date_naive();
+    let told = message_rows::Entity::find()
+        .filter(message_rows::Column::ConversationId.eq(context.conversation.id))
+        .filter(message_rows::Column::ErrorKind.eq(BUDGET_SPENT))
+        .order_by_desc(message_rows::Column::CreatedAt)
+        .one(&state.db)
+        .await?
+        .is_some_and(|row| row.created_at.date_naive() == today);
+    let notice = (!told).then(|| (notices::budget_spent(context.lang), BUDGET_SPENT));
+    let ending = Ending {
+        status: MessageStatus::Failed,
+        text: String::new(),
+        sources: Vec::new(),
+        usage: None,
+        error_kind: None,
+    };
+    finish_reply(state, context, Reply::default(), ending, notice).await
+}
+
+fn clamp(tokens: i64) -> i32 {
+    i32::try_from(tokens.max(0)).unwrap_or(i32::MAX)
+}

@@ -1,0 +1,198 @@
+//! What an event stream sends: stored events after a cursor (replayed from
+//! the table, so a reconnect misses nothing) and the live deltas of streaming
+//! messages, each delta sent once even when a replay and the live feed overlap.
+//!
+//! The HTTP layer turns [`Outgoing`] items into SSE frames; this module knows
+//! nothing of HTTP.
+
+use crate::chat::{DeltaEvent, MessageStatus, MessageView};
+use crate::services::events::{self, Rendered, Scope};
+use crate::services::hub::Signal;
+use crate::services::messages;
+use crate::state::AppState;
+use futures_util::Stream;
+use sea_orm::DbErr;
+use std::collections::HashMap;
+use tokio::sync::broadcast::error::RecvError;
+use uuid::Uuid;
+
+/// One frame of a stream.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outgoing {
+    /// The event id (`id:`), for stored events; deltas have none.
+    pub id: Option<i64>,
+    /// `message`, `delta`, `status`, `typing`, `read`.
+    pub event: String,
+    pub data: serde_json::Value,
+}
+
+/// Where a stream stands: the last event sent, and how much of each
+/// message's text the client has.
+#[derive(Debug, Default)]
+struct Cursor {
+    last: i64,
+    /// message id → bytes of text sent (`usize::MAX` once the message is final).
+    sent: HashMap<Uuid, usize>,
+}
+
+impl Cursor {
+    fn message(&mut self, view: MessageView, id: Option<i64>) -> Outgoing {
+        let have = if view.status == MessageStatus::Streaming {
+            view.text.len()
+        } else {
+            usize::MAX
+        };
+        self.sent.insert(view.id, have);
+        Outgoing {
+            id,
+            event: "message".into(),
+            data: serde_json::to_value(&view).unwrap_or_default(),
+        }
+    }
+}
+
+/// The stream of one visitor's conversations, from after event `after`,
+/// until the server shuts down or the database fails (the client reconnects).
+pub fn visitor(state: AppState, visitor_id: Uuid, after: i64) -> impl Stream<Item = Outgoing> {
+    let scope = Scope::Visitor(visitor_id);
+    let mut live = state.hub.subscribe_visitor(visitor_id);
+    async_stream::stream! {
+        let mut cursor = Cursor { last: after, ..Cursor::default() };
+        let mut next: Result<Option<std::sync::Arc<Signal>>, RecvError> = Ok(None);
+        loop {
+            let items = match next {
+                Ok(None) => catch_up(&state, &scope, &mut cursor).await,
+                Ok(Some(signal)) => on_signal(&state, &scope, &mut cursor, signal.as_ref()).await,
+                Err(RecvError::Lagged(_)) => resync(&state, &scope, &mut cursor).await,
+                Err(RecvError::Closed) => break,
+            };
+            match items {
+                Ok(items) => {
+                    for item in items {
+                        yield item;
+                    }
+                }
+                Err(err) => {
+                    tracing::warn!(error = %err, "an event stream ends on a database error");
+                    break;
+                }
+            }
+            next = tokio::select! {
+                biased;
+                () = state.shutdown.cancelled() => break,
+                signal = live.recv() => signal.map(Some),
+            };
+        }
+    }
+}
+
+async fn on_signal(
+    state: &AppState,
+    scope: &Scope,
+    cursor: &mut Cursor,
+    signal: &Signal,
+) -> Result<Vec<Outgoing>, DbErr> {
+    match signal {
+        Signal::Event { id, .. } if *id > cursor.last => catch_up(state, scope, cursor).await,
+        Signal::Event { .. } => Ok(Vec::new()),
+        Signal::Delta {
+            message_id,
+            end,
+            text,
+            ..
+        } => delta(state, cursor, *message_id, *end, text).await,
+    }
+}
+
+/// Every stored event after the cursor, in order.
+async fn catch_up(
+    state: &AppState,
+    scope: &Scope,
+    cursor: &mut Cursor,
+) -> Result<Vec<Outgoing>, DbErr> {
+    let mut items = Vec::new();
+    loop {
+        let rows = events::after(&state.db, scope, cursor.last).await?;
+        let full_page = rows.len() as u64 == events::PAGE;
+        for row in rows {
+            cursor.last = row.id;
+            match events::render(&state.db, &state.hub, &row).await? {
+                Some(Rendered::Message(view)) => items.push(cursor.message(view, Some(row.id))),
+                Some(Rendered::Other { kind, data }) => items.push(Outgoing {
+                    id: Some(row.id),
+                    event: kind,
+                    data,
+                }),
+                None => {}
+            }
+        }
+        if !full_page {
+            return Ok(items);
+        }
+    }
+}
+
+/// The part of a delta the client does not have yet; the whole message when
+/// the client has a gap (it connected mid-stream, or fell behind).
+async fn delta(
+    state: &AppState,
+    cursor: &mut Cursor,
+    message_id: Uuid,
+    end: usize,
+    text: &str,
+) -> Result<Vec<Outgoing>, DbErr> {
+    let start = end.saturating_sub(text.len());
+    let have = cursor.sent.get(&message_id).copied();
+    match have {
+        Some(have) if have >= end => Ok(Vec::new()),
+        Some(have) if have >= start => match text.get(have - start..) {
+            Some(part) => {
+                cursor.sent.insert(message_id, end);
+                let data = DeltaEvent {
+                    message_id,
+                    text: part.to_owned(),
+                };
+                Ok(vec![Outgoing {
+                    id: None,
+                    event: "delta".into(),
+                    data: serde_json::to_value(&data).unwrap_or_default(),
+                }])
+            }
+            None => resend(state, cursor, message_id).await,
+        },
+        _ => resend(state, cursor, message_id).await,
+    }
+}
+
+/// The message as it is now, without an event id.
+async fn resend(
+    state: &AppState,
+    cursor: &mut Cursor,
+    message_id: Uuid,
+) -> Result<Vec<Outgoing>, DbErr> {
+    Ok(messages::find(&state.db, message_id)
+        .await?
+        .map(|row| cursor.message(messages::view(&row, &state.hub), None))
+        .into_iter()
+        .collect())
+}
+
+/// After falling behind the live feed: the stored events missed, and the
+/// messages still streaming as they are now.
+async fn resync(
+    state: &AppState,
+    scope: &Scope,
+    cursor: &mut Cursor,
+) -> Result<Vec<Outgoing>, DbErr> {
+    let mut items = catch_up(state, scope, cursor).await?;
+    let streaming: Vec<Uuid> = cursor
+        .sent
+        .iter()
+        .filter(|(_, have)| **have != usize::MAX)
+        .map(|(id, _)| *id)
+        .collect();
+    for id in streaming {
+        items.extend(resend(state, cursor, id).await?);
+    }
+    Ok(items)
+}

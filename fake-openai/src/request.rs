@@ -1,0 +1,143 @@
+//! The common part of `POST /v1/responses` and `POST /v1/chat/completions`:
+//! parse the body, validate it like OpenAI, and copy what the answer needs.
+
+use crate::errors;
+use crate::faults::Fault;
+use crate::script::{Shared, StreamStats, lock};
+use axum::body::Bytes;
+use axum::response::Response;
+use serde_json::Value;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// One validated request and the script as it stood when it arrived.
+#[derive(Debug)]
+pub(crate) struct Turn {
+    /// The parsed body.
+    pub body: Value,
+    /// The requested model, echoed in the answer.
+    pub model: String,
+    /// `"stream": true`.
+    pub stream: bool,
+    /// The assistant text.
+    pub reply: String,
+    /// The citations, empty unless the request has a `file_search` tool.
+    pub citations: Vec<(String, String)>,
+    /// Whether the request has a `file_search` tool.
+    pub searches_files: bool,
+    /// The words of the request's text, a rough stand-in for its tokens.
+    pub input_words: Vec<String>,
+    /// The pause between deltas.
+    pub delay: Duration,
+    /// Whether chat streams may send usage.
+    pub usage: bool,
+    /// Whether `stream_options` is refused.
+    pub reject_stream_options: bool,
+    /// The mid-answer fault for this request.
+    pub fault: Option<Fault>,
+    /// Where the stream records how it ended.
+    pub stats: Arc<StreamStats>,
+    /// Unix seconds, for `created` / `created_at`.
+    pub created: u64,
+    number: u64,
+}
+
+impl Turn {
+    /// Parses and validates a request body against the script.
+    ///
+    /// # Errors
+    /// The OpenAI error answer, boxed (a `Response` is large): `400` for a
+    /// body that is not JSON, a missing or unknown model; `404` for an unknown
+    /// vector store.
+    pub fn parse(
+        script: &Shared,
+        bytes: &Bytes,
+        fault: Option<Fault>,
+    ) -> Result<Self, Box<Response>> {
+        let body: Value =
+            serde_json::from_slice(&bytes[..]).map_err(|_| Box::new(errors::invalid_json()))?;
+        let Some(model) = body["model"].as_str().map(str::to_owned) else {
+            return Err(Box::new(errors::missing_model()));
+        };
+        let mut script = lock(script);
+        if !script.models.contains(&model) {
+            return Err(Box::new(errors::model_not_found(&model)));
+        }
+        let searches_files = check_vector_stores(&body, &script.vector_stores)?;
+        let input_words = ["instructions", "input", "messages"]
+            .iter()
+            .flat_map(|key| words_in(&body[*key]))
+            .collect();
+        Ok(Self {
+            model,
+            stream: body["stream"].as_bool().unwrap_or(false),
+            reply: script.reply.clone(),
+            citations: if searches_files {
+                script.citations.clone()
+            } else {
+                Vec::new()
+            },
+            searches_files,
+            input_words,
+            delay: script.delta_delay,
+            usage: script.usage,
+            reject_stream_options: script.reject_stream_options,
+            fault,
+            stats: script.streams.clone(),
+            created: SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |elapsed| elapsed.as_secs()),
+            number: script.next_id(),
+            body,
+        })
+    }
+
+    /// An id unique to this answer, such as `resp_fake00000000000000000001`.
+    pub fn id(&self, prefix: &str) -> String {
+        format!("{prefix}fake{:020}", self.number)
+    }
+
+    /// The rough number of input tokens.
+    pub fn input_tokens(&self) -> usize {
+        self.input_words.len()
+    }
+}
+
+/// Checks every `file_search` tool's stores; returns whether there is one.
+fn check_vector_stores(body: &Value, known: &[(String, String)]) -> Result<bool, Box<Response>> {
+    let mut searches = false;
+    let tools = body["tools"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    for (index, tool) in tools.iter().enumerate() {
+        if tool["type"] != "file_search" {
+            continue;
+        }
+        searches = true;
+        let ids = tool["vector_store_ids"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        for id in ids.iter().map(|id| id.as_str().unwrap_or_default()) {
+            if !known.iter().any(|(store, _)| store == id) {
+                return Err(Box::new(errors::vector_store_not_found(index, id)));
+            }
+        }
+    }
+    Ok(searches)
+}
+
+/// The words of every text in a request part, skipping roles and part types.
+fn words_in(value: &Value) -> Vec<String> {
+    match value {
+        Value::String(text) => text.split_whitespace().map(str::to_owned).collect(),
+        Value::Array(items) => items.iter().flat_map(words_in).collect(),
+        Value::Object(fields) => fields
+            .iter()
+            .filter(|(key, _)| !matches!(key.as_str(), "role" | "type" | "id" | "name"))
+            .flat_map(|(_, value)| words_in(value))
+            .collect(),
+        _ => Vec::new(),
+    }
+}

@@ -1,0 +1,129 @@
+//! The fake's mutable state: what it answers, what it injects, what it saw.
+//!
+//! A std `Mutex` rather than tokio's: it is never held across an `.await`,
+//! only while a handler copies out what it needs.
+
+use crate::Recorded;
+use crate::faults::Fault;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+/// The assistant text until a test calls `set_reply`.
+pub(crate) const DEFAULT_REPLY: &str = "Hello! How can I help you today?";
+
+/// The script shared by the handle and the routes.
+pub(crate) type Shared = Arc<Mutex<Script>>;
+
+/// Locks the script, ignoring poisoning (a panicking test must not hide the fake).
+pub(crate) fn lock(script: &Shared) -> MutexGuard<'_, Script> {
+    script
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Everything a test can script, plus what the fake recorded.
+#[derive(Debug)]
+pub(crate) struct Script {
+    /// Faults waiting for the next requests, first in first out.
+    pub faults: Vec<Fault>,
+    /// The model ids listed and accepted.
+    pub models: Vec<String>,
+    /// `(id, name)` of the vector stores listed and accepted in `file_search`.
+    pub vector_stores: Vec<(String, String)>,
+    /// Every request received, in order.
+    pub requests: Vec<Recorded>,
+    /// The assistant text, streamed one word per delta.
+    pub reply: String,
+    /// `(file_id, filename)` cited when a Responses request searches files.
+    pub citations: Vec<(String, String)>,
+    /// The pause between two deltas.
+    pub delta_delay: Duration,
+    /// Whether chat completions refuse `stream_options` (as some proxies do).
+    pub reject_stream_options: bool,
+    /// Whether chat streams send their usage chunk when asked.
+    pub usage: bool,
+    /// Source of unique ids (`resp_…`, `msg_…`, `chatcmpl-…`).
+    pub next_id: u64,
+    /// How the streams ended; outside the lock because their bodies update it.
+    pub streams: Arc<StreamStats>,
+}
+
+impl Default for Script {
+    fn default() -> Self {
+        Self {
+            faults: Vec::new(),
+            models: Vec::new(),
+            vector_stores: Vec::new(),
+            requests: Vec::new(),
+            reply: DEFAULT_REPLY.to_owned(),
+            citations: Vec::new(),
+            delta_delay: Duration::ZERO,
+            reject_stream_options: false,
+            usage: true,
+            next_id: 0,
+            streams: Arc::default(),
+        }
+    }
+}
+
+impl Script {
+    /// A fresh number for the ids of one answer.
+    pub fn next_id(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+}
+
+/// Counts of streamed bodies by how they ended.
+#[derive(Debug, Default)]
+pub(crate) struct StreamStats {
+    cancelled: AtomicUsize,
+    completed: AtomicUsize,
+}
+
+impl StreamStats {
+    /// Streams the client dropped before their end.
+    pub fn cancelled(&self) -> usize {
+        self.cancelled.load(Ordering::SeqCst)
+    }
+
+    /// Streams whose body was sent to its end.
+    pub fn completed(&self) -> usize {
+        self.completed.load(Ordering::SeqCst)
+    }
+}
+
+/// Lives inside a stream body: counts it as completed when the body ends, or
+/// as cancelled when it is dropped first (the client went away).
+#[derive(Debug)]
+pub(crate) struct StreamGuard {
+    stats: Arc<StreamStats>,
+    finished: bool,
+}
+
+impl StreamGuard {
+    /// A guard for one new stream.
+    pub fn new(stats: Arc<StreamStats>) -> Self {
+        Self {
+            stats,
+            finished: false,
+        }
+    }
+
+    /// The body reached its end: count it as completed, not cancelled.
+    pub fn finish(&mut self) {
+        if !self.finished {
+            self.finished = true;
+            self.stats.completed.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+}
+
+impl Drop for StreamGuard {
+    fn drop(&mut self) {
+        if !self.finished {
+            self.stats.cancelled.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+}

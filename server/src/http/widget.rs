@@ -1,0 +1,214 @@
+//! `/api/v1/widget/*`: the visitor widget's API. Every call, the event stream
+//! included, must come from one of the project's allowed origins (or the
+//! dashboard's own); CORS for these paths is in [`super::cors`].
+
+use super::errors::{ApiJson, ApiQuery};
+use super::session::ClientIp;
+use app::AppError;
+use app::error::ErrorBody;
+use app::services::visitors::Seen;
+use app::services::widget::{self, VisitorContext};
+use app::state::AppState;
+use app::widget::{
+    ConfigQuery, ConversationState, SendMessageRequest, SendMessageResponse, SessionRequest,
+    SessionResponse, WidgetConfig,
+};
+use axum::Router;
+use axum::extract::{FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::routing::{get, options, post};
+
+/// The routes of this module and the event stream, with CORS. Each route
+/// takes `OPTIONS` too, so that preflights reach the CORS layer instead of
+/// the server-wide `405` fallback.
+pub fn routes(state: &AppState) -> Router<AppState> {
+    let preflight = options(|| async { StatusCode::NO_CONTENT });
+    Router::new()
+        .route(
+            "/api/v1/widget/config",
+            get(config).merge(preflight.clone()),
+        )
+        .route(
+            "/api/v1/widget/session",
+            post(session).merge(preflight.clone()),
+        )
+        .route(
+            "/api/v1/widget/messages",
+            post(send_message).merge(preflight.clone()),
+        )
+        .route(
+            "/api/v1/widget/handoff",
+            post(handoff).merge(preflight.clone()),
+        )
+        .route(
+            "/api/v1/widget/typing",
+            post(typing).merge(preflight.clone()),
+        )
+        .route(
+            "/api/v1/widget/events",
+            get(super::widget_events::events).merge(preflight),
+        )
+        .layer(super::cors::widget_layer(state))
+}
+
+/// The request's `Origin` header, if it is text.
+pub fn origin(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::ORIGIN)
+        .and_then(|value| value.to_str().ok())
+}
+
+/// The visitor behind `Authorization: Bearer <visitor token>` (or `?token=`
+/// for the event stream, which cannot send headers), from an allowed origin.
+pub struct WidgetVisitor(pub VisitorContext);
+
+impl FromRequestParts<AppState> for WidgetVisitor {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let bearer = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.strip_prefix("Bearer "))
+            .map(str::trim)
+            .map(str::to_owned);
+        let token = match bearer {
+            Some(token) => Some(token),
+            None => query_token(parts),
+        };
+        widget::authenticate(state, token.as_deref(), origin(&parts.headers))
+            .await
+            .map(WidgetVisitor)
+    }
+}
+
+fn query_token(parts: &Parts) -> Option<String> {
+    url::form_urlencoded::parse(parts.uri.query()?.as_bytes())
+        .find(|(name, _)| name == "token")
+        .map(|(_, value)| value.into_owned())
+}
+
+/// How the widget of a project looks, and whether anyone answers.
+#[utoipa::path(
+    get,
+    path = "/api/v1/widget/config",
+    tag = "widget",
+    params(ConfigQuery),
+    responses(
+        (status = 200, description = "The widget's settings", body = WidgetConfig),
+        (status = 403, description = "`origin_not_allowed`", body = ErrorBody),
+        (status = 404, description = "`project_not_found`", body = ErrorBody),
+    )
+)]
+pub async fn config(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ApiQuery(query): ApiQuery<ConfigQuery>,
+) -> Result<ApiJson<WidgetConfig>, AppError> {
+    let project = widget::find_project(&state, query.project_id).await?;
+    widget::check_origin(&state, &project, origin(&headers))?;
+    Ok(ApiJson(widget::config(&project)))
+}
+
+/// Opens or resumes a visitor's session.
+#[utoipa::path(
+    post,
+    path = "/api/v1/widget/session",
+    tag = "widget",
+    request_body = SessionRequest,
+    responses(
+        (status = 200, description = "The visitor's token, conversation and messages", body = SessionResponse),
+        (status = 403, description = "`origin_not_allowed`", body = ErrorBody),
+        (status = 404, description = "`project_not_found`", body = ErrorBody),
+        (status = 429, description = "`rate_limited`: too many conversations from this address (`Retry-After`)", body = ErrorBody),
+    )
+)]
+pub async fn session(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ClientIp(ip): ClientIp,
+    ApiJson(request): ApiJson<SessionRequest>,
+) -> Result<ApiJson<SessionResponse>, AppError> {
+    let project = widget::find_project(&state, request.project_id).await?;
+    widget::check_origin(&state, &project, origin(&headers))?;
+    let seen = Seen {
+        locale: request.locale.clone(),
+        user_agent: headers
+            .get(header::USER_AGENT)
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned),
+        ip,
+    };
+    widget::session(&state, &project, &request, &seen)
+        .await
+        .map(ApiJson)
+}
+
+/// Stores the visitor's message; the answer follows on the event stream.
+#[utoipa::path(
+    post,
+    path = "/api/v1/widget/messages",
+    tag = "widget",
+    request_body = SendMessageRequest,
+    responses(
+        (status = 202, description = "Stored (or stored before, for a repeated `client_message_id`)", body = SendMessageResponse),
+        (status = 400, description = "`validation_failed`: empty or too long", body = ErrorBody),
+        (status = 401, description = "`invalid_visitor_token`", body = ErrorBody),
+        (status = 403, description = "`origin_not_allowed`", body = ErrorBody),
+        (status = 429, description = "`rate_limited` (`Retry-After`)", body = ErrorBody),
+    ),
+    security(("visitor" = []))
+)]
+pub async fn send_message(
+    State(state): State<AppState>,
+    WidgetVisitor(visitor): WidgetVisitor,
+    ApiJson(request): ApiJson<SendMessageRequest>,
+) -> Result<(StatusCode, ApiJson<SendMessageResponse>), AppError> {
+    let message = widget::send(&state, &visitor, &request).await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        ApiJson(SendMessageResponse { message }),
+    ))
+}
+
+/// The visitor asks for a human.
+#[utoipa::path(
+    post,
+    path = "/api/v1/widget/handoff",
+    tag = "widget",
+    responses(
+        (status = 200, description = "The conversation's state now", body = ConversationState),
+        (status = 401, description = "`invalid_visitor_token`", body = ErrorBody),
+        (status = 403, description = "`origin_not_allowed`", body = ErrorBody),
+        (status = 409, description = "`no_conversation`", body = ErrorBody),
+    ),
+    security(("visitor" = []))
+)]
+pub async fn handoff(
+    State(state): State<AppState>,
+    WidgetVisitor(visitor): WidgetVisitor,
+) -> Result<ApiJson<ConversationState>, AppError> {
+    widget::handoff(&state, &visitor).await.map(ApiJson)
+}
+
+/// The visitor is typing.
+#[utoipa::path(
+    post,
+    path = "/api/v1/widget/typing",
+    tag = "widget",
+    responses(
+        (status = 200, description = "The conversation's state", body = ConversationState),
+        (status = 401, description = "`invalid_visitor_token`", body = ErrorBody),
+        (status = 403, description = "`origin_not_allowed`", body = ErrorBody),
+        (status = 409, description = "`no_conversation`", body = ErrorBody),
+    ),
+    security(("visitor" = []))
+)]
+pub async fn typing(
+    State(state): State<AppState>,
+    WidgetVisitor(visitor): WidgetVisitor,
+) -> Result<ApiJson<ConversationState>, AppError> {
+    widget::visitor_typing(&state, &visitor).await.map(ApiJson)
+}
