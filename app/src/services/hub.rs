@@ -59,13 +59,57 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
+/// A subscription to one visitor's signals; dropping the last one of a
+/// visitor removes their channel, so visitors who left cost nothing.
+pub struct VisitorFeed {
+    hub: Arc<Hub>,
+    visitor_id: Uuid,
+    receiver: Option<broadcast::Receiver<Arc<Signal>>>,
+}
+
+impl VisitorFeed {
+    /// The next signal; `Lagged` when this feed fell behind (resync from the table).
+    ///
+    /// # Errors
+    /// [`broadcast::error::RecvError`] when lagging or closed.
+    pub async fn recv(&mut self) -> Result<Arc<Signal>, broadcast::error::RecvError> {
+        match &mut self.receiver {
+            Some(receiver) => receiver.recv().await,
+            None => Err(broadcast::error::RecvError::Closed),
+        }
+    }
+}
+
+impl Drop for VisitorFeed {
+    fn drop(&mut self) {
+        drop(self.receiver.take());
+        let mut visitors = lock(&self.hub.visitors);
+        if visitors
+            .get(&self.visitor_id)
+            .is_some_and(|sender| sender.receiver_count() == 0)
+        {
+            visitors.remove(&self.visitor_id);
+        }
+    }
+}
+
 impl Hub {
     /// The signals of one visitor's conversations.
-    pub fn subscribe_visitor(&self, visitor_id: Uuid) -> broadcast::Receiver<Arc<Signal>> {
-        lock(&self.visitors)
+    pub fn subscribe_visitor(self: &Arc<Self>, visitor_id: Uuid) -> VisitorFeed {
+        let receiver = lock(&self.visitors)
             .entry(visitor_id)
             .or_insert_with(|| broadcast::channel(CHANNEL_CAPACITY).0)
-            .subscribe()
+            .subscribe();
+        VisitorFeed {
+            hub: self.clone(),
+            visitor_id,
+            receiver: Some(receiver),
+        }
+    }
+
+    /// How many visitors have a channel (an open stream).
+    pub fn visitor_channels(&self) -> usize {
+        lock(&self.visitors).len()
     }
 
     /// Every signal (operators' streams filter by their projects).
@@ -113,7 +157,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_visitor_gets_their_signals_only_and_operators_get_all() {
-        let hub = Hub::default();
+        let hub = Arc::new(Hub::default());
         let (alice, bob) = (Uuid::new_v4(), Uuid::new_v4());
         let mut alice_rx = hub.subscribe_visitor(alice);
         let mut all_rx = hub.subscribe_all();
@@ -127,6 +171,18 @@ mod tests {
         assert_eq!(*alice_rx.recv().await.expect("alice's"), event(2));
         assert_eq!(*all_rx.recv().await.expect("first"), event(1));
         assert_eq!(*all_rx.recv().await.expect("second"), event(2));
+    }
+
+    #[test]
+    fn a_visitors_channel_goes_when_their_last_stream_does() {
+        let hub = Arc::new(Hub::default());
+        let visitor = Uuid::new_v4();
+        let first = hub.subscribe_visitor(visitor);
+        let second = hub.subscribe_visitor(visitor);
+        drop(first);
+        assert_eq!(hub.visitor_channels(), 1, "one stream is still open");
+        drop(second);
+        assert_eq!(hub.visitor_channels(), 0);
     }
 
     #[test]
