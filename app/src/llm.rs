@@ -97,8 +97,11 @@ pub enum LlmErrorKind {
     VectorStoreNotFound,
     /// 403 `unsupported_country_region_territory`: a proxy is needed.
     RegionRefused,
-    /// 429 after the bounded retries (or a wait longer than we retry for).
+    /// 429 after the bounded retries (or a wait longer than we retry for);
+    /// also an in-stream `rate_limit_exceeded`.
     RateLimited,
+    /// 429 `insufficient_quota`: the account's billing is spent (never retried).
+    QuotaExceeded,
     /// 5xx after the bounded retries.
     Unavailable,
     /// Another 4xx: the provider did not accept the request.
@@ -123,6 +126,7 @@ impl LlmErrorKind {
             Self::VectorStoreNotFound => "vector_store_not_found",
             Self::RegionRefused => "region_refused",
             Self::RateLimited => "rate_limited",
+            Self::QuotaExceeded => "quota_exceeded",
             Self::Unavailable => "upstream_unavailable",
             Self::BadRequest => "bad_request",
             Self::Unreachable => "unreachable",

@@ -115,7 +115,9 @@ fn answer(
         let mut sse = SseParser::default();
         let mut started = false;
         loop {
-            // Until the first event, the deadline set when the request was sent; then idle gaps.
+            // Until the first text, the deadline set when the request was sent (a
+            // Responses stream says `response.created` at once, then may think for
+            // a long while); after it, idle gaps between chunks.
             let read = if started {
                 timeout(policy.idle, response.chunk()).await
             } else {
@@ -139,11 +141,13 @@ fn answer(
                     }
                 },
             };
-            started |= !events.is_empty();
             for event in &events {
                 match parser.on_event(event) {
                     Step::Continue => {}
-                    Step::Delta(text) => yield Ok(LlmEvent::Delta(text)),
+                    Step::Delta(text) => {
+                        started = true;
+                        yield Ok(LlmEvent::Delta(text));
+                    }
                     Step::Done(completed) => {
                         yield Ok(completed);
                         return;

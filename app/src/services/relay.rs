@@ -56,6 +56,13 @@ struct Run {
     cancel: CancellationToken,
 }
 
+/// Which run of which conversation.
+#[derive(Debug, Clone, Copy)]
+struct RunRef {
+    conversation_id: Uuid,
+    id: u64,
+}
+
 impl Relay {
     fn runs(&self) -> std::sync::MutexGuard<'_, HashMap<Uuid, Run>> {
         self.runs
@@ -79,8 +86,14 @@ impl Relay {
         }
         let state = state.clone();
         tokio::spawn(async move {
-            if let Err(err) = answer(&state, conversation_id, &cancel).await {
+            let mut streaming = None;
+            let run = RunRef {
+                conversation_id,
+                id,
+            };
+            if let Err(err) = answer(&state, run, &cancel, &mut streaming).await {
                 tracing::error!(%conversation_id, error = %err, "the AI run failed to store its result");
+                recover(&state, run, streaming).await;
             }
             state.relay.finish(conversation_id, id);
         });
@@ -105,6 +118,14 @@ impl Relay {
         self.runs().len()
     }
 
+    /// True when a newer run of the conversation has started (it will say
+    /// when the AI stops typing, not this one).
+    fn superseded(&self, run: RunRef) -> bool {
+        self.runs()
+            .get(&run.conversation_id)
+            .is_some_and(|current| current.id != run.id)
+    }
+
     fn finish(&self, conversation_id: Uuid, id: u64) {
         let mut runs = self.runs();
         if runs.get(&conversation_id).is_some_and(|run| run.id == id) {
@@ -115,18 +136,22 @@ impl Relay {
 
 /// What one run works on.
 struct Context {
+    run: RunRef,
     conversation: conversations::Model,
     project: projects::Model,
     lang: notices::Lang,
+    /// The estimated tokens of the request, counted when the provider reports none.
+    input_estimate: i64,
 }
 
 async fn answer(
     state: &AppState,
-    conversation_id: Uuid,
+    run: RunRef,
     cancel: &CancellationToken,
+    streaming: &mut Option<Uuid>,
 ) -> Result<(), DbErr> {
-    let Some(context) = load(state, conversation_id).await? else {
-        return Ok(());
+    let Some(mut context) = load(state, run).await? else {
+        return stop_typing(state, run).await;
     };
     let Some(api_key) = decrypt_key(state, &context.project) else {
         return notify(state, &context, None, "api_key_unreadable").await;
@@ -134,7 +159,7 @@ async fn answer(
     if !limits::reserve_ai_message(&state.db, &context.project).await? {
         return budget_spent(state, &context).await;
     }
-    let rows = messages::of_conversation(&state.db, conversation_id).await?;
+    let rows = messages::of_conversation(&state.db, run.conversation_id).await?;
     let request = LlmRequest {
         base_url: context.project.openai_base_url.clone(),
         api_key,
@@ -149,6 +174,15 @@ async fn answer(
         vector_store_ids: serde_json::from_value(context.project.vector_store_ids.clone())
             .unwrap_or_default(),
     };
+    context.input_estimate = request
+        .turns
+        .iter()
+        .map(|turn| history::estimate_tokens(&turn.text))
+        .sum::<usize>()
+        .saturating_add(history::estimate_tokens(&request.instructions))
+        .try_into()
+        .unwrap_or(i64::MAX);
+    let context = context;
     let mut stream = state.llm.stream(request);
     let mut reply = Reply::default();
     loop {
@@ -161,7 +195,10 @@ async fn answer(
             item = stream.next() => item,
         };
         match item {
-            Some(Ok(LlmEvent::Delta(text))) => reply.append(state, &context, &text).await?,
+            Some(Ok(LlmEvent::Delta(text))) => {
+                reply.append(state, &context, &text).await?;
+                *streaming = reply.row.as_ref().map(|row| row.id);
+            }
             Some(Ok(LlmEvent::Completed {
                 text,
                 sources,
@@ -174,8 +211,8 @@ async fn answer(
 }
 
 /// The conversation, its project and the visitor's language, when the AI should answer it.
-async fn load(state: &AppState, conversation_id: Uuid) -> Result<Option<Context>, DbErr> {
-    let Some(conversation) = conversation_rows::find(&state.db, conversation_id).await? else {
+async fn load(state: &AppState, run: RunRef) -> Result<Option<Context>, DbErr> {
+    let Some(conversation) = conversation_rows::find(&state.db, run.conversation_id).await? else {
         return Ok(None);
     };
     if conversation.status != crate::chat::ConversationStatus::Ai.as_str() {
@@ -195,9 +232,11 @@ async fn load(state: &AppState, conversation_id: Uuid) -> Result<Option<Context>
         .await?;
     let lang = notices::lang(&project, visitor.as_ref());
     Ok(Some(Context {
+        run,
         conversation,
         project,
         lang,
+        input_estimate: 0,
     }))
 }
 
@@ -252,11 +291,15 @@ impl Reply {
         );
         if self.saved_at.is_some_and(|at| at.elapsed() >= SAVE_EVERY) {
             let text = state.hub.live_text(row.id).unwrap_or_default();
-            message_rows::Entity::update_many()
+            let saved = message_rows::Entity::update_many()
                 .col_expr(message_rows::Column::Text, Expr::value(text))
                 .filter(message_rows::Column::Id.eq(row.id))
                 .exec(&state.db)
-                .await?;
+                .await;
+            // A missed save is no reason to stop the answer: the end saves it all.
+            if let Err(err) = saved {
+                tracing::warn!(message_id = %row.id, error = %err, "saving a streaming answer failed");
+            }
             self.saved_at = Some(Instant::now());
         }
         Ok(())
@@ -317,8 +360,10 @@ async fn finish_reply(
     ending: Ending,
     notice: Option<(&str, &str)>,
 ) -> Result<(), DbErr> {
+    // Rows first, events last: the event lock is always taken after the row
+    // locks, as a visitor's send takes them (no deadlock on PostgreSQL).
     let txn = begin_write(&state.db).await?;
-    let mut pending = Vec::new();
+    let mut changed = Vec::new();
     if let Some(row) = reply.row.clone() {
         let mut active = row.into_active_model();
         active.search_text = Set(crate::text::search_text(&ending.text));
@@ -335,16 +380,22 @@ async fn finish_reply(
         if ending.status == MessageStatus::Complete {
             messages::touch_conversation(&txn, &row).await?;
         }
-        pending.push(message_event(&txn, context, row.id).await?);
+        changed.push(row.id);
     }
     if let Some((text, kind)) = notice {
         let mut new = NewMessage::new(context.conversation.id, MessageRole::System, text);
         new.error_kind = Some(kind.to_owned());
         let row = messages::insert(&txn, new).await?;
         messages::touch_conversation(&txn, &row).await?;
-        pending.push(message_event(&txn, context, row.id).await?);
+        changed.push(row.id);
     }
-    pending.push(widget::typing(&txn, &context.conversation, MessageRole::Ai, false).await?);
+    let mut pending = Vec::new();
+    for id in changed {
+        pending.push(message_event(&txn, context, id).await?);
+    }
+    if !state.relay.superseded(context.run) {
+        pending.push(widget::typing(&txn, &context.conversation, MessageRole::Ai, false).await?);
+    }
     txn.commit().await?;
     widget::publish(state, pending);
     if let Some(row) = &reply.row {
@@ -403,6 +454,8 @@ async fn failed(
     );
     if reply.row.is_none() {
         limits::refund_ai_message(&state.db, context.project.id).await?;
+    } else {
+        count_estimate(state, context, &reply.text(state)).await?;
     }
     let ending = Ending {
         status: MessageStatus::Failed,
@@ -416,8 +469,11 @@ async fn failed(
 }
 
 async fn interrupted(state: &AppState, context: &Context, reply: Reply) -> Result<(), DbErr> {
+    // The provider was asked (and paid): its input counts even when cut short.
+    count_estimate(state, context, &reply.text(state)).await?;
     if reply.row.is_none() {
-        return limits::refund_ai_message(&state.db, context.project.id).await;
+        limits::refund_ai_message(&state.db, context.project.id).await?;
+        return stop_typing(state, context.run).await;
     }
     let ending = Ending {
         status: MessageStatus::Interrupted,
@@ -427,7 +483,6 @@ async fn interrupted(state: &AppState, context: &Context, reply: Reply) -> Resul
         error_kind: None,
     };
     let reply_id = reply.row.as_ref().map(|row| row.id);
-    // No "stopped typing": a newer run or a state change follows.
     let txn = begin_write(&state.db).await?;
     let mut pending = Vec::new();
     if let Some(id) = reply_id {
@@ -450,12 +505,89 @@ async fn interrupted(state: &AppState, context: &Context, reply: Reply) -> Resul
             .await?;
         pending.push(message_event(&txn, context, id).await?);
     }
+    // A newer run says when the AI stops typing; a handoff or takeover does not.
+    if !state.relay.superseded(context.run) {
+        pending.push(widget::typing(&txn, &context.conversation, MessageRole::Ai, false).await?);
+    }
     txn.commit().await?;
     widget::publish(state, pending);
     if let Some(id) = reply_id {
         state.hub.end_live(id);
     }
     Ok(())
+}
+
+/// Adds the estimated tokens of a call that ended without usage (interrupted, cut).
+async fn count_estimate(state: &AppState, context: &Context, output: &str) -> Result<(), DbErr> {
+    let output = i64::try_from(history::estimate_tokens(output)).unwrap_or(i64::MAX);
+    limits::add_ai_tokens(
+        &state.db,
+        context.project.id,
+        context.input_estimate.saturating_add(output),
+    )
+    .await
+}
+
+/// A `message` event for a message changed outside a run's own transactions.
+async fn tell_changed(state: &AppState, run: RunRef, message_id: Uuid) -> Result<(), DbErr> {
+    let Some(conversation) = conversation_rows::find(&state.db, run.conversation_id).await? else {
+        return Ok(());
+    };
+    let txn = begin_write(&state.db).await?;
+    let pending = events::emit(
+        &txn,
+        &conversation,
+        Kind::Message,
+        &MessageRef { message_id },
+    )
+    .await?;
+    txn.commit().await?;
+    pending.publish(&state.hub);
+    Ok(())
+}
+
+/// "The AI stopped typing", unless a newer run of the conversation goes on.
+async fn stop_typing(state: &AppState, run: RunRef) -> Result<(), DbErr> {
+    if state.relay.superseded(run) {
+        return Ok(());
+    }
+    let Some(conversation) = conversation_rows::find(&state.db, run.conversation_id).await? else {
+        return Ok(());
+    };
+    let txn = begin_write(&state.db).await?;
+    let pending = widget::typing(&txn, &conversation, MessageRole::Ai, false).await?;
+    txn.commit().await?;
+    pending.publish(&state.hub);
+    Ok(())
+}
+
+/// After a database failure inside a run: the answer it was streaming is
+/// marked failed (`internal`) so that nobody waits for it, and the AI stops
+/// typing. Best effort: whatever still fails is fixed at the next start.
+async fn recover(state: &AppState, run: RunRef, streaming: Option<Uuid>) {
+    if let Some(id) = streaming {
+        state.hub.end_live(id);
+        let marked = message_rows::Entity::update_many()
+            .col_expr(
+                message_rows::Column::Status,
+                Expr::value(MessageStatus::Failed.as_str()),
+            )
+            .col_expr(message_rows::Column::ErrorKind, Expr::value("internal"))
+            .filter(message_rows::Column::Id.eq(id))
+            .filter(message_rows::Column::Status.eq(MessageStatus::Streaming.as_str()))
+            .exec(&state.db)
+            .await;
+        let told = match marked {
+            Ok(_) => tell_changed(state, run, id).await,
+            Err(err) => Err(err),
+        };
+        if let Err(err) = told {
+            tracing::error!(message_id = %id, error = %err, "cannot mark a broken answer as failed");
+        }
+    }
+    if let Err(err) = stop_typing(state, run).await {
+        tracing::error!(error = %err, "cannot end the AI's typing after a failure");
+    }
 }
 
 /// A notice without an AI call (the key does not decrypt).

@@ -18,6 +18,9 @@ const LISTING_TIMEOUT: Duration = Duration::from_secs(20);
 pub fn http_client() -> Result<reqwest::Client, AppError> {
     reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(10))
+        // A redirect could lead a project's key and chat to an address its
+        // base URL was not allowed to name (private upstreams are refused).
+        .redirect(reqwest::redirect::Policy::none())
         .user_agent(concat!("aiwidget/", env!("CARGO_PKG_VERSION")))
         .build()
         .map_err(|err| {

@@ -159,8 +159,10 @@ pub async fn session(
         }
     };
     txn.commit().await?;
-    let rows = messages::of_conversation(&state.db, conversation.id).await?;
+    // The cursor first: an answer that completes between the two reads is
+    // then replayed to the stream rather than missed.
     let last_event_id = events::last_id(&state.db, &Scope::Visitor(visitor.id)).await?;
+    let rows = messages::of_conversation(&state.db, conversation.id).await?;
     Ok(SessionResponse {
         visitor_token: sessions::issue_visitor(secret, project.id, visitor.id)?,
         conversation_id: conversation.id,
@@ -191,6 +193,13 @@ pub async fn send(
     let text = validate_text(project, request)?;
     let txn = begin_write(&state.db).await?;
     let latest = conversations::latest_of_visitor_for_update(&txn, visitor.id).await?;
+    if let (Some(client_id), Some(latest)) = (&request.client_message_id, &latest)
+        && let Some(existing) = messages::find_by_client_id(&txn, latest.id, client_id).await?
+    {
+        // A retry of a message stored before (the conversation may have closed since).
+        txn.commit().await?;
+        return Ok(messages::view(&existing, &state.hub));
+    }
     let conversation = match latest {
         Some(conversation) if conversation.status != ConversationStatus::Closed.as_str() => {
             conversation
@@ -204,13 +213,6 @@ pub async fn send(
             conversations::open(&txn, project, visitor, &origin).await?
         }
     };
-    if let Some(client_id) = &request.client_message_id
-        && let Some(existing) =
-            messages::find_by_client_id(&txn, conversation.id, client_id).await?
-    {
-        txn.commit().await?;
-        return Ok(messages::view(&existing, &state.hub));
-    }
     limits::check_visitor_messages(&txn, project, visitor.id).await?;
     let mut new = NewMessage::new(conversation.id, MessageRole::Visitor, text);
     new.client_message_id = request.client_message_id.clone();

@@ -70,6 +70,8 @@ pub(super) fn status_kind(status: u16, error: &ErrorInfo) -> LlmErrorKind {
         LlmErrorKind::Forbidden
     } else if client_error && (error.mentions("vector store") || error.mentions("vector_store")) {
         LlmErrorKind::VectorStoreNotFound
+    } else if status == 429 && error.code == "insufficient_quota" {
+        LlmErrorKind::QuotaExceeded
     } else if status == 429 {
         LlmErrorKind::RateLimited
     } else if status >= 500 {
@@ -84,6 +86,7 @@ pub(super) fn status_kind(status: u16, error: &ErrorInfo) -> LlmErrorKind {
 pub(super) fn stream_kind(error: &ErrorInfo) -> LlmErrorKind {
     match error.code.as_str() {
         "rate_limit_exceeded" => LlmErrorKind::RateLimited,
+        "insufficient_quota" => LlmErrorKind::QuotaExceeded,
         _ => LlmErrorKind::UpstreamError,
     }
 }

@@ -70,7 +70,10 @@ pub(super) async fn open(
             include_usage = false;
             continue;
         }
-        if !is_retryable(status) || retries >= policy.max_retries {
+        if !is_retryable(status)
+            || kind == LlmErrorKind::QuotaExceeded
+            || retries >= policy.max_retries
+        {
             return Err(kind);
         }
         let wait = match wait {
