@@ -20,6 +20,17 @@ pub enum ApiStyle {
     ChatCompletions,
 }
 
+impl ApiStyle {
+    /// Parses a stored style; anything unknown is the default, `responses`.
+    pub fn parse(stored: &str) -> Self {
+        if stored == "chat_completions" {
+            Self::ChatCompletions
+        } else {
+            Self::Responses
+        }
+    }
+}
+
 /// Where the launcher sits.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -28,6 +39,17 @@ pub enum WidgetPosition {
     #[default]
     Right,
     Left,
+}
+
+impl WidgetPosition {
+    /// Parses a stored position; anything unknown is the default, `right`.
+    pub fn parse(stored: &str) -> Self {
+        if stored == "left" {
+            Self::Left
+        } else {
+            Self::Right
+        }
+    }
 }
 
 /// What happens when nobody answers a `waiting_human` conversation in time.

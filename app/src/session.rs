@@ -40,7 +40,8 @@ pub fn token(parts: &Parts, settings: &Settings) -> Result<String, AppError> {
     Ok(token)
 }
 
-fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+/// The token of an `Authorization: Bearer <token>` header, if any.
+pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
     headers
         .get(header::AUTHORIZATION)?
         .to_str()

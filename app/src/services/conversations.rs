@@ -4,6 +4,7 @@
 use crate::chat::{ConversationStatus, StatusEvent};
 use crate::db::entities::{conversations, projects, visitors};
 use crate::services::events::{self, Kind, Pending};
+use sea_orm::sea_query::{Query, SelectStatement};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
     QueryFilter, QueryOrder, QuerySelect, Set,
@@ -17,6 +18,15 @@ pub struct Origin {
     pub page_url: Option<String>,
     /// Without its query string.
     pub referrer: Option<String>,
+}
+
+/// The ids of a visitor's conversations, as a subquery (their events, their messages).
+pub fn ids_of_visitor(visitor_id: Uuid) -> SelectStatement {
+    Query::select()
+        .column(conversations::Column::Id)
+        .from(conversations::Entity)
+        .and_where(conversations::Column::VisitorId.eq(visitor_id))
+        .to_owned()
 }
 
 /// The visitor's newest conversation, whatever its state.

@@ -10,9 +10,9 @@
 
 use crate::chat::MessageView;
 use crate::db::entities::{conversations, events};
+use crate::services::conversations as conversation_rows;
 use crate::services::hub::{Hub, Signal};
 use crate::services::messages;
-use sea_orm::sea_query::Query;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait,
     QueryFilter, QueryOrder, QuerySelect, Set,
@@ -110,11 +110,33 @@ pub struct MessageRef {
     pub message_id: Uuid,
 }
 
+/// Writes the `message` event of `message_id` (created or changed) in the caller's transaction.
+///
+/// # Errors
+/// As [`emit`].
+pub async fn emit_message(
+    txn: &impl ConnectionTrait,
+    conversation: &conversations::Model,
+    message_id: Uuid,
+) -> Result<Pending, DbErr> {
+    emit(txn, conversation, Kind::Message, &MessageRef { message_id }).await
+}
+
 /// Whose events a stream shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Scope {
     /// All conversations of one visitor.
     Visitor(Uuid),
+}
+
+impl Scope {
+    /// The events of this scope, as a filter.
+    fn condition(&self) -> sea_orm::sea_query::SimpleExpr {
+        match self {
+            Self::Visitor(visitor_id) => events::Column::ConversationId
+                .in_subquery(conversation_rows::ids_of_visitor(*visitor_id)),
+        }
+    }
 }
 
 /// Up to [`PAGE`] events of `scope` after `after`, oldest first.
@@ -126,22 +148,13 @@ pub async fn after(
     scope: &Scope,
     after: i64,
 ) -> Result<Vec<events::Model>, DbErr> {
-    let query = events::Entity::find()
+    events::Entity::find()
+        .filter(scope.condition())
         .filter(events::Column::Id.gt(after))
         .order_by_asc(events::Column::Id)
-        .limit(PAGE);
-    let query = match scope {
-        Scope::Visitor(visitor_id) => query.filter(
-            events::Column::ConversationId.in_subquery(
-                Query::select()
-                    .column(conversations::Column::Id)
-                    .from(conversations::Entity)
-                    .and_where(conversations::Column::VisitorId.eq(*visitor_id))
-                    .to_owned(),
-            ),
-        ),
-    };
-    query.all(db).await
+        .limit(PAGE)
+        .all(db)
+        .await
 }
 
 /// The newest event id of `scope` (0 when there is none).
@@ -149,19 +162,10 @@ pub async fn after(
 /// # Errors
 /// The [`DbErr`] of the query.
 pub async fn last_id(db: &impl ConnectionTrait, scope: &Scope) -> Result<i64, DbErr> {
-    let Scope::Visitor(visitor_id) = scope;
     let id: Option<Option<i64>> = events::Entity::find()
         .select_only()
         .column_as(events::Column::Id.max(), "max_id")
-        .filter(
-            events::Column::ConversationId.in_subquery(
-                Query::select()
-                    .column(conversations::Column::Id)
-                    .from(conversations::Entity)
-                    .and_where(conversations::Column::VisitorId.eq(*visitor_id))
-                    .to_owned(),
-            ),
-        )
+        .filter(scope.condition())
         .into_tuple()
         .one(db)
         .await?;

@@ -46,13 +46,8 @@ pub async fn check_visitor_messages(
         .filter(messages::Column::Role.eq(MessageRole::Visitor.as_str()))
         .filter(messages::Column::CreatedAt.gt(Utc::now() - window))
         .filter(
-            messages::Column::ConversationId.in_subquery(
-                Query::select()
-                    .column(conversations::Column::Id)
-                    .from(conversations::Entity)
-                    .and_where(conversations::Column::VisitorId.eq(visitor_id))
-                    .to_owned(),
-            ),
+            messages::Column::ConversationId
+                .in_subquery(crate::services::conversations::ids_of_visitor(visitor_id)),
         )
         .into_tuple()
         .one(db)

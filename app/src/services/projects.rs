@@ -273,11 +273,7 @@ fn strings(value: &serde_json::Value) -> Vec<String> {
 
 /// The API's view of a row; `check_key` decrypts to tell whether the key is readable.
 fn view(state: &AppState, row: &Project, check_key: bool) -> ProjectView {
-    let api_style = if row.api_style == "chat_completions" {
-        ApiStyle::ChatCompletions
-    } else {
-        ApiStyle::Responses
-    };
+    let api_style = ApiStyle::parse(&row.api_style);
     let vector_store_ids = strings(&row.vector_store_ids);
     let mut warnings = Vec::new();
     if api_style == ApiStyle::ChatCompletions && !vector_store_ids.is_empty() {
@@ -293,11 +289,7 @@ fn view(state: &AppState, row: &Project, check_key: bool) -> ProjectView {
             .is_some_and(|stored| {
                 api_keys::decrypt(state.settings.keyring(), row.id, stored).is_err()
             });
-    let position = if row.widget_position == "left" {
-        WidgetPosition::Left
-    } else {
-        WidgetPosition::Right
-    };
+    let position = WidgetPosition::parse(&row.widget_position);
     ProjectView {
         id: row.id,
         name: row.name.clone(),

@@ -20,7 +20,7 @@ use crate::db::begin_write;
 use crate::db::entities::{conversations, messages as message_rows, projects, visitors};
 use crate::llm::{LlmErrorKind, LlmEvent, LlmRequest, Usage};
 use crate::projects::ApiStyle;
-use crate::services::events::{self, Kind, MessageRef, Pending};
+use crate::services::events;
 use crate::services::hub::Signal;
 use crate::services::messages::{self, NewMessage};
 use crate::services::{api_keys, conversations as conversation_rows, limits, widget};
@@ -113,11 +113,6 @@ impl Relay {
         }
     }
 
-    /// How many runs are in flight.
-    pub fn in_flight(&self) -> usize {
-        self.runs().len()
-    }
-
     /// True when a newer run of the conversation has started (it will say
     /// when the AI stops typing, not this one).
     fn superseded(&self, run: RunRef) -> bool {
@@ -151,10 +146,11 @@ async fn answer(
     streaming: &mut Option<Uuid>,
 ) -> Result<(), DbErr> {
     let Some(mut context) = load(state, run).await? else {
-        return stop_typing(state, run).await;
+        return end_run(state, run, None).await;
     };
     let Some(api_key) = decrypt_key(state, &context.project) else {
-        return notify(state, &context, None, "api_key_unreadable").await;
+        let notice = (notices::fault(context.lang), "api_key_unreadable");
+        return finish_reply(state, &context, None, Some(notice)).await;
     };
     if !limits::reserve_ai_message(&state.db, &context.project).await? {
         return budget_spent(state, &context).await;
@@ -163,11 +159,7 @@ async fn answer(
     let request = LlmRequest {
         base_url: context.project.openai_base_url.clone(),
         api_key,
-        style: if context.project.api_style == "chat_completions" {
-            ApiStyle::ChatCompletions
-        } else {
-            ApiStyle::Responses
-        },
+        style: ApiStyle::parse(&context.project.api_style),
         model: context.project.model.clone(),
         instructions: context.project.instructions.clone(),
         turns: history::turns(&rows, history::TOKEN_BUDGET),
@@ -322,24 +314,10 @@ async fn create_streaming(
     let mut new = NewMessage::new(context.conversation.id, MessageRole::Ai, "");
     new.status = MessageStatus::Streaming;
     let row = messages::insert(&txn, new).await?;
-    let pending = message_event(&txn, context, row.id).await?;
+    let pending = events::emit_message(&txn, &context.conversation, row.id).await?;
     txn.commit().await?;
     pending.publish(&state.hub);
     Ok(row)
-}
-
-async fn message_event(
-    txn: &impl sea_orm::ConnectionTrait,
-    context: &Context,
-    message_id: Uuid,
-) -> Result<Pending, DbErr> {
-    events::emit(
-        txn,
-        &context.conversation,
-        Kind::Message,
-        &MessageRef { message_id },
-    )
-    .await
 }
 
 /// How a stored answer ends.
@@ -351,20 +329,33 @@ struct Ending {
     error_kind: Option<&'static str>,
 }
 
-/// Stores the end of an answer (creating the row when no delta came first),
-/// with its event, the conversation's activity and "the AI stopped typing".
+impl Ending {
+    /// An answer that stopped before its end: its text so far, no usage.
+    fn cut(status: MessageStatus, text: String, error_kind: Option<&'static str>) -> Self {
+        Self {
+            status,
+            text,
+            sources: Vec::new(),
+            usage: None,
+            error_kind,
+        }
+    }
+}
+
+/// Ends a run in one transaction: the answer row as `ending` says (when
+/// there is one), a notice to the visitor (when given), their events, and
+/// "the AI stopped typing" unless a newer run of the conversation goes on.
 async fn finish_reply(
     state: &AppState,
     context: &Context,
-    reply: Reply,
-    ending: Ending,
+    answer: Option<(message_rows::Model, Ending)>,
     notice: Option<(&str, &str)>,
 ) -> Result<(), DbErr> {
     // Rows first, events last: the event lock is always taken after the row
     // locks, as a visitor's send takes them (no deadlock on PostgreSQL).
     let txn = begin_write(&state.db).await?;
     let mut changed = Vec::new();
-    if let Some(row) = reply.row.clone() {
+    if let Some((row, ending)) = answer {
         let mut active = row.into_active_model();
         active.search_text = Set(crate::text::search_text(&ending.text));
         active.text = Set(ending.text);
@@ -390,16 +381,16 @@ async fn finish_reply(
         changed.push(row.id);
     }
     let mut pending = Vec::new();
-    for id in changed {
-        pending.push(message_event(&txn, context, id).await?);
+    for &id in &changed {
+        pending.push(events::emit_message(&txn, &context.conversation, id).await?);
     }
     if !state.relay.superseded(context.run) {
         pending.push(widget::typing(&txn, &context.conversation, MessageRole::Ai, false).await?);
     }
     txn.commit().await?;
     widget::publish(state, pending);
-    if let Some(row) = &reply.row {
-        state.hub.end_live(row.id);
+    for id in changed {
+        state.hub.end_live(id);
     }
     Ok(())
 }
@@ -412,18 +403,12 @@ async fn complete(
     sources: Vec<Source>,
     usage: Usage,
 ) -> Result<(), DbErr> {
-    let reply = if reply.row.is_none() && !text.is_empty() {
+    let row = match reply.row {
+        Some(row) => row,
         // A provider that sent the whole answer at once.
-        Reply {
-            row: Some(create_streaming(state, context).await?),
-            saved_at: None,
-        }
-    } else {
-        reply
+        None if !text.is_empty() => create_streaming(state, context).await?,
+        None => return failed(state, context, reply, LlmErrorKind::StreamCut).await,
     };
-    if reply.row.is_none() {
-        return failed(state, context, reply, LlmErrorKind::StreamCut).await;
-    }
     let ending = Ending {
         status: MessageStatus::Complete,
         text,
@@ -431,7 +416,7 @@ async fn complete(
         usage: Some(usage),
         error_kind: None,
     };
-    finish_reply(state, context, reply, ending, None).await?;
+    finish_reply(state, context, Some((row, ending)), None).await?;
     limits::add_ai_tokens(
         &state.db,
         context.project.id,
@@ -452,69 +437,35 @@ async fn failed(
         kind = kind.code(),
         "the AI could not answer"
     );
+    let text = reply.text(state);
     if reply.row.is_none() {
         limits::refund_ai_message(&state.db, context.project.id).await?;
     } else {
-        count_estimate(state, context, &reply.text(state)).await?;
+        count_estimate(state, context, &text).await?;
     }
-    let ending = Ending {
-        status: MessageStatus::Failed,
-        text: reply.text(state),
-        sources: Vec::new(),
-        usage: None,
-        error_kind: Some(kind.code()),
-    };
+    let answer = reply.row.map(|row| {
+        (
+            row,
+            Ending::cut(MessageStatus::Failed, text, Some(kind.code())),
+        )
+    });
     let notice = Some((notices::fault(context.lang), kind.code()));
-    finish_reply(state, context, reply, ending, notice).await
+    finish_reply(state, context, answer, notice).await
 }
 
+/// Cancelled (a newer message, a handoff, shutting down): the text so far is
+/// kept as `interrupted`.
 async fn interrupted(state: &AppState, context: &Context, reply: Reply) -> Result<(), DbErr> {
+    let text = reply.text(state);
     // The provider was asked (and paid): its input counts even when cut short.
-    count_estimate(state, context, &reply.text(state)).await?;
+    count_estimate(state, context, &text).await?;
     if reply.row.is_none() {
         limits::refund_ai_message(&state.db, context.project.id).await?;
-        return stop_typing(state, context.run).await;
     }
-    let ending = Ending {
-        status: MessageStatus::Interrupted,
-        text: reply.text(state),
-        sources: Vec::new(),
-        usage: None,
-        error_kind: None,
-    };
-    let reply_id = reply.row.as_ref().map(|row| row.id);
-    let txn = begin_write(&state.db).await?;
-    let mut pending = Vec::new();
-    if let Some(id) = reply_id {
-        message_rows::Entity::update_many()
-            .col_expr(message_rows::Column::Text, Expr::value(ending.text.clone()))
-            .col_expr(
-                message_rows::Column::SearchText,
-                Expr::value(crate::text::search_text(&ending.text)),
-            )
-            .col_expr(
-                message_rows::Column::Status,
-                Expr::value(ending.status.as_str()),
-            )
-            .col_expr(
-                message_rows::Column::UpdatedAt,
-                Expr::value(chrono::Utc::now()),
-            )
-            .filter(message_rows::Column::Id.eq(id))
-            .exec(&txn)
-            .await?;
-        pending.push(message_event(&txn, context, id).await?);
-    }
-    // A newer run says when the AI stops typing; a handoff or takeover does not.
-    if !state.relay.superseded(context.run) {
-        pending.push(widget::typing(&txn, &context.conversation, MessageRole::Ai, false).await?);
-    }
-    txn.commit().await?;
-    widget::publish(state, pending);
-    if let Some(id) = reply_id {
-        state.hub.end_live(id);
-    }
-    Ok(())
+    let answer = reply
+        .row
+        .map(|row| (row, Ending::cut(MessageStatus::Interrupted, text, None)));
+    finish_reply(state, context, answer, None).await
 }
 
 /// Adds the estimated tokens of a call that ended without usage (interrupted, cut).
@@ -528,44 +479,17 @@ async fn count_estimate(state: &AppState, context: &Context, output: &str) -> Re
     .await
 }
 
-/// A `message` event for a message changed outside a run's own transactions.
-async fn tell_changed(state: &AppState, run: RunRef, message_id: Uuid) -> Result<(), DbErr> {
+/// Ends a run that has no [`Context`] (nothing to answer, or a database
+/// failure): a `broken` answer still streaming is marked failed (`internal`)
+/// so that nobody waits for it, and the AI stops typing unless a newer run
+/// goes on.
+async fn end_run(state: &AppState, run: RunRef, broken: Option<Uuid>) -> Result<(), DbErr> {
     let Some(conversation) = conversation_rows::find(&state.db, run.conversation_id).await? else {
         return Ok(());
     };
     let txn = begin_write(&state.db).await?;
-    let pending = events::emit(
-        &txn,
-        &conversation,
-        Kind::Message,
-        &MessageRef { message_id },
-    )
-    .await?;
-    txn.commit().await?;
-    pending.publish(&state.hub);
-    Ok(())
-}
-
-/// "The AI stopped typing", unless a newer run of the conversation goes on.
-async fn stop_typing(state: &AppState, run: RunRef) -> Result<(), DbErr> {
-    if state.relay.superseded(run) {
-        return Ok(());
-    }
-    let Some(conversation) = conversation_rows::find(&state.db, run.conversation_id).await? else {
-        return Ok(());
-    };
-    let txn = begin_write(&state.db).await?;
-    let pending = widget::typing(&txn, &conversation, MessageRole::Ai, false).await?;
-    txn.commit().await?;
-    pending.publish(&state.hub);
-    Ok(())
-}
-
-/// After a database failure inside a run: the answer it was streaming is
-/// marked failed (`internal`) so that nobody waits for it, and the AI stops
-/// typing. Best effort: whatever still fails is fixed at the next start.
-async fn recover(state: &AppState, run: RunRef, streaming: Option<Uuid>) {
-    if let Some(id) = streaming {
+    let mut pending = Vec::new();
+    if let Some(id) = broken {
         state.hub.end_live(id);
         let marked = message_rows::Entity::update_many()
             .col_expr(
@@ -575,44 +499,26 @@ async fn recover(state: &AppState, run: RunRef, streaming: Option<Uuid>) {
             .col_expr(message_rows::Column::ErrorKind, Expr::value("internal"))
             .filter(message_rows::Column::Id.eq(id))
             .filter(message_rows::Column::Status.eq(MessageStatus::Streaming.as_str()))
-            .exec(&state.db)
-            .await;
-        let told = match marked {
-            Ok(_) => tell_changed(state, run, id).await,
-            Err(err) => Err(err),
-        };
-        if let Err(err) = told {
-            tracing::error!(message_id = %id, error = %err, "cannot mark a broken answer as failed");
+            .exec(&txn)
+            .await?;
+        if marked.rows_affected > 0 {
+            pending.push(events::emit_message(&txn, &conversation, id).await?);
         }
     }
-    if let Err(err) = stop_typing(state, run).await {
-        tracing::error!(error = %err, "cannot end the AI's typing after a failure");
+    if !state.relay.superseded(run) {
+        pending.push(widget::typing(&txn, &conversation, MessageRole::Ai, false).await?);
     }
+    txn.commit().await?;
+    widget::publish(state, pending);
+    Ok(())
 }
 
-/// A notice without an AI call (the key does not decrypt).
-async fn notify(
-    state: &AppState,
-    context: &Context,
-    reply: Option<Reply>,
-    kind: &str,
-) -> Result<(), DbErr> {
-    let reply = reply.unwrap_or_default();
-    let ending = Ending {
-        status: MessageStatus::Failed,
-        text: String::new(),
-        sources: Vec::new(),
-        usage: None,
-        error_kind: None,
-    };
-    finish_reply(
-        state,
-        context,
-        reply,
-        ending,
-        Some((notices::fault(context.lang), kind)),
-    )
-    .await
+/// After a database failure inside a run. Best effort: whatever still fails
+/// is repaired at the next start.
+async fn recover(state: &AppState, run: RunRef, streaming: Option<Uuid>) {
+    if let Err(err) = end_run(state, run, streaming).await {
+        tracing::error!(error = %err, "cannot end an AI run after a failure");
+    }
 }
 
 /// Today's budget is spent: the visitor is told once a day per conversation
@@ -627,14 +533,7 @@ async fn budget_spent(state: &AppState, context: &Context) -> Result<(), DbErr> 
         .await?
         .is_some_and(|row| row.created_at.date_naive() == today);
     let notice = (!told).then(|| (notices::budget_spent(context.lang), BUDGET_SPENT));
-    let ending = Ending {
-        status: MessageStatus::Failed,
-        text: String::new(),
-        sources: Vec::new(),
-        usage: None,
-        error_kind: None,
-    };
-    finish_reply(state, context, Reply::default(), ending, notice).await
+    finish_reply(state, context, None, notice).await
 }
 
 fn clamp(tokens: i64) -> i32 {

@@ -123,10 +123,15 @@ pub fn verify_visitor(secret: &str, token: &str) -> Result<VisitorClaims, AppErr
         &validation,
     )
     .map(|data| data.claims)
-    .map_err(|_| AppError::Unauthorized {
+    .map_err(|_| invalid_visitor_token())
+}
+
+/// `401 invalid_visitor_token`: the widget opens a new session.
+pub fn invalid_visitor_token() -> AppError {
+    AppError::Unauthorized {
         code: "invalid_visitor_token".into(),
         message: "the visitor token is missing or not valid: open a new session".into(),
-    })
+    }
 }
 
 /// `401 invalid_token`.

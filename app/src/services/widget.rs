@@ -8,7 +8,7 @@ use crate::db::entities::{projects, visitors};
 use crate::origins;
 use crate::projects::WidgetPosition;
 use crate::services::conversations::{self, Origin};
-use crate::services::events::{self, Kind, MessageRef, Pending, Scope};
+use crate::services::events::{self, Kind, Pending, Scope};
 use crate::services::messages::{self, CLIENT_MESSAGE_ID_MAX, NewMessage};
 use crate::services::{limits, sessions, visitors as visitor_rows};
 use crate::state::AppState;
@@ -42,7 +42,7 @@ pub fn check_origin(
 ) -> Result<(), AppError> {
     let origin = origin.and_then(origins::normalize_request_origin);
     let allowed = origin.as_deref().is_some_and(|origin| {
-        origins::normalize(&state.settings.public_url).is_ok_and(|public| public == origin)
+        is_dashboard_origin(state, origin)
             || allowed_origins(project)
                 .iter()
                 .any(|allowed| origins::matches(allowed, origin))
@@ -57,6 +57,12 @@ pub fn check_origin(
     }
 }
 
+/// True when the normalised `origin` is the dashboard's own (`PUBLIC_URL`),
+/// where the widget runs as a preview for every project.
+pub fn is_dashboard_origin(state: &AppState, origin: &str) -> bool {
+    origins::normalize(&state.settings.public_url).is_ok_and(|public| public == origin)
+}
+
 /// The project's allowed origins, as stored (normalised).
 pub fn allowed_origins(project: &projects::Model) -> Vec<String> {
     serde_json::from_value(project.allowed_origins.clone()).unwrap_or_default()
@@ -69,11 +75,7 @@ pub fn config(project: &projects::Model) -> WidgetConfig {
         title: project.widget_title.clone(),
         greeting: project.widget_greeting.clone(),
         color: project.widget_color.clone(),
-        position: if project.widget_position == "left" {
-            WidgetPosition::Left
-        } else {
-            WidgetPosition::Right
-        },
+        position: WidgetPosition::parse(&project.widget_position),
         locale: project.widget_locale.clone(),
         privacy_notice: project.privacy_notice.clone(),
         max_message_chars: project.limit_message_chars,
@@ -99,10 +101,7 @@ pub async fn authenticate(
     token: Option<&str>,
     origin: Option<&str>,
 ) -> Result<VisitorContext, AppError> {
-    let invalid = || AppError::Unauthorized {
-        code: "invalid_visitor_token".into(),
-        message: "the visitor token is missing or not valid: open a new session".into(),
-    };
+    let invalid = sessions::invalid_visitor_token;
     let token = token.ok_or_else(invalid)?;
     let claims = sessions::verify_visitor(state.settings.jwt_secret.expose_secret(), token)?;
     let project = projects::Entity::find_by_id(claims.pid)
@@ -218,17 +217,7 @@ pub async fn send(
     new.client_message_id = request.client_message_id.clone();
     let message = messages::insert(&txn, new).await?;
     messages::touch_conversation(&txn, &message).await?;
-    let mut pending = vec![
-        events::emit(
-            &txn,
-            &conversation,
-            Kind::Message,
-            &MessageRef {
-                message_id: message.id,
-            },
-        )
-        .await?,
-    ];
+    let mut pending = vec![events::emit_message(&txn, &conversation, message.id).await?];
     let ai_answers = conversation.status == ConversationStatus::Ai.as_str()
         && project.openai_api_key_ciphertext.is_some();
     if ai_answers {

@@ -35,7 +35,7 @@ async fn allowed(state: &AppState, origin: &HeaderValue) -> bool {
     else {
         return false;
     };
-    if origins::normalize(&state.settings.public_url).is_ok_and(|public| public == origin) {
+    if app::services::widget::is_dashboard_origin(state, &origin) {
         return true;
     }
     state

@@ -67,17 +67,9 @@ impl FromRequestParts<AppState> for WidgetVisitor {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        let bearer = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.strip_prefix("Bearer "))
-            .map(str::trim)
-            .map(str::to_owned);
-        let token = match bearer {
-            Some(token) => Some(token),
-            None => query_token(parts),
-        };
+        let token = app::session::bearer_token(&parts.headers)
+            .map(str::to_owned)
+            .or_else(|| query_token(parts));
         widget::authenticate(state, token.as_deref(), origin(&parts.headers))
             .await
             .map(WidgetVisitor)
