@@ -26,7 +26,8 @@ async fn a_message_is_answered_word_by_word_on_the_event_stream() {
     let app = spawn_app().await;
     let fake = FakeOpenAi::start().await;
     fake.set_reply("Добрый день! Доставка занимает два дня.");
-    fake.set_delta_delay(Duration::from_millis(30));
+    // Slow enough that the stream shows the answer's creation before the second word.
+    fake.set_delta_delay(Duration::from_millis(100));
     let id = project(&app, &fake, json!({"model": "gpt-4.1-mini"})).await;
     let widget = Widget::open(&app, &id).await;
     let mut events = widget.events(None).await;
@@ -116,7 +117,8 @@ async fn chat_completions_projects_stream_too() {
     let app = spawn_app().await;
     let fake = FakeOpenAi::start().await;
     fake.set_reply("Hello there, friend.");
-    fake.set_delta_delay(Duration::from_millis(30));
+    // Slow enough that the stream sees the answer while it is being written.
+    fake.set_delta_delay(Duration::from_millis(100));
     fake.set_reject_stream_options(true);
     let id = project(&app, &fake, json!({"api_style": "chat_completions"})).await;
     let widget = Widget::open(&app, &id).await;
