@@ -22,5 +22,7 @@ if ! command -v chromium >/dev/null; then
   $sudo apt-get update -qq
   $sudo apt-get install -y -qq chromium
 fi
-say "Browser tests: the dashboard in Chromium (screenshots in docs/screenshots/)"
+say "Browser tests: the dashboard and the widget in Chromium (screenshots in docs/screenshots/)"
+cargo build -p fake-openai
 node tests/browser/dashboard.mjs
+node tests/browser/widget.mjs

@@ -19,6 +19,7 @@
 //! - [`projects`]: the project shapes of the API.
 //! - `session` (ssr): the session token, cookie and client IP of a request.
 //! - [`text`]: text helpers shared by both sides (search text folding).
+//! - [`markdown`]: the safe markdown subset of answers, as a tree of plain text.
 //! - [`chat`]: conversations, messages and event payloads on the wire.
 //! - [`widget`]: the shapes of the widget's v1 API (config, session, send).
 //! - `llm` (ssr): the AI call behind a trait, both API styles, streamed.
@@ -35,6 +36,7 @@ pub mod dashboard;
 pub mod error;
 pub mod health;
 pub mod list;
+pub mod markdown;
 pub mod projects;
 pub mod text;
 pub mod widget;

@@ -2,58 +2,73 @@
 //! the shadow root it drew on the host page.
 //!
 //! # Layout
-//! - [`mount`]: the entry the loader calls with the element to draw into.
-//! - [`Chat`]: the chat panel.
+//! - [`mount`]: the entry the loader calls with the panel to draw into.
+//! - `chat`: the chat panel (messages, composer, handoff, privacy notice).
+//! - `api`: the v1 widget API over gloo-net, with the shared DTOs of `app`.
+//! - `live`: the event stream (EventSource), applied to the panel's state.
+//! - `rich`: safe markdown (from `app::markdown`) as Leptos views.
+//! - `texts`: the widget's words in Russian and English.
 //!
-//! The loader owns the launcher button so that a page shows it before any wasm
-//! is loaded; this crate draws the open panel.
+//! The loader owns the launcher so that a page shows it before any wasm is
+//! loaded; this crate draws the open panel and its CSS (inside the shadow root).
 
-use leptos::prelude::*;
+mod api;
+mod chat;
+mod live;
+mod rich;
+mod texts;
+
 use wasm_bindgen::prelude::wasm_bindgen;
 
 fn main() {
     console_error_panic_hook::set_once();
 }
 
-/// Draws the chat panel into `root` (an element inside the loader's shadow root).
-#[wasm_bindgen]
-pub fn mount(root: web_sys::HtmlElement, title: String) {
-    let handle = leptos::mount::mount_to(root, move || view! { <Chat title=title.clone() /> });
-    // The panel lives as long as the page: keep its reactive owner.
-    handle.forget();
+/// What the loader knows when it starts the panel.
+#[derive(Clone)]
+pub struct Setup {
+    /// The element the panel is drawn into (hidden while the widget is closed).
+    pub panel: web_sys::HtmlElement,
+    /// The launcher's unread badge.
+    pub badge: web_sys::HtmlElement,
+    pub project_id: String,
+    /// The aiwidget server, e.g. `https://chat.example.com`.
+    pub server: String,
+    pub title: String,
+    pub lang: texts::Lang,
+    pub config: app::widget::WidgetConfig,
 }
 
-/// The chat panel: a title, the conversation, and a message box.
-#[component]
-fn Chat(title: String) -> impl IntoView {
-    let (draft, set_draft) = signal(String::new());
-    let (sent, set_sent) = signal(Vec::<String>::new());
-    let send = move |event: leptos::ev::SubmitEvent| {
-        event.prevent_default();
-        let text = draft.get_untracked().trim().to_owned();
-        if !text.is_empty() {
-            set_sent.update(|messages| messages.push(text));
-            set_draft.set(String::new());
-        }
+/// Draws the chat panel into `panel` (an element inside the loader's shadow
+/// root). `config` is the JSON of `GET /api/v1/widget/config`; `greeting`
+/// overrides the project's when not empty.
+#[wasm_bindgen]
+pub fn mount(
+    panel: web_sys::HtmlElement,
+    badge: web_sys::HtmlElement,
+    server: String,
+    title: String,
+    lang: String,
+    config: String,
+    greeting: String,
+) {
+    let Ok(mut config) = serde_json::from_str::<app::widget::WidgetConfig>(&config) else {
+        leptos::logging::warn!("aiwidget: the widget's configuration does not parse");
+        return;
     };
-    let label = title.clone();
-    view! {
-        <section class="aiw-panel" role="dialog" aria-label=label>
-            <header class="aiw-header">{title}</header>
-            <ol class="aiw-messages" aria-live="polite">
-                <For each=move || sent.get() key=|text| text.clone() let:text>
-                    <li class="aiw-message aiw-visitor">{text}</li>
-                </For>
-            </ol>
-            <form class="aiw-compose" on:submit=send>
-                <input
-                    class="aiw-input"
-                    aria-label="Message"
-                    prop:value=draft
-                    on:input=move |event| set_draft.set(event_target_value(&event))
-                />
-                <button class="aiw-send" type="submit">"Send"</button>
-            </form>
-        </section>
+    if !greeting.trim().is_empty() {
+        config.greeting = greeting;
     }
+    let setup = Setup {
+        panel: panel.clone(),
+        badge,
+        project_id: config.project_id.to_string(),
+        server,
+        title,
+        lang: texts::Lang::parse(&lang),
+        config,
+    };
+    let handle = leptos::mount::mount_to(panel, move || chat::chat(setup.clone()));
+    // The panel lives as long as the page: keep its reactive owner.
+    handle.forget();
 }

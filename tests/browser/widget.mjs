@@ -1,0 +1,173 @@
+// The visitor widget in a real browser. A host page on one origin embeds the
+// widget served from another; the project's AI is the fake OpenAI server.
+// Checked: a message gets a streamed reply rendered as safe markdown (XSS
+// payloads stay text), reload keeps the conversation, a disallowed origin
+// shows nothing and says why in the console, the phone layout fills the
+// screen, keyboard-only use. Screenshots go to docs/screenshots/.
+import { spawn } from "node:child_process";
+import { createServer } from "node:http";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { ADMIN_PASSWORD, ROOT, SCREENSHOTS, check, launchBrowser, startServer } from "./harness.mjs";
+
+const REPLY =
+  "Доставка **бесплатная**:\n- по Москве\n- по России\n\n" +
+  "Подробнее: [условия](https://shop.example/delivery) <img src=x onerror=\"window.__xss=1\"> [x](javascript:window.__xss=2)";
+
+/** The fake OpenAI server (target/debug/fake-openai); resolves with its base URL. */
+function startFake() {
+  const child = spawn(join(ROOT, "target/debug/fake-openai"), [], {
+    env: { ...process.env, FAKE_OPENAI_REPLY: REPLY, FAKE_OPENAI_DELTA_MS: "40" },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  return new Promise((ok, fail) => {
+    createInterface({ input: child.stdout }).once("line", (url) => ok({ url, stop: () => child.kill() }));
+    child.on("error", fail);
+  });
+}
+
+/** A host site on its own origin: `/` embeds the widget (twice: it must draw once). */
+function startHost(serverUrl) {
+  const site = { projectId: "" };
+  const http = createServer((_, response) => {
+    response.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+    response.end(`<!doctype html><html lang="ru"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width,initial-scale=1"><title>Магазин</title>
+<style>body{font:16px Georgia,serif;margin:40px;background:#faf7f0} button{all:unset} *{color:red!important}</style></head>
+<body><h1>Магазин чая</h1><p>Host page content.</p>
+<script src="${serverUrl}/widget/widget.js" data-project-id="${site.projectId}" data-title="Чат с нами" data-position="right"></script>
+<script src="${serverUrl}/widget/widget.js" data-project-id="${site.projectId}"></script>
+</body></html>`);
+  });
+  return new Promise((ok) =>
+    http.listen(0, "127.0.0.1", () => {
+      site.port = http.address().port;
+      site.stop = () => http.close();
+      ok(site);
+    }),
+  );
+}
+
+async function api(server, path, token, body) {
+  const response = await fetch(`${server.url}${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body),
+  });
+  const json = await response.json();
+  check(response.ok, `${path}: ${JSON.stringify(json)}`);
+  return json;
+}
+
+const fake = await startFake();
+const server = await startServer();
+const admin = await api(server, "/api/v1/admin/login", null, { username: "admin", password: ADMIN_PASSWORD });
+const site = await startHost(server.url);
+const allowed = `http://127.0.0.1:${site.port}`;
+const project = await api(server, "/api/v1/admin/projects", admin.token, {
+  name: "Чайный магазин",
+  openai_api_key: "sk-test-valid-key-0000",
+  openai_base_url: fake.url,
+  allowed_origins: [allowed],
+  widget: { title: "Чат", greeting: "Здравствуйте! Чем помочь?", color: "#0f766e" },
+});
+site.projectId = project.id;
+
+const browser = await launchBrowser();
+let failed = false;
+try {
+  // Desktop: open, send, streamed safe answer, reload keeps it.
+  const desktop = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "ru-RU" });
+  const page = await desktop.newPage();
+  const errors = [];
+  page.on("pageerror", (error) => errors.push(String(error)));
+  await page.goto(allowed);
+  const launcher = page.locator(".aiw-launcher");
+  await launcher.waitFor();
+  check((await page.locator("[data-aiwidget]").count()) === 1, "the snippet twice makes one widget");
+  await page.screenshot({ path: join(SCREENSHOTS, "widget-closed-desktop.png") });
+  const opening = Date.now();
+  await launcher.click();
+  const input = page.locator(".aiw-input");
+  await input.waitFor();
+  const openMs = Date.now() - opening;
+  await page.getByText("Здравствуйте! Чем помочь?").waitFor();
+  await input.fill("Сколько стоит доставка?");
+  await input.press("Enter");
+  await page.locator(".aiw-visitor", { hasText: "Сколько стоит доставка?" }).waitFor();
+  await page.locator(".aiw-ai[data-status=streaming]").waitFor();
+  const answer = page.locator(".aiw-ai[data-status=complete]");
+  await answer.waitFor({ timeout: 20_000 });
+  check((await answer.locator("strong", { hasText: "бесплатная" }).count()) === 1, "bold rendered");
+  check((await answer.locator("li").count()) === 2, "the list rendered");
+  const link = answer.locator("a", { hasText: "условия" });
+  check((await link.getAttribute("href")) === "https://shop.example/delivery", "the link kept");
+  check((await link.getAttribute("target")) === "_blank", "links open in a new tab");
+  check((await answer.locator("img").count()) === 0, "no <img> from the answer");
+  check((await answer.locator("a[href^='javascript']").count()) === 0, "no javascript: link");
+  check((await answer.textContent()).includes("<img src=x"), "the payload shows as text");
+  check((await page.evaluate(() => window.__xss)) === undefined, "no script ran");
+  const color = await answer.evaluate((el) => getComputedStyle(el).color);
+  check(color !== "rgb(255, 0, 0)", `the host's CSS does not reach the widget (${color})`);
+  await page.screenshot({ path: join(SCREENSHOTS, "widget-open-desktop.png") });
+
+  await page.reload();
+  await page.locator(".aiw-launcher").click();
+  await page.locator(".aiw-visitor", { hasText: "Сколько стоит доставка?" }).waitFor();
+  await page.locator(".aiw-ai[data-status=complete]").waitFor();
+  check(errors.length === 0, `no page errors: ${errors.join("; ")}`);
+
+  // Keyboard only: Tab to the launcher, Enter opens with focus in the input,
+  // Enter sends, Escape closes and gives focus back to the launcher.
+  const keys = await desktop.newPage();
+  await keys.goto(allowed);
+  await keys.locator(".aiw-launcher").waitFor();
+  await keys.keyboard.press("Tab");
+  await keys.keyboard.press("Enter");
+  await keys.locator(".aiw-input").waitFor();
+  await keys.waitForFunction(() => {
+    const root = document.querySelector("[data-aiwidget]").shadowRoot;
+    return root.activeElement && root.activeElement.classList.contains("aiw-input");
+  });
+  await keys.keyboard.type("Спасибо");
+  await keys.keyboard.press("Enter");
+  await keys.locator(".aiw-visitor", { hasText: "Спасибо" }).waitFor();
+  await keys.keyboard.press("Escape");
+  await keys.waitForFunction(() => {
+    const root = document.querySelector("[data-aiwidget]").shadowRoot;
+    return root.querySelector(".aiw-frame").hidden && root.activeElement?.classList.contains("aiw-launcher");
+  });
+
+  // A disallowed origin (same host page, other host name) shows nothing and says why.
+  const other = await desktop.newPage();
+  const warnings = [];
+  other.on("console", (message) => warnings.push(message.text()));
+  await other.goto(`http://localhost:${site.port}`);
+  await other.waitForTimeout(1500);
+  check((await other.locator("[data-aiwidget]").count()) === 0, "nothing drawn on a disallowed origin");
+  check(warnings.some((text) => text.includes("aiwidget")), `the console says why: ${warnings.join(" | ")}`);
+  await desktop.close();
+
+  // Phone: the open widget fills the screen.
+  const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, locale: "ru-RU" });
+  const mobile = await phone.newPage();
+  await mobile.goto(allowed);
+  await mobile.locator(".aiw-launcher").waitFor();
+  await mobile.screenshot({ path: join(SCREENSHOTS, "widget-closed-phone.png") });
+  await mobile.locator(".aiw-launcher").click();
+  await mobile.locator(".aiw-input").waitFor();
+  const box = await mobile.locator(".aiw-frame").boundingBox();
+  check(box.width === 390 && box.height === 844, `full screen on a phone: ${JSON.stringify(box)}`);
+  await mobile.screenshot({ path: join(SCREENSHOTS, "widget-open-phone.png") });
+  await phone.close();
+  console.log(`widget: launcher click to usable input ${openMs} ms (first open, cold cache, debug build)`);
+} catch (error) {
+  failed = true;
+  console.error(error);
+} finally {
+  await browser.close();
+  server.stop();
+  fake.stop();
+  site.stop();
+}
+process.exit(failed ? 1 : 0);

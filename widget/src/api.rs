@@ -1,0 +1,64 @@
+//! The v1 widget API, typed with the shared DTOs of `app`.
+
+use app::error::ErrorBody;
+use app::widget::{SendMessageRequest, SendMessageResponse, SessionRequest, SessionResponse};
+use gloo_net::http::{Request, Response};
+use serde::de::DeserializeOwned;
+
+/// Why a call failed: the API's error code (`rate_limited`, …), or `network`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    pub code: String,
+}
+
+impl From<gloo_net::Error> for ApiError {
+    fn from(_: gloo_net::Error) -> Self {
+        Self {
+            code: "network".into(),
+        }
+    }
+}
+
+async fn read<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {
+    if response.ok() {
+        return Ok(response.json().await?);
+    }
+    let code = response
+        .json::<ErrorBody>()
+        .await
+        .map(|body| body.error)
+        .unwrap_or_else(|_| "network".into());
+    Err(ApiError { code })
+}
+
+/// `POST /api/v1/widget/session`.
+pub async fn session(server: &str, request: &SessionRequest) -> Result<SessionResponse, ApiError> {
+    let response = Request::post(&format!("{server}/api/v1/widget/session"))
+        .json(request)?
+        .send()
+        .await?;
+    read(response).await
+}
+
+/// `POST /api/v1/widget/messages`.
+pub async fn send(
+    server: &str,
+    token: &str,
+    request: &SendMessageRequest,
+) -> Result<SendMessageResponse, ApiError> {
+    let response = Request::post(&format!("{server}/api/v1/widget/messages"))
+        .header("Authorization", &format!("Bearer {token}"))
+        .json(request)?
+        .send()
+        .await?;
+    read(response).await
+}
+
+/// `POST /api/v1/widget/handoff` (or `typing`): an action without a body.
+pub async fn action(server: &str, token: &str, name: &str) -> Result<(), ApiError> {
+    let response = Request::post(&format!("{server}/api/v1/widget/{name}"))
+        .header("Authorization", &format!("Bearer {token}"))
+        .send()
+        .await?;
+    read::<serde_json::Value>(response).await.map(|_| ())
+}

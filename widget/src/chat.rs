@@ -1,0 +1,266 @@
+//! The chat panel: the conversation, the composer, "talk to a human", and
+//! the project's privacy notice before the first message.
+
+use crate::live::{self, State};
+use crate::texts::{Text, t};
+use crate::{Setup, api, rich};
+use app::chat::{ConversationStatus, MessageRole, MessageView};
+use app::widget::{SendMessageRequest, SessionRequest};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+/// The panel's CSS, inside the loader's shadow root (the host page's CSS
+/// cannot reach it, and it cannot reach the host page).
+const CSS: &str = include_str!("style.css");
+
+/// The panel of one visitor of one project.
+pub fn chat(setup: Setup) -> impl IntoView {
+    let state = State::new();
+    spawn_local(start(setup.clone(), state));
+    let lang = setup.lang;
+    let consent_key = format!("aiwidget:consent:{}", setup.project_id);
+    let needs_consent = setup.config.privacy_notice.is_some() && stored(&consent_key).is_none();
+    let consented = RwSignal::new(!needs_consent);
+    let greeting = setup.config.greeting.clone();
+    let notice_text = setup.config.privacy_notice.clone().unwrap_or_default();
+    let title = setup.title.clone();
+    let label = title.clone();
+    let accent = format!(":host{{--aiw-accent:{}}}", safe_color(&setup.config.color));
+    view! {
+        <style>{CSS}{accent}</style>
+        <section class="aiw-panel" role="dialog" aria-label=label>
+            <header class="aiw-header">
+                <h2 class="aiw-title">{title}</h2>
+                <button class="aiw-close" type="button" data-aiw-close="" aria-label=t(lang, Text::Close)>
+                    "×"
+                </button>
+            </header>
+            <ol class="aiw-log" role="log" aria-live="polite">
+                <Show when={
+                    let greeting = greeting.clone();
+                    move || !greeting.is_empty()
+                }>
+                    <li class="aiw-message aiw-ai">{rich::markdown(&greeting)}</li>
+                </Show>
+                {move || state.messages.get().into_iter().map(|m| message(m, lang)).collect_view()}
+                <Show when=move || state.ai_typing.get()>
+                    <li class="aiw-typing" aria-label=t(lang, Text::Typing)>
+                        <span></span><span></span><span></span>
+                    </li>
+                </Show>
+            </ol>
+            <p class="aiw-status" aria-live="polite">
+                {move || status_text(state.status.get()).map(|text| t(lang, text))}
+                {move || state.notice.get().map(|text| t(lang, text))}
+            </p>
+            <Show
+                when=move || consented.get()
+                fallback=move || {
+                    let key = consent_key.clone();
+                    view! {
+                        <div class="aiw-consent">
+                            <p>{notice_text.clone()}</p>
+                            <button type="button" class="aiw-button" on:click=move |_| {
+                                store(&key, "1");
+                                consented.set(true);
+                            }>{t(lang, Text::Agree)}</button>
+                        </div>
+                    }
+                }
+            >
+                {composer(setup.clone(), state)}
+            </Show>
+        </section>
+    }
+}
+
+fn composer(setup: Setup, state: State) -> impl IntoView {
+    let lang = setup.lang;
+    let draft = RwSignal::new(String::new());
+    let max = setup.config.max_message_chars;
+    let send_setup = setup.clone();
+    let send = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        let text = draft.get_untracked().trim().to_owned();
+        if text.is_empty() {
+            return;
+        }
+        if i32::try_from(text.chars().count()).unwrap_or(i32::MAX) > max {
+            state.notice.set(Some(Text::TooLong));
+            return;
+        }
+        draft.set(String::new());
+        spawn_local(send_message(send_setup.clone(), state, text));
+    };
+    let typing_setup = setup.clone();
+    let on_input = move |event: leptos::ev::Event| {
+        let was_empty = draft.get_untracked().is_empty();
+        draft.set(event_target_value(&event));
+        if was_empty && let Some(token) = state.token.get_untracked() {
+            let server = typing_setup.server.clone();
+            spawn_local(async move {
+                let _ = api::action(&server, &token, "typing").await;
+            });
+        }
+    };
+    let server = StoredValue::new(setup.server.clone());
+    let handoff = move |_| {
+        if let Some(token) = state.token.get_untracked() {
+            let server = server.get_value();
+            spawn_local(async move {
+                if api::action(&server, &token, "handoff").await.is_ok() {
+                    state.status.set(ConversationStatus::WaitingHuman);
+                }
+            });
+        }
+    };
+    let can_hand_off = move || {
+        state.status.get() == ConversationStatus::Ai
+            && state.messages.with(|messages| !messages.is_empty())
+    };
+    view! {
+        <form class="aiw-compose" on:submit=send>
+            <input
+                class="aiw-input"
+                aria-label=t(lang, Text::MessageLabel)
+                placeholder=t(lang, Text::Placeholder)
+                maxlength=max
+                prop:value=draft
+                on:input=on_input
+            />
+            <button class="aiw-send aiw-button" type="submit">{t(lang, Text::Send)}</button>
+        </form>
+        <Show when=can_hand_off>
+            <button class="aiw-handoff" type="button" on:click=handoff>
+                {t(lang, Text::AskHuman)}
+            </button>
+        </Show>
+    }
+}
+
+fn message(message: MessageView, lang: crate::texts::Lang) -> impl IntoView {
+    let class = match message.role {
+        MessageRole::Visitor => "aiw-message aiw-visitor",
+        MessageRole::Ai => "aiw-message aiw-ai",
+        MessageRole::Operator => "aiw-message aiw-operator",
+        MessageRole::System => "aiw-message aiw-system",
+    };
+    let author = message.author_name.clone();
+    let body = if message.role == MessageRole::Visitor {
+        message.text.clone().into_any()
+    } else {
+        rich::markdown(&message.text).into_any()
+    };
+    let sources = (!message.sources.is_empty()).then(|| {
+        let names = message
+            .sources
+            .iter()
+            .map(|source| {
+                source
+                    .filename
+                    .clone()
+                    .unwrap_or_else(|| source.file_id.clone())
+            })
+            .map(|name| view! { <li>{name}</li> })
+            .collect_view();
+        view! {
+            <div class="aiw-sources">
+                <span>{t(lang, Text::Sources)}</span>
+                <ul>{names}</ul>
+            </div>
+        }
+    });
+    view! {
+        <li class=class data-status=message.status.as_str()>
+            {author.map(|name| view! { <span class="aiw-author">{name}</span> })}
+            {body}
+            {sources}
+        </li>
+    }
+}
+
+fn status_text(status: ConversationStatus) -> Option<Text> {
+    match status {
+        ConversationStatus::Ai => None,
+        ConversationStatus::WaitingHuman => Some(Text::HumanAsked),
+        ConversationStatus::Human => Some(Text::OperatorJoined),
+        ConversationStatus::Closed => Some(Text::Closed),
+    }
+}
+
+/// Opens the session (reusing the stored token) and the event stream.
+async fn start(setup: Setup, state: State) {
+    let key = format!("aiwidget:token:{}", setup.project_id);
+    let window = web_sys::window();
+    let location = window.as_ref().and_then(|w| w.location().href().ok());
+    let referrer = window
+        .as_ref()
+        .and_then(|w| w.document())
+        .map(|d| d.referrer())
+        .filter(|r| !r.is_empty());
+    let locale = window.as_ref().and_then(|w| w.navigator().language());
+    let request = SessionRequest {
+        project_id: setup.config.project_id,
+        visitor_token: stored(&key),
+        page_url: location,
+        referrer,
+        locale,
+    };
+    match api::session(&setup.server, &request).await {
+        Ok(session) => {
+            store(&key, &session.visitor_token);
+            state.status.set(session.status);
+            state.messages.set(session.messages);
+            state.token.set(Some(session.visitor_token.clone()));
+            live::connect(&setup, state, &session.visitor_token, session.last_event_id);
+        }
+        Err(_) => state.notice.set(Some(Text::Offline)),
+    }
+}
+
+async fn send_message(setup: Setup, state: State, text: String) {
+    let Some(token) = state.token.get_untracked() else {
+        state.notice.set(Some(Text::Offline));
+        return;
+    };
+    let request = SendMessageRequest {
+        text,
+        client_message_id: Some(uuid::Uuid::new_v4().to_string()),
+    };
+    match api::send(&setup.server, &token, &request).await {
+        Ok(sent) => {
+            state.notice.set(None);
+            if state.status.get_untracked() == ConversationStatus::Closed {
+                state.status.set(ConversationStatus::Ai);
+            }
+            state.upsert(sent.message);
+        }
+        Err(error) => state.notice.set(Some(match error.code.as_str() {
+            "rate_limited" => Text::RateLimited,
+            "validation_failed" => Text::TooLong,
+            _ => Text::Failed,
+        })),
+    }
+}
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
+}
+
+fn stored(key: &str) -> Option<String> {
+    storage()?.get_item(key).ok().flatten()
+}
+
+fn store(key: &str, value: &str) {
+    if let Some(storage) = storage() {
+        let _ = storage.set_item(key, value);
+    }
+}
+
+/// `#rrggbb` as given, else the default blue: the colour goes into CSS.
+fn safe_color(color: &str) -> &str {
+    let valid = color.len() == 7
+        && color.starts_with('#')
+        && color[1..].chars().all(|c| c.is_ascii_hexdigit());
+    if valid { color } else { "#2563eb" }
+}

@@ -1,0 +1,76 @@
+//! The widget's words, in Russian and English.
+
+/// The widget's language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    Ru,
+    En,
+}
+
+impl Lang {
+    /// `ru`, `ru-RU` → Russian; anything else English.
+    pub fn parse(tag: &str) -> Self {
+        if tag.to_ascii_lowercase().starts_with("ru") {
+            Self::Ru
+        } else {
+            Self::En
+        }
+    }
+}
+
+/// One text of the widget.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Text {
+    Placeholder,
+    Send,
+    MessageLabel,
+    Typing,
+    AskHuman,
+    HumanAsked,
+    OperatorJoined,
+    Closed,
+    Agree,
+    Close,
+    RateLimited,
+    TooLong,
+    Failed,
+    Sources,
+    Offline,
+}
+
+/// The text in `lang`.
+pub fn t(lang: Lang, text: Text) -> &'static str {
+    use Text::*;
+    match (lang, text) {
+        (Lang::Ru, Placeholder) => "Напишите сообщение…",
+        (Lang::En, Placeholder) => "Write a message…",
+        (Lang::Ru, Send) => "Отправить",
+        (Lang::En, Send) => "Send",
+        (Lang::Ru, MessageLabel) => "Сообщение",
+        (Lang::En, MessageLabel) => "Message",
+        (Lang::Ru, Typing) => "печатает…",
+        (Lang::En, Typing) => "typing…",
+        (Lang::Ru, AskHuman) => "Позвать оператора",
+        (Lang::En, AskHuman) => "Talk to a human",
+        (Lang::Ru, HumanAsked) => "Мы позвали оператора: он скоро подключится.",
+        (Lang::En, HumanAsked) => "We asked for a human: someone will join soon.",
+        (Lang::Ru, OperatorJoined) => "Оператор подключился к разговору.",
+        (Lang::En, OperatorJoined) => "An operator joined the conversation.",
+        (Lang::Ru, Closed) => "Разговор завершён. Напишите, чтобы начать новый.",
+        (Lang::En, Closed) => "The conversation ended. Write to start a new one.",
+        (Lang::Ru, Agree) => "Согласен",
+        (Lang::En, Agree) => "I agree",
+        (Lang::Ru, Close) => "Закрыть",
+        (Lang::En, Close) => "Close",
+        (Lang::Ru, RateLimited) => "Слишком много сообщений подряд: подождите немного.",
+        (Lang::En, RateLimited) => "Too many messages in a row: please wait a little.",
+        (Lang::Ru, TooLong) => "Сообщение слишком длинное.",
+        (Lang::En, TooLong) => "The message is too long.",
+        (Lang::Ru, Failed) => "Не удалось отправить. Попробуйте ещё раз.",
+        (Lang::En, Failed) => "Could not send. Please try again.",
+        (Lang::Ru, Sources) => "Источники",
+        (Lang::En, Sources) => "Sources",
+        (Lang::Ru, Offline) => "Нет связи с сервером чата.",
+        (Lang::En, Offline) => "The chat server cannot be reached.",
+    }
+}
