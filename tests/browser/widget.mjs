@@ -29,8 +29,14 @@ function startFake() {
 /** A host site on its own origin: `/` embeds the widget (twice: it must draw once). */
 function startHost(serverUrl) {
   const site = { projectId: "" };
-  const http = createServer((_, response) => {
-    response.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+  const http = createServer((request, response) => {
+    const headers = { "content-type": "text/html; charset=utf-8" };
+    if (request.url === "/csp") {
+      // A strict policy with the entries the README asks site owners to add.
+      headers["content-security-policy"] =
+        `default-src 'none'; script-src ${serverUrl} 'wasm-unsafe-eval'; connect-src ${serverUrl}; style-src 'none'; img-src 'none'`;
+    }
+    response.writeHead(200, headers);
     response.end(`<!doctype html><html lang="ru"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1"><title>Магазин</title>
 <style>body{font:16px Georgia,serif;margin:40px;background:#faf7f0} button{all:unset} *{color:red!important}</style></head>
@@ -146,6 +152,21 @@ try {
   await other.waitForTimeout(1500);
   check((await other.locator("[data-aiwidget]").count()) === 0, "nothing drawn on a disallowed origin");
   check(warnings.some((text) => text.includes("aiwidget")), `the console says why: ${warnings.join(" | ")}`);
+
+  // A host page with a strict CSP works with the documented entries.
+  const strict = await desktop.newPage();
+  const refused = [];
+  strict.on("console", (message) => {
+    if (/Content Security Policy|Refused/i.test(message.text()) && message.text().includes(server.url)) refused.push(message.text());
+  });
+  await strict.goto(`${allowed}/csp`);
+  await strict.locator(".aiw-launcher").click();
+  await strict.locator(".aiw-input").fill("CSP?");
+  await strict.locator(".aiw-input").press("Enter");
+  await strict.locator(".aiw-ai[data-status=complete]").last().waitFor({ timeout: 20_000 });
+  const header = await strict.locator(".aiw-header").evaluate((el) => getComputedStyle(el).backgroundColor);
+  check(header === "rgb(15, 118, 110)", `styled under a strict CSP: ${header}`);
+  check(refused.length === 0, `nothing of aiwidget refused by the CSP: ${refused.join(" | ")}`);
   await desktop.close();
 
   // Phone: the open widget fills the screen.

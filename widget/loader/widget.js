@@ -35,6 +35,20 @@
       say((error && error.message) || "the chat server refused this site (is its origin in the project's allowed origins?)");
     });
 
+  // Styles as constructed stylesheets: a host page's CSP (style-src) does not
+  // apply to them, and they stay inside the shadow root.
+  function adopt(root, css) {
+    if (root.adoptedStyleSheets && window.CSSStyleSheet && CSSStyleSheet.prototype.replaceSync) {
+      var sheet = new CSSStyleSheet();
+      sheet.replaceSync(css);
+      root.adoptedStyleSheets = root.adoptedStyleSheets.concat([sheet]);
+    } else {
+      var style = document.createElement("style");
+      style.textContent = css;
+      root.appendChild(style);
+    }
+  }
+
   function draw(config) {
     var title = data.title || config.title || "Chat";
     var side = (data.position || config.position) === "left" ? "left" : "right";
@@ -45,18 +59,17 @@
     var host = document.createElement("div");
     host.setAttribute("data-aiwidget", "");
     var root = host.attachShadow({ mode: "open" });
-    var style = document.createElement("style");
-    style.textContent =
+    host.style.setProperty("--aiw-accent", color);
+    adopt(root,
       ":host{all:initial}" +
       ".aiw-launcher{position:fixed;bottom:20px;" + side + ":20px;z-index:2147483000;display:flex;align-items:center;gap:8px;" +
-      "border:0;border-radius:28px;padding:14px 20px;background:" + color + ";color:#fff;" +
+      "border:0;border-radius:28px;padding:14px 20px;background:var(--aiw-accent);color:#fff;" +
       "font:600 15px system-ui,sans-serif;cursor:pointer;box-shadow:0 6px 20px rgba(0,0,0,.25)}" +
       ".aiw-launcher:focus-visible{outline:3px solid #111;outline-offset:3px}" +
       ".aiw-badge{min-width:20px;padding:1px 6px;border-radius:10px;background:#dc2626;font-size:12px}" +
       ".aiw-frame{position:fixed;bottom:84px;" + side + ":20px;z-index:2147483000;width:380px;height:min(600px,calc(100vh - 104px))}" +
       "@media (max-width:480px){.aiw-frame{inset:0;width:auto;height:auto}.aiw-frame .aiw-panel{border-radius:0}" +
-      ".aiw-launcher[aria-expanded=true]{display:none}}";
-    root.appendChild(style);
+      ".aiw-launcher[aria-expanded=true]{display:none}}");
     var launcher = document.createElement("button");
     launcher.className = "aiw-launcher";
     launcher.type = "button";
@@ -79,6 +92,7 @@
         loading = import(assets + "chat.js?v=" + version)
           .then(function (chat) {
             return chat.default({ module_or_path: assets + "chat_bg.wasm?v=" + version }).then(function () {
+              adopt(root, chat.stylesheet());
               chat.mount(panel, badge, server, title, lang, JSON.stringify(config), data.greeting || "");
             });
           })

@@ -9,10 +9,6 @@ use app::widget::{SendMessageRequest, SessionRequest};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-/// The panel's CSS, inside the loader's shadow root (the host page's CSS
-/// cannot reach it, and it cannot reach the host page).
-const CSS: &str = include_str!("style.css");
-
 /// The panel of one visitor of one project.
 pub fn chat(setup: Setup) -> impl IntoView {
     let state = State::new();
@@ -25,9 +21,7 @@ pub fn chat(setup: Setup) -> impl IntoView {
     let notice_text = setup.config.privacy_notice.clone().unwrap_or_default();
     let title = setup.title.clone();
     let label = title.clone();
-    let accent = format!(":host{{--aiw-accent:{}}}", safe_color(&setup.config.color));
     view! {
-        <style>{CSS}{accent}</style>
         <section class="aiw-panel" role="dialog" aria-label=label>
             <header class="aiw-header">
                 <h2 class="aiw-title">{title}</h2>
@@ -255,12 +249,4 @@ fn store(key: &str, value: &str) {
     if let Some(storage) = storage() {
         let _ = storage.set_item(key, value);
     }
-}
-
-/// `#rrggbb` as given, else the default blue: the colour goes into CSS.
-fn safe_color(color: &str) -> &str {
-    let valid = color.len() == 7
-        && color.starts_with('#')
-        && color[1..].chars().all(|c| c.is_ascii_hexdigit());
-    if valid { color } else { "#2563eb" }
 }

@@ -10,7 +10,7 @@
 //! - `texts`: the widget's words in Russian and English.
 //!
 //! The loader owns the launcher so that a page shows it before any wasm is
-//! loaded; this crate draws the open panel and its CSS (inside the shadow root).
+//! loaded; this crate draws the open panel and gives its CSS ([`stylesheet`]).
 
 mod api;
 mod chat;
@@ -22,6 +22,14 @@ use wasm_bindgen::prelude::wasm_bindgen;
 
 fn main() {
     console_error_panic_hook::set_once();
+}
+
+/// The panel's CSS, which the loader adopts into its shadow root (the host
+/// page's CSS cannot reach it, it cannot reach the host page, and a host's CSP
+/// does not block constructed stylesheets).
+#[wasm_bindgen]
+pub fn stylesheet() -> String {
+    include_str!("style.css").to_owned()
 }
 
 /// What the loader knows when it starts the panel.
