@@ -9,8 +9,10 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 cd "$AIWIDGET_ROOT"
 
-say "Building the visitor widget (trunk)"
-trunk build
+say "Building the visitor widget for release (trunk; the browser tests use what visitors get)"
+trunk build --release --cargo-profile wasm-release
+say "Size budgets: loader under 5 KB gzip, opened widget under 100 KB brotli"
+node tests/sizes.mjs
 say "Building the server and the dashboard (cargo leptos)"
 cargo leptos build
 say "Running the tests on ${TEST_DATABASE_URL:+PostgreSQL}${TEST_DATABASE_URL:-SQLite}"

@@ -137,7 +137,17 @@ pub struct MessageView {
     /// For `failed` messages and fault notices: `invalid_api_key`, `rate_limited`, `timeout`, ….
     pub error_kind: Option<String>,
     pub client_message_id: Option<String>,
+    #[serde(deserialize_with = "rfc3339")]
     pub created_at: DateTime<Utc>,
+}
+
+/// Reads an RFC 3339 time with chrono's dedicated parser: the widget then
+/// carries no general date-format parser (a few KB of its wasm).
+fn rfc3339<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<DateTime<Utc>, D::Error> {
+    let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+    DateTime::parse_from_rfc3339(&text)
+        .map(|time| time.with_timezone(&Utc))
+        .map_err(serde::de::Error::custom)
 }
 
 /// `delta` event: text appended to a streaming message.

@@ -181,7 +181,7 @@ try {
   check(box.width === 390 && box.height === 844, `full screen on a phone: ${JSON.stringify(box)}`);
   await mobile.screenshot({ path: join(SCREENSHOTS, "widget-open-phone.png") });
   await phone.close();
-  console.log(`widget: launcher click to usable input ${openMs} ms (first open, cold cache, debug build)`);
+  console.log(`widget: launcher click to usable input ${openMs} ms (first open, cold cache, release widget)`);
 } catch (error) {
   failed = true;
   console.error(error);

@@ -1,6 +1,5 @@
 //! The v1 widget API, typed with the shared DTOs of `app`.
 
-use app::error::ErrorBody;
 use app::widget::{SendMessageRequest, SendMessageResponse, SessionRequest, SessionResponse};
 use gloo_net::http::{Request, Response};
 use serde::de::DeserializeOwned;
@@ -23,8 +22,14 @@ async fn read<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {
     if response.ok() {
         return Ok(response.json().await?);
     }
+    /// The part of `{"error","message"}` the widget reads (a smaller
+    /// deserialiser than the whole `ErrorBody`, whose field map it never shows).
+    #[derive(serde::Deserialize)]
+    struct Code {
+        error: String,
+    }
     let code = response
-        .json::<ErrorBody>()
+        .json::<Code>()
         .await
         .map(|body| body.error)
         .unwrap_or_else(|_| "network".into());
@@ -60,5 +65,5 @@ pub async fn action(server: &str, token: &str, name: &str) -> Result<(), ApiErro
         .header("Authorization", &format!("Bearer {token}"))
         .send()
         .await?;
-    read::<serde_json::Value>(response).await.map(|_| ())
+    read::<serde::de::IgnoredAny>(response).await.map(|_| ())
 }

@@ -219,7 +219,9 @@ async fn send_message(setup: Setup, state: State, text: String) {
     };
     let request = SendMessageRequest {
         text,
-        client_message_id: Some(uuid::Uuid::new_v4().to_string()),
+        client_message_id: web_sys::window()
+            .and_then(|window| window.crypto().ok())
+            .map(|crypto| crypto.random_uuid()),
     };
     match api::send(&setup.server, &token, &request).await {
         Ok(sent) => {

@@ -15,7 +15,10 @@ const WIDGET_CACHE: &str = "public, max-age=300";
 
 /// `/widget/*` and `/pkg/*` from `site_dir`; a missing file is a JSON 404.
 pub fn routes(site_dir: &Path) -> Router<AppState> {
+    // The build writes `.br` and `.gz` beside the widget's files (tools/compress.mjs).
     let widget = ServeDir::new(site_dir.join("widget"))
+        .precompressed_br()
+        .precompressed_gzip()
         .not_found_service(super::errors::not_found.into_service());
     let pkg = ServeDir::new(site_dir.join("pkg"))
         .not_found_service(super::errors::not_found.into_service());

@@ -23,6 +23,38 @@ async fn widget_files_are_served_to_any_origin_with_their_types() {
     assert_eq!(wasm.headers()["content-type"], "application/wasm");
 }
 
+/// A browser that accepts brotli gets the build's `.br` copy of the wasm,
+/// still typed `application/wasm`; one that does not gets the file itself.
+#[tokio::test]
+async fn widget_files_go_precompressed_to_browsers_that_accept_it() {
+    let app = spawn_app().await;
+    let widget = app.site_dir.join("widget");
+    std::fs::write(widget.join("chat_bg.wasm"), b"\0asm\x01\0\0\0plain").expect("wasm");
+    std::fs::write(widget.join("chat_bg.wasm.br"), b"brotli bytes").expect("br");
+    let url = format!("{}/widget/chat_bg.wasm", app.address);
+
+    let compressed = app
+        .client
+        .get(&url)
+        .header("accept-encoding", "gzip, br")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(compressed.headers()["content-encoding"], "br");
+    assert_eq!(compressed.headers()["content-type"], "application/wasm");
+    assert_eq!(
+        compressed.bytes().await.expect("body").as_ref(),
+        b"brotli bytes"
+    );
+
+    let plain = app.client.get(&url).send().await.expect("sent");
+    assert!(plain.headers().get("content-encoding").is_none());
+    assert_eq!(
+        plain.bytes().await.expect("body").as_ref(),
+        b"\0asm\x01\0\0\0plain"
+    );
+}
+
 /// The dashboard's assets come from SITE_DIR/pkg.
 #[tokio::test]
 async fn dashboard_assets_are_served_from_the_site_dir() {
