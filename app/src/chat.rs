@@ -177,3 +177,38 @@ pub struct TypingEvent {
     pub role: MessageRole,
     pub active: bool,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What the server writes, the widget reads back to the same instant.
+    #[test]
+    fn a_message_survives_the_wire() {
+        let message = MessageView {
+            id: Uuid::new_v4(),
+            conversation_id: Uuid::new_v4(),
+            role: MessageRole::Ai,
+            text: "Привет".into(),
+            status: MessageStatus::Streaming,
+            author_name: None,
+            sources: vec![Source {
+                file_id: "file-1".into(),
+                filename: Some("faq.pdf".into()),
+            }],
+            error_kind: None,
+            client_message_id: None,
+            created_at: Utc::now(),
+        };
+        let json = serde_json::to_string(&message).expect("serialised");
+        let back: MessageView = serde_json::from_str(&json).expect("deserialised");
+        assert_eq!(back, message);
+        let bad = json.replace(
+            &message
+                .created_at
+                .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+            "yesterday",
+        );
+        assert!(serde_json::from_str::<MessageView>(&bad).is_err(), "{bad}");
+    }
+}
