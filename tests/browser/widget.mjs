@@ -31,6 +31,7 @@ function startHost(serverUrl) {
   const site = { projectId: "" };
   const http = createServer((request, response) => {
     const headers = { "content-type": "text/html; charset=utf-8" };
+    const projectId = request.url === "/notice" ? site.noticeProjectId : site.projectId;
     if (request.url === "/csp") {
       // A strict policy with the entries the README asks site owners to add.
       headers["content-security-policy"] =
@@ -41,8 +42,8 @@ function startHost(serverUrl) {
 <meta name="viewport" content="width=device-width,initial-scale=1"><title>Магазин</title>
 <style>body{font:16px Georgia,serif;margin:40px;background:#faf7f0} button{all:unset} *{color:red!important}</style></head>
 <body><h1>Магазин чая</h1><p>Host page content.</p>
-<script src="${serverUrl}/widget/widget.js" data-project-id="${site.projectId}" data-title="Чат с нами" data-position="right"></script>
-<script src="${serverUrl}/widget/widget.js" data-project-id="${site.projectId}"></script>
+<script src="${serverUrl}/widget/widget.js" data-project-id="${projectId}" data-title="Чат с нами" data-position="right"></script>
+<script src="${serverUrl}/widget/widget.js" data-project-id="${projectId}"></script>
 </body></html>`);
   });
   return new Promise((ok) =>
@@ -78,6 +79,15 @@ const project = await api(server, "/api/v1/admin/projects", admin.token, {
   widget: { title: "Чат", greeting: "Здравствуйте! Чем помочь?", color: "#0f766e" },
 });
 site.projectId = project.id;
+const NOTICE = "Отправляя сообщение, вы соглашаетесь на обработку персональных данных (152-ФЗ).";
+const noticeProject = await api(server, "/api/v1/admin/projects", admin.token, {
+  name: "С уведомлением",
+  openai_api_key: "sk-test-valid-key-0000",
+  openai_base_url: fake.url,
+  allowed_origins: [allowed],
+  widget: { privacy_notice: NOTICE },
+});
+site.noticeProjectId = noticeProject.id;
 
 const browser = await launchBrowser();
 let failed = false;
@@ -101,6 +111,7 @@ try {
   await input.fill("Сколько стоит доставка?");
   await input.press("Enter");
   await page.locator(".aiw-visitor", { hasText: "Сколько стоит доставка?" }).waitFor();
+  await page.locator(".aiw-typing").waitFor();
   await page.locator(".aiw-ai[data-status=streaming]").waitFor();
   const answer = page.locator(".aiw-ai[data-status=complete]");
   await answer.waitFor({ timeout: 20_000 });
@@ -121,6 +132,24 @@ try {
   await page.locator(".aiw-launcher").click();
   await page.locator(".aiw-visitor", { hasText: "Сколько стоит доставка?" }).waitFor();
   await page.locator(".aiw-ai[data-status=complete]").waitFor();
+
+  // An answer that arrives while the widget is closed shows as an unread badge.
+  await page.keyboard.press("Escape");
+  const token = await page.evaluate((id) => localStorage.getItem(`aiwidget:token:${id}`), project.id);
+  const sent = await fetch(`${server.url}/api/v1/widget/messages`, {
+    method: "POST",
+    headers: { origin: allowed, authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: JSON.stringify({ text: "Ещё вопрос" }),
+  });
+  check(sent.status === 202, `sent while closed: ${sent.status}`);
+  await page.locator(".aiw-badge", { hasText: "1" }).waitFor({ timeout: 20_000 });
+  await page.screenshot({ path: join(SCREENSHOTS, "widget-unread-desktop.png") });
+  await page.locator(".aiw-launcher").click();
+  check(await page.locator(".aiw-badge").isHidden(), "opening clears the badge");
+
+  // "Talk to a human": the conversation waits for one and the visitor is told.
+  await page.locator(".aiw-handoff").click();
+  await page.getByText("Мы позвали оператора").waitFor();
   check(errors.length === 0, `no page errors: ${errors.join("; ")}`);
 
   // Keyboard only: Tab to the launcher, Enter opens with focus in the input,
@@ -168,6 +197,22 @@ try {
   check(header === "rgb(15, 118, 110)", `styled under a strict CSP: ${header}`);
   check(refused.length === 0, `nothing of aiwidget refused by the CSP: ${refused.join(" | ")}`);
   await desktop.close();
+
+  // The privacy notice comes before the first message, once.
+  const consent = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "ru-RU" });
+  const noticePage = await consent.newPage();
+  await noticePage.goto(`${allowed}/notice`);
+  await noticePage.locator(".aiw-launcher").click();
+  await noticePage.getByText(NOTICE).waitFor();
+  check((await noticePage.locator(".aiw-input").count()) === 0, "no input before consent");
+  await noticePage.screenshot({ path: join(SCREENSHOTS, "widget-privacy-notice-desktop.png") });
+  await noticePage.getByRole("button", { name: "Согласен" }).click();
+  await noticePage.locator(".aiw-input").waitFor();
+  await noticePage.reload();
+  await noticePage.locator(".aiw-launcher").click();
+  await noticePage.locator(".aiw-input").waitFor();
+  check((await noticePage.getByText(NOTICE).count()) === 0, "consent is remembered");
+  await consent.close();
 
   // Phone: the open widget fills the screen.
   const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, locale: "ru-RU" });
