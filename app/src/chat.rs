@@ -166,6 +166,9 @@ pub struct StatusEvent {
     pub status: ConversationStatus,
     /// Why it waits for a human, when it does.
     pub reason: Option<String>,
+    /// The operator who took it over (status `human`).
+    #[serde(default)]
+    pub operator: Option<crate::inbox::OperatorRef>,
 }
 
 /// `typing` event: someone started or stopped writing.

@@ -35,6 +35,9 @@ pub enum AppError {
     /// `409`: the request conflicts with the current state.
     #[error("{message}")]
     Conflict { code: String, message: String },
+    /// `409 already_taken`: another operator holds the conversation (who is in the body).
+    #[error("{} is answering this conversation", operator.display_name)]
+    AlreadyTaken { operator: crate::inbox::OperatorRef },
     /// `413`: the body is larger than the server accepts.
     #[error("the request body is too large")]
     PayloadTooLarge,
@@ -67,6 +70,9 @@ pub struct ErrorBody {
     /// For `validation_failed`: the reason per field, e.g. `{"allowed_origins[1]": "…"}`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fields: Option<std::collections::BTreeMap<String, String>>,
+    /// For `already_taken`: the operator who holds the conversation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operator: Option<crate::inbox::OperatorRef>,
 }
 
 impl AppError {
@@ -94,7 +100,7 @@ impl AppError {
             Self::Forbidden { .. } => 403,
             Self::NotFound { .. } => 404,
             Self::MethodNotAllowed => 405,
-            Self::Conflict { .. } => 409,
+            Self::Conflict { .. } | Self::AlreadyTaken { .. } => 409,
             Self::PayloadTooLarge => 413,
             Self::UnsupportedMediaType { .. } => 415,
             Self::RateLimited { .. } => 429,
@@ -115,6 +121,7 @@ impl AppError {
             | Self::Upstream { code, .. }
             | Self::Unavailable { code, .. } => code,
             Self::Validation { .. } => "validation_failed",
+            Self::AlreadyTaken { .. } => "already_taken",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::PayloadTooLarge => "payload_too_large",
             Self::UnsupportedMediaType { .. } => "unsupported_media_type",
@@ -130,6 +137,10 @@ impl AppError {
             message: self.to_string(),
             fields: match self {
                 Self::Validation { fields, .. } => Some(fields.clone()),
+                _ => None,
+            },
+            operator: match self {
+                Self::AlreadyTaken { operator } => Some(operator.clone()),
                 _ => None,
             },
         }

@@ -22,6 +22,7 @@
 //! - [`markdown`]: the safe markdown subset of answers, as a tree of plain text.
 //! - [`chat`]: conversations, messages and event payloads on the wire.
 //! - [`widget`]: the shapes of the widget's v1 API (config, session, send).
+//! - [`inbox`]: the shapes of the operators' inbox (conversations, takeover).
 //! - `llm` (ssr): the AI call behind a trait, both API styles, streamed.
 //!
 //! Features: `ssr` for the server, `hydrate` for the dashboard's wasm; the
@@ -35,6 +36,7 @@ pub mod chat;
 pub mod dashboard;
 pub mod error;
 pub mod health;
+pub mod inbox;
 pub mod list;
 pub mod markdown;
 pub mod projects;

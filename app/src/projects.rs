@@ -64,6 +64,17 @@ pub enum HandoffTimeoutAction {
     Contact,
 }
 
+impl HandoffTimeoutAction {
+    /// Parses a stored action; anything unknown is the default, `ai`.
+    pub fn parse(stored: &str) -> Self {
+        if stored == "contact" {
+            Self::Contact
+        } else {
+            Self::Ai
+        }
+    }
+}
+
 /// How the widget looks and greets.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]

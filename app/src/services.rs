@@ -21,23 +21,31 @@
 //! - [`relay`]: the AI answering a conversation, cancellable, fault-tolerant.
 //! - [`limits`]: per-visitor, per-IP and daily AI limits, counted in the database.
 //! - [`origin_cache`]: all allowed origins, for CORS preflights.
+//! - [`inbox`]: the operators' list of conversations and one conversation.
+//! - [`takeover`]: operators taking over, answering, releasing, closing.
+//! - [`presence`]: which operators are online (an open stream).
+//! - [`deadlines`]: the "nobody came in N minutes" sweep.
 
 pub mod api_keys;
 pub mod auth;
 pub mod conversations;
+pub mod deadlines;
 pub mod events;
 pub mod health;
 pub mod hub;
+pub mod inbox;
 pub mod limits;
 pub mod maintenance;
 pub mod messages;
 pub mod origin_cache;
 pub mod passwords;
 pub mod people;
+pub mod presence;
 pub mod projects;
 pub mod relay;
 pub mod sessions;
 pub mod streams;
+pub mod takeover;
 pub mod throttle;
 pub mod upstream;
 pub mod users;

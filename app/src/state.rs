@@ -32,6 +32,8 @@ pub struct AppState {
     pub relay: Arc<crate::services::relay::Relay>,
     /// One stored `typing` event per conversation every few seconds.
     pub typing_throttle: Arc<governor::DefaultKeyedRateLimiter<uuid::Uuid>>,
+    /// Operators with an open stream (`humans_online`).
+    pub presence: Arc<crate::services::presence::Presence>,
     /// Cancelled when the server shuts down: event streams end so clients reconnect elsewhere.
     pub shutdown: tokio_util::sync::CancellationToken,
     /// What leptos_axum needs to render the dashboard.
@@ -74,6 +76,8 @@ pub struct Settings {
     pub allow_private_upstreams: bool,
     /// `AI_FIRST_BYTE_TIMEOUT_SECS`, `AI_IDLE_TIMEOUT_SECS`: time-outs and retries of AI calls.
     pub ai_call: crate::llm::CallPolicy,
+    /// How often stored deadlines ("nobody came in N minutes") are checked.
+    pub sweep_every: std::time::Duration,
 }
 
 impl Settings {

@@ -95,6 +95,22 @@ pub struct ConversationState {
     pub status: ConversationStatus,
 }
 
+/// `POST /api/v1/widget/contact`: the visitor leaves a way to reach them
+/// (when nobody came); an email or a phone is required.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ContactRequest {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub phone: Option<String>,
+    /// What they want to ask, stored as their message.
+    #[serde(default)]
+    pub text: Option<String>,
+}
+
 /// `GET /api/v1/widget/events?token=&after=`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::IntoParams))]

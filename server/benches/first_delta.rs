@@ -148,6 +148,7 @@ fn settings(database_url: &str, site_dir: &std::path::Path) -> Settings {
         previous_encryption_key: None,
         allow_private_upstreams: true,
         ai_call: app::llm::CallPolicy::default(),
+        sweep_every: std::time::Duration::from_secs(10),
     }
 }
 

@@ -133,6 +133,7 @@ pub fn from_env(env: &Env) -> Result<Loaded, ConfigError> {
                 .map(|key| SecretBox::new(Box::new(key))),
             allow_private_upstreams,
             ai_call,
+            sweep_every: SWEEP_EVERY,
         },
         generated_admin_password,
         warnings,
@@ -212,6 +213,9 @@ fn environment(env: &Env, public_url: &str, problems: &mut Vec<String>) -> Envir
         }
     }
 }
+
+/// How often the "nobody came in N minutes" deadlines are checked.
+const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// The AI call's time-outs: `AI_FIRST_BYTE_TIMEOUT_SECS` (default 60) and
 /// `AI_IDLE_TIMEOUT_SECS` (default 30), 1 to 600 seconds each.

@@ -6,15 +6,18 @@
 //! - [`admin_auth`]: login, logout and `me` of the admin API.
 //! - [`admin_projects`]: projects of the admin API.
 //! - [`admin_users`]: operators and admins.
+//! - [`admin_conversations`]: the inbox, takeover, operator messages, the operators' stream.
 //! - [`session`]: who is calling (Bearer or session cookie), and the client IP.
 //! - [`openapi`]: `GET /api/v1/openapi.json`, the document of the v1 API.
 //! - [`dashboard`]: `/admin/` pages and server functions (Leptos).
 //! - [`assets`]: `/widget/*` and `/pkg/*` built files.
 //! - [`errors`]: JSON extractors and fallbacks (404, 405, panics).
 //! - [`widget`], [`widget_events`]: the widget's v1 API and its event stream.
+//! - [`sse`]: the framing both event streams share.
 //! - [`cors`]: CORS of the widget's API.
 
 pub mod admin_auth;
+pub mod admin_conversations;
 pub mod admin_projects;
 pub mod admin_users;
 pub mod assets;
@@ -24,6 +27,7 @@ pub mod errors;
 pub mod health;
 pub mod openapi;
 pub mod session;
+pub mod sse;
 pub mod widget;
 pub mod widget_events;
 
@@ -51,6 +55,7 @@ pub fn router(state: AppState) -> Router {
         .merge(admin_auth::routes())
         .merge(admin_projects::routes())
         .merge(admin_users::routes())
+        .merge(admin_conversations::routes())
         .merge(widget::routes(&state))
         .merge(dashboard::routes(&state))
         .merge(assets::routes(&state.settings.site_dir))

@@ -72,6 +72,7 @@ impl Application {
                 governor::Quota::with_period(std::time::Duration::from_secs(3))
                     .unwrap_or_else(|| governor::Quota::per_second(std::num::NonZeroU32::MIN)),
             )),
+            presence: Arc::default(),
             shutdown: tokio_util::sync::CancellationToken::new(),
             leptos_options,
         };
@@ -91,7 +92,8 @@ impl Application {
         &self.state
     }
 
-    /// Serves until `shutdown` completes, then finishes requests in flight.
+    /// Serves (and sweeps handoff deadlines) until `shutdown` completes,
+    /// then finishes requests in flight.
     ///
     /// # Errors
     /// An I/O error of the listener.
@@ -99,6 +101,7 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
+        app::services::deadlines::spawn(self.state.clone());
         let stop = self.state.shutdown.clone();
         let relay = self.state.relay.clone();
         let router = http::router(self.state);

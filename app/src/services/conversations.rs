@@ -3,6 +3,7 @@
 
 use crate::chat::{ConversationStatus, StatusEvent};
 use crate::db::entities::{conversations, projects, visitors};
+use crate::inbox::OperatorRef;
 use crate::services::events::{self, Kind, Pending};
 use sea_orm::sea_query::{Query, SelectStatement};
 use sea_orm::{
@@ -72,6 +73,60 @@ pub async fn find(
     conversations::Entity::find_by_id(id).one(db).await
 }
 
+/// One conversation, locked for the rest of the transaction on PostgreSQL
+/// (on SQLite the write transaction holds the lock already).
+///
+/// # Errors
+/// The [`DbErr`] of the query.
+pub async fn find_for_update(
+    txn: &impl ConnectionTrait,
+    id: Uuid,
+) -> Result<Option<conversations::Model>, DbErr> {
+    conversations::Entity::find_by_id(id)
+        .lock_exclusive()
+        .one(txn)
+        .await
+}
+
+/// Moves `conversation` to `status`: `human` is held by `operator`, the
+/// other states by nobody; only `waiting_human` keeps a deadline; `closed`
+/// records when. The `status` event is returned to publish after the commit.
+///
+/// # Errors
+/// The [`DbErr`] of the update or the event.
+pub async fn set_status(
+    txn: &impl ConnectionTrait,
+    conversation: conversations::Model,
+    status: ConversationStatus,
+    operator: Option<OperatorRef>,
+) -> Result<(conversations::Model, Pending), DbErr> {
+    let now = chrono::Utc::now();
+    let mut active = conversation.into_active_model();
+    active.status = Set(status.as_str().to_owned());
+    match status {
+        ConversationStatus::Human => {
+            active.assigned_user_id = Set(operator.as_ref().map(|operator| operator.id));
+        }
+        ConversationStatus::Closed => active.closed_at = Set(Some(now)),
+        ConversationStatus::Ai | ConversationStatus::WaitingHuman => {
+            active.assigned_user_id = Set(None);
+        }
+    }
+    if status != ConversationStatus::WaitingHuman {
+        active.handoff_deadline_at = Set(None);
+    }
+    active.updated_at = Set(now);
+    let conversation = active.update(txn).await?;
+    let event = StatusEvent {
+        conversation_id: conversation.id,
+        status,
+        reason: None,
+        operator,
+    };
+    let pending = events::emit(txn, &conversation, Kind::Status, &event).await?;
+    Ok((conversation, pending))
+}
+
 /// Opens a conversation of `visitor`, answered by the AI.
 ///
 /// # Errors
@@ -133,6 +188,7 @@ pub async fn wait_for_human(
         conversation_id: conversation.id,
         status: ConversationStatus::WaitingHuman,
         reason: Some(reason.to_owned()),
+        operator: None,
     };
     let pending = events::emit(txn, &conversation, Kind::Status, &event).await?;
     Ok((conversation, pending))

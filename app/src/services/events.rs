@@ -35,6 +35,8 @@ pub enum Kind {
     Status,
     /// Someone started or stopped writing.
     Typing,
+    /// One side read the other's messages.
+    Read,
 }
 
 impl Kind {
@@ -44,6 +46,7 @@ impl Kind {
             Self::Message => "message",
             Self::Status => "status",
             Self::Typing => "typing",
+            Self::Read => "read",
         }
     }
 }
@@ -127,6 +130,10 @@ pub async fn emit_message(
 pub enum Scope {
     /// All conversations of one visitor.
     Visitor(Uuid),
+    /// One conversation.
+    Conversation(Uuid),
+    /// All conversations of these projects (`None`: of every project, for admins).
+    Projects(Option<Vec<Uuid>>),
 }
 
 impl Scope {
@@ -135,6 +142,19 @@ impl Scope {
         match self {
             Self::Visitor(visitor_id) => events::Column::ConversationId
                 .in_subquery(conversation_rows::ids_of_visitor(*visitor_id)),
+            Self::Conversation(id) => events::Column::ConversationId.eq(*id),
+            Self::Projects(None) => sea_orm::sea_query::Expr::value(true),
+            Self::Projects(Some(ids)) => events::Column::ProjectId.is_in(ids.clone()),
+        }
+    }
+
+    /// True when a live signal of `project_id` may belong to this scope (a
+    /// visitor's feed carries their own signals only; stored events are
+    /// filtered again when read).
+    pub fn covers(&self, project_id: Uuid) -> bool {
+        match self {
+            Self::Visitor(_) | Self::Conversation(_) | Self::Projects(None) => true,
+            Self::Projects(Some(ids)) => ids.contains(&project_id),
         }
     }
 }

@@ -35,6 +35,15 @@ pub enum Signal {
     },
 }
 
+impl Signal {
+    /// The project the change belongs to.
+    pub fn project_id(&self) -> Uuid {
+        match self {
+            Self::Event { project_id, .. } | Self::Delta { project_id, .. } => *project_id,
+        }
+    }
+}
+
 /// The fan-out, and the current text of messages being streamed on this instance.
 pub struct Hub {
     visitors: Mutex<HashMap<Uuid, broadcast::Sender<Arc<Signal>>>>,

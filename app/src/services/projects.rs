@@ -320,11 +320,7 @@ fn view(state: &AppState, row: &Project, check_key: bool) -> ProjectView {
         handoff: HandoffSettings {
             ai_allowed: row.handoff_ai_allowed,
             timeout_minutes: row.handoff_timeout_minutes,
-            timeout_action: if row.handoff_timeout_action == "contact" {
-                HandoffTimeoutAction::Contact
-            } else {
-                HandoffTimeoutAction::Ai
-            },
+            timeout_action: HandoffTimeoutAction::parse(&row.handoff_timeout_action),
         },
         retention_days: row.retention_days,
         embed_snippet: embed_snippet(&state.settings.public_url, row, position),

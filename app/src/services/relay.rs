@@ -15,7 +15,7 @@
 pub mod history;
 pub mod notices;
 
-use crate::chat::{MessageRole, MessageStatus, Source};
+use crate::chat::{ConversationStatus, MessageRole, MessageStatus, Source};
 use crate::db::begin_write;
 use crate::db::entities::{conversations, messages as message_rows, projects, visitors};
 use crate::llm::{LlmErrorKind, LlmEvent, LlmRequest, Usage};
@@ -207,7 +207,7 @@ async fn load(state: &AppState, run: RunRef) -> Result<Option<Context>, DbErr> {
     let Some(conversation) = conversation_rows::find(&state.db, run.conversation_id).await? else {
         return Ok(None);
     };
-    if conversation.status != crate::chat::ConversationStatus::Ai.as_str() {
+    if conversation.status != ConversationStatus::Ai.as_str() {
         return Ok(None);
     }
     let Some(project) = projects::Entity::find_by_id(conversation.project_id)
@@ -354,8 +354,16 @@ async fn finish_reply(
     // Rows first, events last: the event lock is always taken after the row
     // locks, as a visitor's send takes them (no deadlock on PostgreSQL).
     let txn = begin_write(&state.db).await?;
+    // An operator may have taken over while the answer was finishing: it
+    // then ends as interrupted, and no notice is sent.
+    let ai_holds = conversation_rows::find_for_update(&txn, context.conversation.id)
+        .await?
+        .is_some_and(|current| current.status == ConversationStatus::Ai.as_str());
     let mut changed = Vec::new();
-    if let Some((row, ending)) = answer {
+    if let Some((row, mut ending)) = answer {
+        if !ai_holds && ending.status == MessageStatus::Complete {
+            ending.status = MessageStatus::Interrupted;
+        }
         let mut active = row.into_active_model();
         active.search_text = Set(crate::text::search_text(&ending.text));
         active.text = Set(ending.text);
@@ -373,7 +381,7 @@ async fn finish_reply(
         }
         changed.push(row.id);
     }
-    if let Some((text, kind)) = notice {
+    if let Some((text, kind)) = notice.filter(|_| ai_holds) {
         let mut new = NewMessage::new(context.conversation.id, MessageRole::System, text);
         new.error_kind = Some(kind.to_owned());
         let row = messages::insert(&txn, new).await?;

@@ -1,4 +1,4 @@
-//! What an event stream sends: stored events after a cursor (replayed from
+//! What an event stream (a visitor's, an operator's) sends: stored events after a cursor (replayed from
 //! the table, so a reconnect misses nothing) and the live deltas of streaming
 //! messages, each delta sent once even when a replay and the live feed overlap.
 //!
@@ -6,13 +6,18 @@
 //! nothing of HTTP.
 
 use crate::chat::{DeltaEvent, MessageStatus, MessageView};
+use crate::db::entities::conversations;
+use crate::services::auth::CurrentUser;
 use crate::services::events::{self, Rendered, Scope};
-use crate::services::hub::Signal;
-use crate::services::messages;
+use crate::services::hub::{Signal, VisitorFeed};
+use crate::services::presence::PresenceGuard;
+use crate::services::{inbox, messages};
 use crate::state::AppState;
 use futures_util::Stream;
-use sea_orm::DbErr;
+use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter};
 use std::collections::HashMap;
+use std::sync::Arc;
+use tokio::sync::broadcast;
 use tokio::sync::broadcast::error::RecvError;
 use uuid::Uuid;
 
@@ -31,6 +36,8 @@ pub struct Outgoing {
 #[derive(Debug, Default)]
 struct Cursor {
     last: i64,
+    /// Operators' streams follow each change with the conversation's summary.
+    summaries: bool,
     /// message id → bytes of text sent (`usize::MAX` once the message is final).
     sent: HashMap<Uuid, usize>,
 }
@@ -51,14 +58,62 @@ impl Cursor {
     }
 }
 
+/// The live signals a stream follows: one visitor's, or everyone's
+/// (filtered by the stream's scope).
+enum Live {
+    Visitor(VisitorFeed),
+    All(broadcast::Receiver<Arc<Signal>>),
+}
+
+impl Live {
+    async fn recv(&mut self) -> Result<Arc<Signal>, RecvError> {
+        match self {
+            Self::Visitor(feed) => feed.recv().await,
+            Self::All(receiver) => receiver.recv().await,
+        }
+    }
+}
+
 /// The stream of one visitor's conversations, from after event `after`,
 /// until the server shuts down or the database fails (the client reconnects).
 pub fn visitor(state: AppState, visitor_id: Uuid, after: i64) -> impl Stream<Item = Outgoing> {
-    let scope = Scope::Visitor(visitor_id);
-    let mut live = state.hub.subscribe_visitor(visitor_id);
+    let live = Live::Visitor(state.hub.subscribe_visitor(visitor_id));
+    follow(state, Scope::Visitor(visitor_id), live, after, None)
+}
+
+/// The stream of every conversation `user` may see, from after event
+/// `after`: the events, the deltas, and after each change a `conversation`
+/// frame with the conversation as the inbox lists it. The operator counts as
+/// online while it is open.
+pub fn operator(
+    state: AppState,
+    user: &CurrentUser,
+    after: i64,
+) -> impl Stream<Item = Outgoing> + use<> {
+    let projects = (!user.is_admin()).then(|| user.project_ids.clone());
+    let presence = state.presence.enter(user.id, projects.clone());
+    let live = Live::All(state.hub.subscribe_all());
+    follow(
+        state,
+        Scope::Projects(projects),
+        live,
+        after,
+        Some(presence),
+    )
+}
+
+fn follow(
+    state: AppState,
+    scope: Scope,
+    mut live: Live,
+    after: i64,
+    operator: Option<PresenceGuard>,
+) -> impl Stream<Item = Outgoing> {
     async_stream::stream! {
-        let mut cursor = Cursor { last: after, ..Cursor::default() };
-        let mut next: Result<Option<std::sync::Arc<Signal>>, RecvError> = Ok(None);
+        let _presence = operator;
+        let summaries = matches!(scope, Scope::Projects(_));
+        let mut cursor = Cursor { last: after, summaries, ..Cursor::default() };
+        let mut next: Result<Option<Arc<Signal>>, RecvError> = Ok(None);
         loop {
             let items = match next {
                 Ok(None) => catch_up(&state, &scope, &mut cursor).await,
@@ -92,6 +147,9 @@ async fn on_signal(
     cursor: &mut Cursor,
     signal: &Signal,
 ) -> Result<Vec<Outgoing>, DbErr> {
+    if !scope.covers(signal.project_id()) {
+        return Ok(Vec::new());
+    }
     match signal {
         Signal::Event { id, .. } if *id > cursor.last => catch_up(state, scope, cursor).await,
         Signal::Event { .. } => Ok(Vec::new()),
@@ -111,11 +169,19 @@ async fn catch_up(
     cursor: &mut Cursor,
 ) -> Result<Vec<Outgoing>, DbErr> {
     let mut items = Vec::new();
+    let mut changed = Vec::new();
     loop {
         let rows = events::after(&state.db, scope, cursor.last).await?;
         let full_page = rows.len() as u64 == events::PAGE;
         for row in rows {
             cursor.last = row.id;
+            if cursor.summaries
+                && row.kind != events::Kind::Typing.as_str()
+                && let Some(id) = row.conversation_id
+                && !changed.contains(&id)
+            {
+                changed.push(id);
+            }
             match events::render(&state.db, &state.hub, &row).await? {
                 Some(Rendered::Message(view)) => items.push(cursor.message(view, Some(row.id))),
                 Some(Rendered::Other { kind, data }) => items.push(Outgoing {
@@ -127,9 +193,30 @@ async fn catch_up(
             }
         }
         if !full_page {
+            items.extend(summaries(state, &changed).await?);
             return Ok(items);
         }
     }
+}
+
+/// `conversation` frames: the changed conversations as the inbox lists them.
+async fn summaries(state: &AppState, ids: &[Uuid]) -> Result<Vec<Outgoing>, DbErr> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = conversations::Entity::find()
+        .filter(conversations::Column::Id.is_in(ids.to_vec()))
+        .all(&state.db)
+        .await?;
+    Ok(inbox::summaries(&state.db, &rows)
+        .await?
+        .into_iter()
+        .map(|summary| Outgoing {
+            id: None,
+            event: "conversation".into(),
+            data: serde_json::to_value(&summary).unwrap_or_default(),
+        })
+        .collect())
 }
 
 /// The part of a delta the client does not have yet; the whole message when

@@ -10,12 +10,14 @@ use crate::projects::WidgetPosition;
 use crate::services::conversations::{self, Origin};
 use crate::services::events::{self, Kind, Pending, Scope};
 use crate::services::messages::{self, CLIENT_MESSAGE_ID_MAX, NewMessage};
+use crate::services::relay::notices;
 use crate::services::{limits, sessions, visitors as visitor_rows};
 use crate::state::AppState;
 use crate::widget::{
-    ConversationState, SendMessageRequest, SessionRequest, SessionResponse, WidgetConfig,
+    ContactRequest, ConversationState, SendMessageRequest, SessionRequest, SessionResponse,
+    WidgetConfig,
 };
-use sea_orm::{EntityTrait, TransactionTrait};
+use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set, TransactionTrait};
 use secrecy::ExposeSecret as _;
 use uuid::Uuid;
 
@@ -69,7 +71,7 @@ pub fn allowed_origins(project: &projects::Model) -> Vec<String> {
 }
 
 /// How the widget of `project` looks and what it may say.
-pub fn config(project: &projects::Model) -> WidgetConfig {
+pub fn config(state: &AppState, project: &projects::Model) -> WidgetConfig {
     WidgetConfig {
         project_id: project.id,
         title: project.widget_title.clone(),
@@ -80,8 +82,7 @@ pub fn config(project: &projects::Model) -> WidgetConfig {
         privacy_notice: project.privacy_notice.clone(),
         max_message_chars: project.limit_message_chars,
         ai_enabled: project.openai_api_key_ciphertext.is_some(),
-        // Operators' presence comes with their live stream (the inbox).
-        humans_online: false,
+        humans_online: state.presence.anyone_for(project.id),
     }
 }
 
@@ -171,7 +172,7 @@ pub async fn session(
             .map(|row| messages::view(row, &state.hub))
             .collect(),
         last_event_id,
-        config: config(project),
+        config: config(state, project),
     })
 }
 
@@ -259,6 +260,68 @@ pub async fn handoff(
     Ok(state_of(&conversation))
 }
 
+/// The visitor leaves a contact (typically when nobody came): it is kept on
+/// the visitor (the inbox shows and searches it), their text becomes their
+/// message, and they are thanked. The AI does not answer it: a human will.
+///
+/// # Errors
+/// `400 validation_failed` (no email and no phone, or a field too long or
+/// malformed); `409 no_conversation`; `429 rate_limited` like messages.
+pub async fn contact(
+    state: &AppState,
+    context: &VisitorContext,
+    request: &ContactRequest,
+) -> Result<ConversationState, AppError> {
+    let contact = validate_contact(&context.project, request)?;
+    let txn = begin_write(&state.db).await?;
+    let conversation = open_conversation(&txn, context.visitor.id).await?;
+    limits::check_visitor_messages(&txn, &context.project, context.visitor.id).await?;
+    let mut visitor = context.visitor.clone().into_active_model();
+    visitor.search_text = Set(crate::text::search_text(
+        &[&contact.name, &contact.email, &contact.phone]
+            .iter()
+            .filter_map(|field| field.as_deref())
+            .collect::<Vec<_>>()
+            .join(" "),
+    ));
+    visitor.contact_name = Set(contact.name.clone());
+    visitor.contact_email = Set(contact.email.clone());
+    visitor.contact_phone = Set(contact.phone.clone());
+    visitor.update(&txn).await?;
+    let summary = [&contact.name, &contact.email, &contact.phone]
+        .iter()
+        .filter_map(|field| field.as_deref())
+        .collect::<Vec<_>>()
+        .join(" · ");
+    let text = match &contact.text {
+        Some(text) => format!("{summary}\n\n{text}"),
+        None => summary,
+    };
+    let message = messages::insert(
+        &txn,
+        NewMessage::new(conversation.id, MessageRole::Visitor, text),
+    )
+    .await?;
+    messages::touch_conversation(&txn, &message).await?;
+    let lang = notices::lang(&context.project, Some(&context.visitor));
+    let thanks = messages::insert(
+        &txn,
+        NewMessage::new(
+            conversation.id,
+            MessageRole::System,
+            notices::contact_received(lang),
+        ),
+    )
+    .await?;
+    let pending = vec![
+        events::emit_message(&txn, &conversation, message.id).await?,
+        events::emit_message(&txn, &conversation, thanks.id).await?,
+    ];
+    txn.commit().await?;
+    publish(state, pending);
+    Ok(state_of(&conversation))
+}
+
 /// The visitor is typing: one `typing` event per few seconds per conversation.
 ///
 /// # Errors
@@ -329,7 +392,80 @@ fn state_of(conversation: &crate::db::entities::conversations::Model) -> Convers
     }
 }
 
-fn validate_text(
+/// A contact, trimmed, with empty fields as absent.
+fn validate_contact(
+    project: &projects::Model,
+    request: &ContactRequest,
+) -> Result<ContactRequest, AppError> {
+    let clean = |value: &Option<String>| {
+        value
+            .as_deref()
+            .map(str::trim)
+            .filter(|value| !value.is_empty())
+            .map(str::to_owned)
+    };
+    let contact = ContactRequest {
+        name: clean(&request.name),
+        email: clean(&request.email),
+        phone: clean(&request.phone),
+        text: clean(&request.text),
+    };
+    let mut fields = std::collections::BTreeMap::new();
+    let mut check = |field: &str, value: &Option<String>, max: usize| {
+        if let Some(value) = value
+            && (value.chars().count() > max || value.chars().any(char::is_control))
+        {
+            fields.insert(
+                field.to_owned(),
+                format!("at most {max} characters, one line"),
+            );
+        }
+    };
+    check("name", &contact.name, 200);
+    check("email", &contact.email, 320);
+    check("phone", &contact.phone, 64);
+    if let Some(email) = &contact.email
+        && !email
+            .split_once('@')
+            .is_some_and(|(user, host)| !user.is_empty() && host.contains('.'))
+    {
+        fields.insert("email".into(), "an address like name@example.com".into());
+    }
+    if let Some(phone) = &contact.phone
+        && phone.chars().filter(char::is_ascii_digit).count() < 5
+    {
+        fields.insert(
+            "phone".into(),
+            "a phone number with at least 5 digits".into(),
+        );
+    }
+    if contact.email.is_none() && contact.phone.is_none() {
+        fields.insert("email".into(), "an email or a phone is needed".into());
+    }
+    if let Some(text) = &contact.text
+        && text.chars().count() > usize::try_from(project.limit_message_chars).unwrap_or(0)
+    {
+        fields.insert(
+            "text".into(),
+            format!("at most {} characters", project.limit_message_chars),
+        );
+    }
+    if fields.is_empty() {
+        Ok(contact)
+    } else {
+        Err(AppError::Validation {
+            message: "the contact is not valid: see `fields`".into(),
+            fields,
+        })
+    }
+}
+
+/// The trimmed text of a message, checked against the project's length limit,
+/// and its `client_message_id`.
+///
+/// # Errors
+/// `400 validation_failed` with the reason per field.
+pub fn validate_text(
     project: &projects::Model,
     request: &SendMessageRequest,
 ) -> Result<String, AppError> {

@@ -10,6 +10,7 @@ use app::chat::{
 };
 use app::error::ErrorBody;
 use app::health::Health;
+use app::inbox::{ConversationDetail, ConversationSummary, OperatorRef, ReadEvent, VisitorInfo};
 use app::list::Page;
 use app::projects::{
     ApiStyle, HandoffInput, HandoffSettings, HandoffTimeoutAction, Limits, LimitsInput, ModelInfo,
@@ -17,8 +18,8 @@ use app::projects::{
     WidgetSettings,
 };
 use app::widget::{
-    ConversationState, SendMessageRequest, SendMessageResponse, SessionRequest, SessionResponse,
-    WidgetConfig,
+    ContactRequest, ConversationState, SendMessageRequest, SendMessageResponse, SessionRequest,
+    SessionResponse, WidgetConfig,
 };
 use utoipa::{Modify, OpenApi};
 
@@ -53,7 +54,17 @@ use utoipa::{Modify, OpenApi};
         super::widget::send_message,
         super::widget::handoff,
         super::widget::typing,
+        super::widget::contact,
         super::widget_events::events,
+        super::admin_conversations::list,
+        super::admin_conversations::read,
+        super::admin_conversations::take_over,
+        super::admin_conversations::release,
+        super::admin_conversations::close,
+        super::admin_conversations::mark_read,
+        super::admin_conversations::typing,
+        super::admin_conversations::send,
+        super::admin_conversations::events,
     ),
     components(schemas(
         Health, ErrorBody, LoginRequest, LoginResponse, UserView, UserInput, Role, Page<UserView>, Page<ProjectView>, Page<ModelInfo>,
@@ -62,7 +73,9 @@ use utoipa::{Modify, OpenApi};
         HandoffInput, ApiStyle, WidgetPosition, HandoffTimeoutAction, ModelInfo, VectorStoreInfo,
         ModelsProbe, WidgetConfig, SessionRequest, SessionResponse, SendMessageRequest,
         SendMessageResponse, ConversationState, MessageView, MessageRole, MessageStatus,
-        ConversationStatus, Source, DeltaEvent, StatusEvent, TypingEvent,
+        ConversationStatus, Source, DeltaEvent, StatusEvent, TypingEvent, ContactRequest,
+        OperatorRef, ConversationSummary, ConversationDetail, VisitorInfo, ReadEvent,
+        Page<ConversationSummary>,
     )),
     modifiers(&SecuritySchemes),
     tags(
@@ -71,6 +84,7 @@ use utoipa::{Modify, OpenApi};
         (name = "users", description = "Operators and admins"),
         (name = "projects", description = "Client sites: keys, knowledge base, widget, limits"),
         (name = "widget", description = "The visitor widget: from the project's allowed origins only"),
+        (name = "conversations", description = "The operators' inbox, takeover and live events"),
     )
 )]
 pub struct ApiDoc;

@@ -10,8 +10,8 @@ use app::services::visitors::Seen;
 use app::services::widget::{self, VisitorContext};
 use app::state::AppState;
 use app::widget::{
-    ConfigQuery, ConversationState, SendMessageRequest, SendMessageResponse, SessionRequest,
-    SessionResponse, WidgetConfig,
+    ConfigQuery, ContactRequest, ConversationState, SendMessageRequest, SendMessageResponse,
+    SessionRequest, SessionResponse, WidgetConfig,
 };
 use axum::Router;
 use axum::extract::{FromRequestParts, State};
@@ -44,6 +44,10 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route(
             "/api/v1/widget/typing",
             post(typing).merge(preflight.clone()),
+        )
+        .route(
+            "/api/v1/widget/contact",
+            post(contact).merge(preflight.clone()),
         )
         .route(
             "/api/v1/widget/events",
@@ -101,7 +105,7 @@ pub async fn config(
 ) -> Result<ApiJson<WidgetConfig>, AppError> {
     let project = widget::find_project(&state, query.project_id).await?;
     widget::check_origin(&state, &project, origin(&headers))?;
-    Ok(ApiJson(widget::config(&project)))
+    Ok(ApiJson(widget::config(&state, &project)))
 }
 
 /// Opens or resumes a visitor's session.
@@ -203,4 +207,30 @@ pub async fn typing(
     WidgetVisitor(visitor): WidgetVisitor,
 ) -> Result<ApiJson<ConversationState>, AppError> {
     widget::visitor_typing(&state, &visitor).await.map(ApiJson)
+}
+
+/// The visitor leaves a contact (when nobody came); an email or a phone is required.
+#[utoipa::path(
+    post,
+    path = "/api/v1/widget/contact",
+    tag = "widget",
+    request_body = ContactRequest,
+    responses(
+        (status = 200, description = "Stored; the conversation's state", body = ConversationState),
+        (status = 400, description = "`validation_failed`", body = ErrorBody),
+        (status = 401, description = "`invalid_visitor_token`", body = ErrorBody),
+        (status = 403, description = "`origin_not_allowed`", body = ErrorBody),
+        (status = 409, description = "`no_conversation`", body = ErrorBody),
+        (status = 429, description = "`rate_limited` (`Retry-After`)", body = ErrorBody),
+    ),
+    security(("visitor" = []))
+)]
+pub async fn contact(
+    State(state): State<AppState>,
+    WidgetVisitor(visitor): WidgetVisitor,
+    ApiJson(request): ApiJson<ContactRequest>,
+) -> Result<ApiJson<ConversationState>, AppError> {
+    widget::contact(&state, &visitor, &request)
+        .await
+        .map(ApiJson)
 }

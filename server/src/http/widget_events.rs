@@ -1,27 +1,17 @@
-//! `GET /api/v1/widget/events`: the visitor's event stream (SSE), with `id:`
-//! on every stored event, replay after `Last-Event-ID` or `?after=`, a
-//! keep-alive comment every 15 s and a `retry:` hint.
+//! `GET /api/v1/widget/events`: the visitor's event stream (SSE; framing in
+//! [`super::sse`]).
 
 use super::errors::ApiQuery;
 use super::widget::WidgetVisitor;
 use app::AppError;
 use app::error::ErrorBody;
 use app::services::events::{self, Scope};
-use app::services::streams::{self, Outgoing};
+use app::services::streams;
 use app::state::AppState;
 use app::widget::EventsQuery;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderName, HeaderValue};
-use axum::response::sse::{Event, KeepAlive, Sse};
-use axum::response::{IntoResponse, Response};
-use futures_util::{StreamExt as _, stream};
-use std::convert::Infallible;
-use std::time::Duration;
-
-/// How often an idle stream sends a comment (proxies close silent connections).
-const KEEP_ALIVE: Duration = Duration::from_secs(15);
-/// How long a browser waits before reconnecting.
-const RETRY: Duration = Duration::from_secs(3);
+use axum::http::HeaderMap;
+use axum::response::Response;
 
 /// The visitor's events.
 #[utoipa::path(
@@ -30,7 +20,7 @@ const RETRY: Duration = Duration::from_secs(3);
     tag = "widget",
     params(EventsQuery),
     responses(
-        (status = 200, description = "`text/event-stream`: `message` (a message, at creation and when it ends), `delta` (`{\"message_id\",\"text\"}`), `status`, `typing`", content_type = "text/event-stream"),
+        (status = 200, description = "`text/event-stream`: `message` (a message, at creation and when it ends), `delta` (`{\"message_id\",\"text\"}`), `status`, `typing`, `read`", content_type = "text/event-stream"),
         (status = 401, description = "`invalid_visitor_token`", body = ErrorBody),
         (status = 403, description = "`origin_not_allowed`", body = ErrorBody),
     ),
@@ -42,38 +32,13 @@ pub async fn events(
     WidgetVisitor(visitor): WidgetVisitor,
     ApiQuery(query): ApiQuery<EventsQuery>,
 ) -> Result<Response, AppError> {
-    let scope = Scope::Visitor(visitor.visitor.id);
-    let after = match last_event_id(&headers).or(query.after) {
+    let after = match super::sse::cursor(&headers, query.after) {
         Some(after) => after,
-        None => events::last_id(&state.db, &scope).await?,
+        None => events::last_id(&state.db, &Scope::Visitor(visitor.visitor.id)).await?,
     };
-    let hint = stream::once(async { Ok::<_, Infallible>(Event::default().retry(RETRY)) });
-    let frames = streams::visitor(state, visitor.visitor.id, after).map(|item| Ok(frame(item)));
-    let sse = Sse::new(hint.chain(frames)).keep_alive(KeepAlive::new().interval(KEEP_ALIVE));
-    let mut response = sse.into_response();
-    response.headers_mut().insert(
-        HeaderName::from_static("x-accel-buffering"),
-        HeaderValue::from_static("no"),
-    );
-    Ok(response)
-}
-
-fn last_event_id(headers: &HeaderMap) -> Option<i64> {
-    headers
-        .get("last-event-id")?
-        .to_str()
-        .ok()?
-        .trim()
-        .parse()
-        .ok()
-}
-
-fn frame(item: Outgoing) -> Event {
-    let event = Event::default()
-        .event(item.event)
-        .data(item.data.to_string());
-    match item.id {
-        Some(id) => event.id(id.to_string()),
-        None => event,
-    }
+    Ok(super::sse::respond(streams::visitor(
+        state,
+        visitor.visitor.id,
+        after,
+    )))
 }

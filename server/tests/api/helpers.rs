@@ -148,6 +148,7 @@ pub fn settings(database_url: &str, site_dir: &Path, admin_password: &str) -> Se
             max_retries: 2,
             max_retry_wait: std::time::Duration::from_secs(3),
         },
+        sweep_every: std::time::Duration::from_millis(100),
     }
 }
 

@@ -46,3 +46,35 @@ pub fn budget_spent(lang: Lang) -> &'static str {
         }
     }
 }
+
+/// Nobody came in time and the AI answers again.
+pub fn nobody_came_ai(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Ru => {
+            "Сейчас все операторы заняты. Я продолжу отвечать сам, а оператор подключится, как только освободится."
+        }
+        Lang::En => {
+            "All our operators are busy right now. I'll keep answering, and an operator will join when one is free."
+        }
+    }
+}
+
+/// Nobody came in time: the visitor may leave a contact (the widget shows the form).
+pub fn nobody_came_contact(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Ru => {
+            "Сейчас все операторы заняты. Оставьте, пожалуйста, контакт: мы ответим, как только сможем."
+        }
+        Lang::En => {
+            "All our operators are busy right now. Please leave a contact and we'll get back to you."
+        }
+    }
+}
+
+/// The visitor left a contact.
+pub fn contact_received(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Ru => "Спасибо! Мы свяжемся с вами.",
+        Lang::En => "Thank you! We'll get in touch.",
+    }
+}

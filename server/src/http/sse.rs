@@ -1,0 +1,49 @@
+//! The SSE framing both event streams share: `id:` on every stored event,
+//! the cursor from `Last-Event-ID` (a browser's reconnect) or `?after=` (a
+//! page reload), a `retry:` hint, a keep-alive comment every 15 s, and
+//! `X-Accel-Buffering: no` so that nginx passes frames through at once.
+
+use app::services::streams::Outgoing;
+use axum::http::{HeaderMap, HeaderName, HeaderValue};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use futures_util::{Stream, StreamExt as _, stream};
+use std::convert::Infallible;
+use std::time::Duration;
+
+/// How often an idle stream sends a comment (proxies close silent connections).
+const KEEP_ALIVE: Duration = Duration::from_secs(15);
+/// How long a browser waits before reconnecting.
+const RETRY: Duration = Duration::from_secs(3);
+
+/// Where the client's stream resumes: `Last-Event-ID` wins over `?after=`.
+pub fn cursor(headers: &HeaderMap, after: Option<i64>) -> Option<i64> {
+    headers
+        .get("last-event-id")
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.trim().parse().ok())
+        .or(after)
+}
+
+/// The response streaming `items`.
+pub fn respond(items: impl Stream<Item = Outgoing> + Send + 'static) -> Response {
+    let hint = stream::once(async { Ok::<_, Infallible>(Event::default().retry(RETRY)) });
+    let frames = items.map(|item| Ok(frame(item)));
+    let sse = Sse::new(hint.chain(frames)).keep_alive(KeepAlive::new().interval(KEEP_ALIVE));
+    let mut response = sse.into_response();
+    response.headers_mut().insert(
+        HeaderName::from_static("x-accel-buffering"),
+        HeaderValue::from_static("no"),
+    );
+    response
+}
+
+fn frame(item: Outgoing) -> Event {
+    let event = Event::default()
+        .event(item.event)
+        .data(item.data.to_string());
+    match item.id {
+        Some(id) => event.id(id.to_string()),
+        None => event,
+    }
+}
