@@ -164,7 +164,7 @@ pub struct DeltaEvent {
 pub struct StatusEvent {
     pub conversation_id: Uuid,
     pub status: ConversationStatus,
-    /// Why it waits for a human, when it does.
+    /// Who asked for a human, when it waits for one: `visitor` or `ai`.
     pub reason: Option<String>,
     /// The operator who took it over (status `human`).
     #[serde(default)]

@@ -32,6 +32,43 @@ pub struct LlmRequest {
     pub turns: Vec<Turn>,
     /// The knowledge base: a `file_search` tool in the `responses` style (ignored otherwise).
     pub vector_store_ids: Vec<String>,
+    /// Whether the model may hand the conversation to a human (the
+    /// [`HANDOFF_TOOL`] function tool, in both styles).
+    pub handoff_tool: bool,
+}
+
+/// The function tool the AI calls to hand the conversation to a human.
+pub const HANDOFF_TOOL: &str = "handoff_to_human";
+
+/// What the model is told the tool is for.
+pub const HANDOFF_TOOL_DESCRIPTION: &str = "Hand the conversation to a human operator. Use it \
+    when you cannot help with the request, or when the visitor insists on talking to a person. \
+    Tell the visitor briefly that a human will join.";
+
+/// The tool's JSON Schema: one short reason, shown to the operator.
+pub fn handoff_parameters() -> serde_json::Value {
+    serde_json::json!({
+        "type": "object",
+        "properties": {
+            "reason": {
+                "type": "string",
+                "description": "Why a human is needed, in a few words, for the operator."
+            }
+        },
+        "required": ["reason"],
+        "additionalProperties": false
+    })
+}
+
+/// The reason in a `handoff_to_human` call's JSON arguments (a fixed text
+/// when the model sent none or malformed ones), cut to 500 characters.
+pub fn handoff_reason(arguments: &str) -> String {
+    let reason = serde_json::from_str::<serde_json::Value>(arguments)
+        .ok()
+        .and_then(|value| value["reason"].as_str().map(str::trim).map(str::to_owned))
+        .filter(|reason| !reason.is_empty())
+        .unwrap_or_else(|| "the AI asked for a human".to_owned());
+    reason.chars().take(500).collect()
 }
 
 impl fmt::Debug for LlmRequest {
@@ -43,6 +80,7 @@ impl fmt::Debug for LlmRequest {
             .field("model", &self.model)
             .field("turns", &self.turns.len())
             .field("vector_store_ids", &self.vector_store_ids)
+            .field("handoff_tool", &self.handoff_tool)
             .finish()
     }
 }
@@ -80,6 +118,8 @@ pub enum LlmEvent {
         text: String,
         sources: Vec<Source>,
         usage: Usage,
+        /// The reason, when the model called [`HANDOFF_TOOL`].
+        handoff: Option<String>,
     },
 }
 
@@ -180,4 +220,21 @@ pub trait LlmProvider: Send + Sync {
     /// [`LlmEvent::Completed`], or ends with one error. Dropping the stream
     /// drops the upstream request.
     fn stream(&self, request: LlmRequest) -> BoxStream<'static, Result<LlmEvent, LlmError>>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::handoff_reason;
+
+    #[test]
+    fn a_handoff_reason_is_read_trimmed_and_cut_or_defaulted() {
+        assert_eq!(handoff_reason(r#"{"reason":"  refund  "}"#), "refund");
+        assert_eq!(handoff_reason("not json"), "the AI asked for a human");
+        assert_eq!(
+            handoff_reason(r#"{"reason":""}"#),
+            "the AI asked for a human"
+        );
+        let long = format!(r#"{{"reason":"{}"}}"#, "я".repeat(600));
+        assert_eq!(handoff_reason(&long).chars().count(), 500);
+    }
 }

@@ -116,7 +116,28 @@ impl<'a> Completion<'a> {
                 steps.push(sse::data(&json!({"error": error})));
             }
             None => {
-                steps.push(self.choice(json!({}), Some("stop")));
+                let finish = match &self.turn.handoff {
+                    Some(reason) => {
+                        let call = json!({"tool_calls": [{
+                            "index": 0, "id": self.turn.id("call_"), "type": "function",
+                            "function": {"name": crate::request::HANDOFF_TOOL, "arguments": ""}
+                        }]});
+                        steps.push(self.choice(call, None));
+                        let arguments = json!({"reason": reason}).to_string();
+                        let middle = arguments
+                            .char_indices()
+                            .nth(arguments.chars().count() / 2)
+                            .map_or(0, |(at, _)| at);
+                        let (head, tail) = arguments.split_at(middle);
+                        for part in [head, tail] {
+                            let part = json!({"tool_calls": [{"index": 0, "function": {"arguments": part}}]});
+                            steps.push(self.choice(part, None));
+                        }
+                        "tool_calls"
+                    }
+                    None => "stop",
+                };
+                steps.push(self.choice(json!({}), Some(finish)));
                 if self.include_usage && self.turn.usage {
                     steps.push(self.chunk(json!([]), self.usage()));
                 }

@@ -155,6 +155,13 @@ impl FakeOpenAi {
         self.script().usage = usage;
     }
 
+    /// Makes the model call the `handoff_to_human` function tool with
+    /// `reason` (after the reply's text, which may be empty) whenever a
+    /// request offers that tool; `None` stops it.
+    pub fn set_handoff(&self, reason: Option<&str>) {
+        self.script().handoff = reason.map(str::to_owned);
+    }
+
     /// Every request so far.
     pub fn requests(&self) -> Vec<Recorded> {
         self.script().requests.clone()

@@ -33,6 +33,8 @@ pub(crate) struct Turn {
     pub usage: bool,
     /// Whether `stream_options` is refused.
     pub reject_stream_options: bool,
+    /// The reason of a `handoff_to_human` call, when scripted and offered.
+    pub handoff: Option<String>,
     /// The mid-answer fault for this request.
     pub fault: Option<Fault>,
     /// Where the stream records how it ended.
@@ -82,6 +84,10 @@ impl Turn {
             delay: script.delta_delay,
             usage: script.usage,
             reject_stream_options: script.reject_stream_options,
+            handoff: script
+                .handoff
+                .clone()
+                .filter(|_| offers_tool(&body, HANDOFF_TOOL)),
             fault,
             stats: script.streams.clone(),
             created: SystemTime::now()
@@ -101,6 +107,19 @@ impl Turn {
     pub fn input_tokens(&self) -> usize {
         self.input_words.len()
     }
+}
+
+/// The function tool the fake calls when a test scripts a handoff.
+pub(crate) const HANDOFF_TOOL: &str = "handoff_to_human";
+
+/// Whether the request offers a function tool named `name` (the Responses
+/// shape `{"type":"function","name"}` or the chat shape `{"function":{"name"}}`).
+fn offers_tool(body: &Value, name: &str) -> bool {
+    body["tools"].as_array().is_some_and(|tools| {
+        tools.iter().any(|tool| {
+            tool["type"] == "function" && (tool["name"] == name || tool["function"]["name"] == name)
+        })
+    })
 }
 
 /// Checks every `file_search` tool's stores; returns whether there is one.

@@ -115,11 +115,28 @@ impl<'a> Answer<'a> {
     fn output(&self) -> Vec<Value> {
         let part = self.text_part(&self.turn.reply, &self.annotations);
         let message = self.message_item("completed", vec![part]);
-        if self.searches() {
+        let mut items = if self.searches() {
             vec![self.search_item("completed"), message]
         } else {
             vec![message]
-        }
+        };
+        items.extend(self.call_item("completed"));
+        items
+    }
+
+    /// The `handoff_to_human` call, when the turn makes one.
+    fn call_item(&self, status: &str) -> Option<Value> {
+        let reason = self.turn.handoff.as_ref()?;
+        let arguments = if status == "completed" {
+            json!({"reason": reason}).to_string()
+        } else {
+            String::new()
+        };
+        Some(json!({
+            "id": self.turn.id("fc_"), "type": "function_call", "status": status,
+            "call_id": self.turn.id("call_"), "name": crate::request::HANDOFF_TOOL,
+            "arguments": arguments
+        }))
     }
 
     fn usage(&self) -> Value {
@@ -220,6 +237,26 @@ impl<'a> Answer<'a> {
         let item = self.message_item("completed", vec![part]);
         let done = json!({"output_index": self.message_index(), "item": item});
         steps.push(seq.event("response.output_item.done", done));
+        if let (Some(added), Some(call)) =
+            (self.call_item("in_progress"), self.call_item("completed"))
+        {
+            let index = self.message_index() + 1;
+            steps.push(seq.event(
+                "response.output_item.added",
+                json!({"output_index": index, "item": added}),
+            ));
+            let ids = json!({"output_index": index, "item_id": call["id"]});
+            let mut delta = ids.clone();
+            delta["delta"] = call["arguments"].clone();
+            steps.push(seq.event("response.function_call_arguments.delta", delta));
+            let mut done = ids;
+            done["arguments"] = call["arguments"].clone();
+            steps.push(seq.event("response.function_call_arguments.done", done));
+            steps.push(seq.event(
+                "response.output_item.done",
+                json!({"output_index": index, "item": call}),
+            ));
+        }
         let completed = self.response("completed", self.output(), self.usage());
         steps.push(seq.event("response.completed", json!({"response": completed})));
     }

@@ -43,6 +43,9 @@ pub(crate) struct Script {
     pub reject_stream_options: bool,
     /// Whether chat streams send their usage chunk when asked.
     pub usage: bool,
+    /// When set, the model calls a `handoff_to_human` function tool (if the
+    /// request offers one) with this reason, after the reply's text.
+    pub handoff: Option<String>,
     /// Source of unique ids (`resp_…`, `msg_…`, `chatcmpl-…`).
     pub next_id: u64,
     /// How the streams ended; outside the lock because their bodies update it.
@@ -61,6 +64,7 @@ impl Default for Script {
             delta_delay: Duration::ZERO,
             reject_stream_options: false,
             usage: true,
+            handoff: None,
             next_id: 0,
             streams: Arc::default(),
         }

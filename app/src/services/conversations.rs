@@ -162,9 +162,27 @@ pub async fn open(
     .await
 }
 
-/// Moves `conversation` to `waiting_human` with `reason`, setting the deadline
-/// of the project's "nobody came" rule; the `status` event is returned to
-/// publish after the commit.
+/// Who asked for a human.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AskedBy {
+    Visitor,
+    Ai,
+}
+
+impl AskedBy {
+    /// The `reason` of the `status` event (the visitor's stream shows who
+    /// asked, never the AI's own words, which are for the operator).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Visitor => "visitor",
+            Self::Ai => "ai",
+        }
+    }
+}
+
+/// Moves `conversation` to `waiting_human`, asked by `by` with `reason`
+/// (kept for the operator), setting the deadline of the project's "nobody
+/// came" rule; the `status` event is returned to publish after the commit.
 ///
 /// # Errors
 /// The [`DbErr`] of the update or the event.
@@ -172,6 +190,7 @@ pub async fn wait_for_human(
     txn: &impl ConnectionTrait,
     project: &projects::Model,
     conversation: conversations::Model,
+    by: AskedBy,
     reason: &str,
 ) -> Result<(conversations::Model, Pending), DbErr> {
     let now = chrono::Utc::now();
@@ -182,12 +201,13 @@ pub async fn wait_for_human(
     active.status = Set(ConversationStatus::WaitingHuman.as_str().to_owned());
     active.handoff_reason = Set(Some(reason.to_owned()));
     active.handoff_deadline_at = Set(deadline);
+    active.assigned_user_id = Set(None);
     active.updated_at = Set(now);
     let conversation = active.update(txn).await?;
     let event = StatusEvent {
         conversation_id: conversation.id,
         status: ConversationStatus::WaitingHuman,
-        reason: Some(reason.to_owned()),
+        reason: Some(by.as_str().to_owned()),
         operator: None,
     };
     let pending = events::emit(txn, &conversation, Kind::Status, &event).await?;

@@ -165,6 +165,7 @@ async fn answer(
         turns: history::turns(&rows, history::TOKEN_BUDGET),
         vector_store_ids: serde_json::from_value(context.project.vector_store_ids.clone())
             .unwrap_or_default(),
+        handoff_tool: context.project.handoff_ai_allowed,
     };
     context.input_estimate = request
         .turns
@@ -195,7 +196,27 @@ async fn answer(
                 text,
                 sources,
                 usage,
+                handoff: None,
             })) => return complete(state, &context, reply, text, sources, usage).await,
+            Some(Ok(LlmEvent::Completed {
+                text,
+                sources,
+                usage,
+                handoff: Some(reason),
+            })) => {
+                if text.is_empty() && reply.row.is_none() {
+                    finish_reply(state, &context, None, None).await?;
+                    limits::add_ai_tokens(
+                        &state.db,
+                        context.project.id,
+                        usage.input_tokens + usage.output_tokens,
+                    )
+                    .await?;
+                } else {
+                    complete(state, &context, reply, text, sources, usage).await?;
+                }
+                return hand_off(state, &context, &reason).await;
+            }
             Some(Err(err)) => return failed(state, &context, reply, err.kind).await,
             None => return failed(state, &context, reply, LlmErrorKind::StreamCut).await,
         }
@@ -474,6 +495,29 @@ async fn interrupted(state: &AppState, context: &Context, reply: Reply) -> Resul
         .row
         .map(|row| (row, Ending::cut(MessageStatus::Interrupted, text, None)));
     finish_reply(state, context, answer, None).await
+}
+
+/// The AI called `handoff_to_human`: the conversation waits for a human,
+/// with the AI's reason for the operator (unless it left `ai` meanwhile).
+async fn hand_off(state: &AppState, context: &Context, reason: &str) -> Result<(), DbErr> {
+    let txn = begin_write(&state.db).await?;
+    let current = conversation_rows::find_for_update(&txn, context.conversation.id).await?;
+    let Some(conversation) =
+        current.filter(|current| current.status == ConversationStatus::Ai.as_str())
+    else {
+        return txn.commit().await;
+    };
+    let (_, pending) = conversation_rows::wait_for_human(
+        &txn,
+        &context.project,
+        conversation,
+        conversation_rows::AskedBy::Ai,
+        reason,
+    )
+    .await?;
+    txn.commit().await?;
+    pending.publish(&state.hub);
+    Ok(())
 }
 
 /// Adds the estimated tokens of a call that ended without usage (interrupted, cut).

@@ -251,6 +251,7 @@ pub async fn handoff(
         &txn,
         &context.project,
         conversation,
+        conversations::AskedBy::Visitor,
         "the visitor asked for a human",
     )
     .await?;

@@ -2,6 +2,7 @@
 //! database per test: a temp-file SQLite database, or a uuid-named PostgreSQL
 //! database when `TEST_DATABASE_URL` is set (`.ci/run` runs the suite both ways).
 
+mod ai_handoff;
 mod assets;
 mod auth;
 mod cli;

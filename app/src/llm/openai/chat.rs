@@ -2,7 +2,10 @@
 
 use super::errors::{ErrorInfo, stream_kind};
 use super::{Step, estimate_tokens};
-use crate::llm::{LlmErrorKind, LlmEvent, LlmRequest, TurnRole, Usage};
+use crate::llm::{
+    HANDOFF_TOOL, HANDOFF_TOOL_DESCRIPTION, LlmErrorKind, LlmEvent, LlmRequest, TurnRole, Usage,
+    handoff_parameters, handoff_reason,
+};
 use serde_json::{Value, json};
 
 /// The request body: the instructions as a system message, the turns, and the
@@ -27,6 +30,16 @@ pub(super) fn body(request: &LlmRequest, include_usage: bool) -> Value {
     if include_usage {
         body["stream_options"] = json!({ "include_usage": true });
     }
+    if request.handoff_tool {
+        body["tools"] = json!([{
+            "type": "function",
+            "function": {
+                "name": HANDOFF_TOOL,
+                "description": HANDOFF_TOOL_DESCRIPTION,
+                "parameters": handoff_parameters(),
+            },
+        }]);
+    }
     body
 }
 
@@ -39,6 +52,8 @@ pub(super) struct Parser {
     /// A `finish_reason` came: the answer is whole even if `[DONE]` does not.
     finished: bool,
     usage: Option<Usage>,
+    /// `(name, arguments)` of the tool calls streamed so far, by index.
+    calls: Vec<(String, String)>,
 }
 
 impl Parser {
@@ -48,6 +63,7 @@ impl Parser {
             text: String::new(),
             finished: false,
             usage: None,
+            calls: Vec::new(),
         }
     }
 
@@ -76,6 +92,13 @@ impl Parser {
         if !choice["finish_reason"].is_null() {
             self.finished = true;
         }
+        for call in choice["delta"]["tool_calls"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
+            self.add_call(call);
+        }
         match choice["delta"]["content"].as_str() {
             Some(content) if !content.is_empty() => {
                 self.text.push_str(content);
@@ -94,6 +117,25 @@ impl Parser {
         }
     }
 
+    /// A piece of a streamed tool call: its name comes first, its arguments in parts.
+    fn add_call(&mut self, call: &Value) {
+        let index = call["index"]
+            .as_u64()
+            .and_then(|index| usize::try_from(index).ok())
+            .unwrap_or(0)
+            .min(16);
+        if self.calls.len() <= index {
+            self.calls.resize(index + 1, (String::new(), String::new()));
+        }
+        let (name, arguments) = &mut self.calls[index];
+        if let Some(part) = call["function"]["name"].as_str() {
+            name.push_str(part);
+        }
+        if let Some(part) = call["function"]["arguments"].as_str() {
+            arguments.push_str(part);
+        }
+    }
+
     fn completed(&mut self) -> LlmEvent {
         let text = std::mem::take(&mut self.text);
         let usage = self.usage.unwrap_or_else(|| Usage {
@@ -101,10 +143,16 @@ impl Parser {
             output_tokens: estimate_tokens(text.chars().count()),
             estimated: true,
         });
+        let handoff = self
+            .calls
+            .iter()
+            .find(|(name, _)| name == HANDOFF_TOOL)
+            .map(|(_, arguments)| handoff_reason(arguments));
         LlmEvent::Completed {
             text,
             sources: Vec::new(),
             usage,
+            handoff,
         }
     }
 }
@@ -134,6 +182,7 @@ mod tests {
 
     fn completed(text: &str, usage: Usage) -> LlmEvent {
         LlmEvent::Completed {
+            handoff: None,
             text: text.into(),
             sources: vec![],
             usage,
@@ -144,6 +193,7 @@ mod tests {
     #[test]
     fn body_has_system_message_and_stream_options() {
         let request = LlmRequest {
+            handoff_tool: false,
             base_url: "http://localhost:11434/v1".into(),
             api_key: "key".into(),
             style: ApiStyle::ChatCompletions,
@@ -258,5 +308,23 @@ mod tests {
             &[r#"{"error":{"message":"slow","code":"rate_limit_exceeded"}}"#],
         );
         assert_eq!(steps, vec![Step::Failed(LlmErrorKind::RateLimited)]);
+    }
+
+    /// A tool call streamed in parts: its name, then its arguments in pieces.
+    #[test]
+    fn a_streamed_handoff_call_keeps_its_reason() {
+        let mut parser = Parser::new(10);
+        run(
+            &mut parser,
+            &[
+                r#"{"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"id":"call_1","type":"function","function":{"name":"handoff_to_human","arguments":""}}]},"finish_reason":null}]}"#,
+                r#"{"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"{\"reason\":"}}]},"finish_reason":null}]}"#,
+                r#"{"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"\"возврат\"}"}}]},"finish_reason":"tool_calls"}]}"#,
+            ],
+        );
+        assert!(matches!(
+            parser.on_data("[DONE]"),
+            Step::Done(LlmEvent::Completed { handoff: Some(reason), .. }) if reason == "возврат"
+        ));
     }
 }

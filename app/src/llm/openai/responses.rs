@@ -3,7 +3,10 @@
 use super::errors::{ErrorInfo, stream_kind};
 use super::{Step, add_source, estimate_tokens};
 use crate::chat::Source;
-use crate::llm::{LlmEvent, LlmRequest, TurnRole, Usage};
+use crate::llm::{
+    HANDOFF_TOOL, HANDOFF_TOOL_DESCRIPTION, LlmEvent, LlmRequest, TurnRole, Usage,
+    handoff_parameters, handoff_reason,
+};
 use serde_json::{Value, json};
 
 /// The request body: streamed, not stored, `file_search` only with vector stores.
@@ -22,11 +25,24 @@ pub(super) fn body(request: &LlmRequest) -> Value {
     if !request.instructions.is_empty() {
         body["instructions"] = json!(request.instructions);
     }
+    let mut tools = Vec::new();
     if !request.vector_store_ids.is_empty() {
-        body["tools"] = json!([{
+        tools.push(json!({
             "type": "file_search",
             "vector_store_ids": request.vector_store_ids,
-        }]);
+        }));
+    }
+    if request.handoff_tool {
+        tools.push(json!({
+            "type": "function",
+            "name": HANDOFF_TOOL,
+            "description": HANDOFF_TOOL_DESCRIPTION,
+            "parameters": handoff_parameters(),
+            "strict": true,
+        }));
+    }
+    if !tools.is_empty() {
+        body["tools"] = Value::Array(tools);
     }
     body
 }
@@ -45,6 +61,8 @@ pub(super) struct Parser {
     input_chars: usize,
     text: String,
     sources: Vec<Source>,
+    /// The reason of a `handoff_to_human` call.
+    handoff: Option<String>,
 }
 
 impl Parser {
@@ -53,6 +71,7 @@ impl Parser {
             input_chars,
             text: String::new(),
             sources: Vec::new(),
+            handoff: None,
         }
     }
 
@@ -71,6 +90,10 @@ impl Parser {
             },
             "response.output_text.annotation.added" => {
                 self.cite(&event["annotation"]);
+                Step::Continue
+            }
+            "response.output_item.done" => {
+                self.call(&event["item"]);
                 Step::Continue
             }
             "response.completed" | "response.incomplete" => self.complete(&event["response"]),
@@ -95,12 +118,24 @@ impl Parser {
         }
     }
 
+    /// A finished output item: a `handoff_to_human` call keeps its reason.
+    fn call(&mut self, item: &Value) {
+        if item["type"] == "function_call" && item["name"] == HANDOFF_TOOL {
+            self.handoff = Some(handoff_reason(
+                item["arguments"].as_str().unwrap_or_default(),
+            ));
+        }
+    }
+
     /// The final response: its message items give the text (if no delta came)
     /// and more citations; its usage, the counts.
     fn complete(&mut self, response: &Value) -> Step {
         let mut output_text = String::new();
-        let messages = response["output"].as_array().into_iter().flatten();
-        for item in messages.filter(|item| item["type"] == "message") {
+        let items = response["output"].as_array().into_iter().flatten();
+        for item in items.clone() {
+            self.call(item);
+        }
+        for item in items.filter(|item| item["type"] == "message") {
             let contents = item["content"].as_array().into_iter().flatten();
             for content in contents.filter(|content| content["type"] == "output_text") {
                 output_text.push_str(content["text"].as_str().unwrap_or_default());
@@ -134,6 +169,7 @@ impl Parser {
             text,
             sources: std::mem::take(&mut self.sources),
             usage,
+            handoff: self.handoff.take(),
         })
     }
 }
@@ -159,6 +195,7 @@ mod tests {
 
     fn request(instructions: &str, vector_store_ids: &[&str]) -> LlmRequest {
         LlmRequest {
+            handoff_tool: false,
             base_url: "https://api.openai.com/v1".into(),
             api_key: "sk-test".into(),
             style: ApiStyle::Responses,
@@ -230,6 +267,7 @@ mod tests {
                 Step::Continue,
                 Step::Continue,
                 Step::Done(LlmEvent::Completed {
+                    handoff: None,
                     text: "Our hours are 9-5.".into(),
                     sources: vec![
                         source("file-A", Some("hours.pdf")),
@@ -257,6 +295,7 @@ mod tests {
         assert_eq!(
             steps,
             vec![Step::Done(LlmEvent::Completed {
+                handoff: None,
                 text: "Truncated".into(),
                 sources: vec![],
                 usage: Usage {
@@ -308,5 +347,23 @@ mod tests {
             "not json",
         ]);
         assert!(steps.iter().all(|step| *step == Step::Continue));
+    }
+
+    /// A `handoff_to_human` call gives its reason with the completed answer;
+    /// the tool is offered only when the request allows it.
+    #[test]
+    fn a_handoff_call_keeps_its_reason() {
+        let steps = run(&[
+            r#"{"type":"response.output_item.done","item":{"type":"function_call","name":"handoff_to_human","arguments":"{\"reason\":\"refund\"}"}}"#,
+            r#"{"type":"response.completed","response":{"output":[],"usage":{"input_tokens":1,"output_tokens":1}}}"#,
+        ]);
+        assert!(matches!(
+            steps.last(),
+            Some(Step::Done(LlmEvent::Completed { handoff: Some(reason), .. })) if reason == "refund"
+        ));
+        let mut allowed = request("", &[]);
+        allowed.handoff_tool = true;
+        assert_eq!(body(&allowed)["tools"][0]["name"], "handoff_to_human");
+        assert!(body(&request("", &[])).get("tools").is_none());
     }
 }

@@ -42,6 +42,7 @@ fn provider(policy: CallPolicy) -> OpenAiProvider {
 
 fn request(base_url: &str, style: ApiStyle) -> LlmRequest {
     LlmRequest {
+        handoff_tool: false,
         base_url: base_url.to_owned(),
         api_key: "sk-test".into(),
         style,
@@ -139,6 +140,7 @@ async fn responses_call_sends_the_documented_body_and_streams_the_answer() {
 
     // Assert
     let completed = LlmEvent::Completed {
+        handoff: None,
         text: "Nine to five.".into(),
         sources: vec![Source {
             file_id: "file-A".into(),
@@ -208,6 +210,7 @@ async fn chat_call_sends_the_documented_body_and_streams_the_answer() {
             Ok(LlmEvent::Delta("Hi ".into())),
             Ok(LlmEvent::Delta("there".into())),
             Ok(LlmEvent::Completed {
+                handoff: None,
                 text: "Hi there".into(),
                 sources: vec![],
                 usage
@@ -403,6 +406,7 @@ async fn stream_options_refusal_falls_back_without_them() {
     assert_eq!(
         events.last(),
         Some(&Ok(LlmEvent::Completed {
+            handoff: None,
             text: "Hi there".into(),
             sources: vec![],
             usage
