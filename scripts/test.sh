@@ -28,3 +28,4 @@ say "Browser tests: the dashboard and the widget in Chromium (screenshots in doc
 cargo build -p fake-openai
 node tests/browser/dashboard.mjs
 node tests/browser/widget.mjs
+node tests/browser/takeover.mjs

@@ -7,10 +7,16 @@
 //! - [`i18n`]: the two languages and how one is chosen.
 //! - [`login`], [`projects`], [`project_form`], [`users`]: the pages.
 //! - [`forms`]: field errors from the server, shown next to their inputs.
+//! - [`inbox`], [`conversation`]: the live inbox and the open conversation;
+//!   `inbox_live` (browser): its event stream and alerts.
 
 pub mod api;
+pub mod conversation;
 pub mod forms;
 pub mod i18n;
+pub mod inbox;
+#[cfg(feature = "hydrate")]
+pub mod inbox_live;
 pub mod layout;
 pub mod login;
 pub mod project_form;

@@ -20,13 +20,15 @@
 //! - `session` (ssr): the session token, cookie and client IP of a request.
 //! - [`text`]: text helpers shared by both sides (search text folding).
 //! - [`markdown`]: the safe markdown subset of answers, as a tree of plain text.
+//! - [`rich`]: that tree as Leptos views (the widget's and the dashboard's messages).
 //! - [`chat`]: conversations, messages and event payloads on the wire.
 //! - [`widget`]: the shapes of the widget's v1 API (config, session, send).
 //! - [`inbox`]: the shapes of the operators' inbox (conversations, takeover).
 //! - `llm` (ssr): the AI call behind a trait, both API styles, streamed.
+//! - `live` (browser): typed listeners on an event stream, for both front ends.
 //!
 //! Features: `ssr` for the server, `hydrate` for the dashboard's wasm; the
-//! widget uses neither and takes only the DTOs.
+//! widget takes the DTOs and `browser` (the event-stream listeners).
 
 // Leptos view types nest deeply; the dashboard's forms need more room.
 #![recursion_limit = "256"]
@@ -40,11 +42,14 @@ pub mod inbox;
 pub mod list;
 pub mod markdown;
 pub mod projects;
+pub mod rich;
 pub mod text;
 pub mod widget;
 
 #[cfg(feature = "ssr")]
 pub mod db;
+#[cfg(feature = "browser")]
+pub mod live;
 #[cfg(feature = "ssr")]
 pub mod llm;
 #[cfg(feature = "ssr")]

@@ -69,7 +69,7 @@ impl Application {
             relay: Arc::default(),
             origin_cache: Arc::default(),
             typing_throttle: Arc::new(governor::RateLimiter::keyed(
-                governor::Quota::with_period(std::time::Duration::from_secs(3))
+                governor::Quota::with_period(std::time::Duration::from_secs(2))
                     .unwrap_or_else(|| governor::Quota::per_second(std::num::NonZeroU32::MIN)),
             )),
             presence: Arc::default(),

@@ -2,7 +2,9 @@
 // with a fresh SQLite database, Debian's Chromium, and screenshot paths.
 import { spawn } from "node:child_process";
 import { mkdtempSync, mkdirSync } from "node:fs";
+import { createServer as createHttpServer } from "node:http";
 import { createServer } from "node:net";
+import { createInterface } from "node:readline";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -84,4 +86,60 @@ export function check(condition, message) {
  *  machine can take a while to compile its wasm. */
 export async function hydrated(page) {
   await page.locator("body[data-hydrated]").waitFor({ state: "attached", timeout: 120_000 });
+}
+
+/** The fake OpenAI server (target/debug/fake-openai) answering `reply`, a
+ *  word every `deltaMs`; resolves with its base URL. */
+export function startFake(reply, deltaMs) {
+  const child = spawn(join(ROOT, "target/debug/fake-openai"), [], {
+    env: { ...process.env, FAKE_OPENAI_REPLY: reply, FAKE_OPENAI_DELTA_MS: String(deltaMs) },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  return new Promise((ok, fail) => {
+    createInterface({ input: child.stdout }).once("line", (url) => ok({ url, stop: () => child.kill() }));
+    child.on("error", fail);
+  });
+}
+
+/** A host site on its own origin: `/` embeds the widget of `site.projectId`
+ *  (twice: it must draw once); `/notice` that of `site.noticeProjectId`;
+ *  `/csp` with a strict Content-Security-Policy. */
+export function startHost(serverUrl) {
+  const site = { projectId: "" };
+  const http = createHttpServer((request, response) => {
+    const headers = { "content-type": "text/html; charset=utf-8" };
+    const projectId = request.url === "/notice" ? site.noticeProjectId : site.projectId;
+    if (request.url === "/csp") {
+      // A strict policy with the entries the README asks site owners to add.
+      headers["content-security-policy"] =
+        `default-src 'none'; script-src ${serverUrl} 'wasm-unsafe-eval'; connect-src ${serverUrl}; style-src 'none'; img-src 'none'`;
+    }
+    response.writeHead(200, headers);
+    response.end(`<!doctype html><html lang="ru"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width,initial-scale=1"><title>Магазин</title>
+<style>body{font:16px Georgia,serif;margin:40px;background:#faf7f0} button{all:unset} *{color:red!important}</style></head>
+<body><h1>Магазин чая</h1><p>Host page content.</p>
+<script src="${serverUrl}/widget/widget.js" data-project-id="${projectId}" data-title="Чат с нами" data-position="right"></script>
+<script src="${serverUrl}/widget/widget.js" data-project-id="${projectId}"></script>
+</body></html>`);
+  });
+  return new Promise((ok) =>
+    http.listen(0, "127.0.0.1", () => {
+      site.port = http.address().port;
+      site.stop = () => http.close();
+      ok(site);
+    }),
+  );
+}
+
+/** A JSON POST to the server's API (with a Bearer token when given); fails the run unless 2xx. */
+export async function api(server, path, token, body) {
+  const response = await fetch(`${server.url}${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body),
+  });
+  const json = await response.json();
+  check(response.ok, `${path}: ${JSON.stringify(json)}`);
+  return json;
 }

@@ -4,69 +4,14 @@
 // payloads stay text), reload keeps the conversation, a disallowed origin
 // shows nothing and says why in the console, the phone layout fills the
 // screen, keyboard-only use. Screenshots go to docs/screenshots/.
-import { spawn } from "node:child_process";
-import { createServer } from "node:http";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
-import { ADMIN_PASSWORD, ROOT, SCREENSHOTS, check, launchBrowser, startServer } from "./harness.mjs";
+import { ADMIN_PASSWORD, SCREENSHOTS, api, check, launchBrowser, startFake, startHost, startServer } from "./harness.mjs";
 
 const REPLY =
   "Доставка **бесплатная**:\n- по Москве\n- по России\n\n" +
   "Подробнее: [условия](https://shop.example/delivery) <img src=x onerror=\"window.__xss=1\"> [x](javascript:window.__xss=2)";
 
-/** The fake OpenAI server (target/debug/fake-openai); resolves with its base URL. */
-function startFake() {
-  const child = spawn(join(ROOT, "target/debug/fake-openai"), [], {
-    env: { ...process.env, FAKE_OPENAI_REPLY: REPLY, FAKE_OPENAI_DELTA_MS: "40" },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  return new Promise((ok, fail) => {
-    createInterface({ input: child.stdout }).once("line", (url) => ok({ url, stop: () => child.kill() }));
-    child.on("error", fail);
-  });
-}
-
-/** A host site on its own origin: `/` embeds the widget (twice: it must draw once). */
-function startHost(serverUrl) {
-  const site = { projectId: "" };
-  const http = createServer((request, response) => {
-    const headers = { "content-type": "text/html; charset=utf-8" };
-    const projectId = request.url === "/notice" ? site.noticeProjectId : site.projectId;
-    if (request.url === "/csp") {
-      // A strict policy with the entries the README asks site owners to add.
-      headers["content-security-policy"] =
-        `default-src 'none'; script-src ${serverUrl} 'wasm-unsafe-eval'; connect-src ${serverUrl}; style-src 'none'; img-src 'none'`;
-    }
-    response.writeHead(200, headers);
-    response.end(`<!doctype html><html lang="ru"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width,initial-scale=1"><title>Магазин</title>
-<style>body{font:16px Georgia,serif;margin:40px;background:#faf7f0} button{all:unset} *{color:red!important}</style></head>
-<body><h1>Магазин чая</h1><p>Host page content.</p>
-<script src="${serverUrl}/widget/widget.js" data-project-id="${projectId}" data-title="Чат с нами" data-position="right"></script>
-<script src="${serverUrl}/widget/widget.js" data-project-id="${projectId}"></script>
-</body></html>`);
-  });
-  return new Promise((ok) =>
-    http.listen(0, "127.0.0.1", () => {
-      site.port = http.address().port;
-      site.stop = () => http.close();
-      ok(site);
-    }),
-  );
-}
-
-async function api(server, path, token, body) {
-  const response = await fetch(`${server.url}${path}`, {
-    method: "POST",
-    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify(body),
-  });
-  const json = await response.json();
-  check(response.ok, `${path}: ${JSON.stringify(json)}`);
-  return json;
-}
-
-const fake = await startFake();
+const fake = await startFake(REPLY, 40);
 const server = await startServer();
 const admin = await api(server, "/api/v1/admin/login", null, { username: "admin", password: ADMIN_PASSWORD });
 const site = await startHost(server.url);

@@ -1,6 +1,8 @@
 //! The v1 widget API, typed with the shared DTOs of `app`.
 
-use app::widget::{SendMessageRequest, SendMessageResponse, SessionRequest, SessionResponse};
+use app::widget::{
+    ContactRequest, SendMessageRequest, SendMessageResponse, SessionRequest, SessionResponse,
+};
 use gloo_net::http::{Request, Response};
 use serde::de::DeserializeOwned;
 
@@ -57,6 +59,16 @@ pub async fn send(
         .send()
         .await?;
     read(response).await
+}
+
+/// `POST /api/v1/widget/contact`: the visitor's contact when nobody came.
+pub async fn contact(server: &str, token: &str, request: &ContactRequest) -> Result<(), ApiError> {
+    let response = Request::post(&format!("{server}/api/v1/widget/contact"))
+        .header("Authorization", &format!("Bearer {token}"))
+        .json(request)?
+        .send()
+        .await?;
+    read::<serde::de::IgnoredAny>(response).await.map(|_| ())
 }
 
 /// `POST /api/v1/widget/handoff` (or `typing`): an action without a body.

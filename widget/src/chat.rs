@@ -3,9 +3,10 @@
 
 use crate::live::{self, State};
 use crate::texts::{Text, t};
-use crate::{Setup, api, rich};
+use crate::{Setup, api};
 use app::chat::{ConversationStatus, MessageRole, MessageView};
-use app::widget::{SendMessageRequest, SessionRequest};
+use app::rich;
+use app::widget::{ContactRequest, SendMessageRequest, SessionRequest};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -29,6 +30,9 @@ pub fn chat(setup: Setup) -> impl IntoView {
                     "×"
                 </button>
             </header>
+            // A column-reverse scroller keeps the newest message in sight as
+            // messages come and grow (no script needed).
+            <div class="aiw-scroll">
             <ol class="aiw-log" role="log" aria-live="polite">
                 <Show when={
                     let greeting = greeting.clone();
@@ -43,6 +47,7 @@ pub fn chat(setup: Setup) -> impl IntoView {
                     </li>
                 </Show>
             </ol>
+            </div>
             <p class="aiw-status" aria-live="polite">
                 {move || status_text(state.status.get()).map(|text| t(lang, text))}
                 {move || state.notice.get().map(|text| t(lang, text))}
@@ -87,10 +92,15 @@ fn composer(setup: Setup, state: State) -> impl IntoView {
         spawn_local(send_message(send_setup.clone(), state, text));
     };
     let typing_setup = setup.clone();
+    // Typing is told every 3 s while it goes on (the server keeps at most one per 2 s).
+    let told = StoredValue::new(0.0);
     let on_input = move |event: leptos::ev::Event| {
-        let was_empty = draft.get_untracked().is_empty();
         draft.set(event_target_value(&event));
-        if was_empty && let Some(token) = state.token.get_untracked() {
+        let now = web_sys::js_sys::Date::now();
+        if now - told.get_value() >= 3000.0
+            && let Some(token) = state.token.get_untracked()
+        {
+            told.set_value(now);
             let server = typing_setup.server.clone();
             spawn_local(async move {
                 let _ = api::action(&server, &token, "typing").await;
@@ -124,11 +134,58 @@ fn composer(setup: Setup, state: State) -> impl IntoView {
             />
             <button class="aiw-send aiw-button" type="submit">{t(lang, Text::Send)}</button>
         </form>
+        <Show when=move || wants_contact(state)>
+            {contact_form(setup.server.clone(), state, lang)}
+        </Show>
         <Show when=can_hand_off>
             <button class="aiw-handoff" type="button" on:click=handoff>
                 {t(lang, Text::AskHuman)}
             </button>
         </Show>
+    }
+}
+
+/// True when nobody came and the project asks for the visitor's contact
+/// (the last message is that notice).
+fn wants_contact(state: State) -> bool {
+    state.status.get() == ConversationStatus::WaitingHuman
+        && state.messages.with(|messages| {
+            messages
+                .last()
+                .is_some_and(|last| last.error_kind.as_deref() == Some("contact_requested"))
+        })
+}
+
+/// Name and an email or a phone; the server thanks the visitor once stored.
+fn contact_form(server: String, state: State, lang: crate::texts::Lang) -> impl IntoView {
+    let name = RwSignal::new(String::new());
+    let reach = RwSignal::new(String::new());
+    let submit = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        let (Some(token), reach) = (state.token.get_untracked(), reach.get_untracked()) else {
+            return;
+        };
+        let email = reach.contains('@');
+        let request = ContactRequest {
+            name: Some(name.get_untracked()),
+            email: email.then(|| reach.clone()),
+            phone: (!email).then_some(reach),
+            text: None,
+        };
+        let server = server.clone();
+        spawn_local(async move {
+            let sent = api::contact(&server, &token, &request).await;
+            state.notice.set(sent.err().map(|_| Text::Failed));
+        });
+    };
+    view! {
+        <form class="aiw-contact" on:submit=submit>
+            <input class="aiw-input" aria-label=t(lang, Text::YourName) placeholder=t(lang, Text::YourName)
+                on:input=move |e| name.set(event_target_value(&e)) />
+            <input class="aiw-input" required aria-label=t(lang, Text::EmailOrPhone)
+                placeholder=t(lang, Text::EmailOrPhone) on:input=move |e| reach.set(event_target_value(&e)) />
+            <button class="aiw-button" type="submit">{t(lang, Text::LeaveContact)}</button>
+        </form>
     }
 }
 

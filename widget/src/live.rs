@@ -1,13 +1,9 @@
 //! The panel's state and the event stream that keeps it current.
 
 use crate::Setup;
-use app::chat::{
-    ConversationStatus, DeltaEvent, MessageRole, MessageStatus, MessageView, StatusEvent,
-    TypingEvent,
-};
+use app::chat::{ConversationStatus, DeltaEvent, MessageRole, MessageStatus, MessageView};
+use app::live::listen;
 use leptos::prelude::*;
-use wasm_bindgen::JsCast as _;
-use wasm_bindgen::prelude::Closure;
 
 /// What the panel shows; every field is a signal.
 #[derive(Clone, Copy)]
@@ -32,7 +28,7 @@ impl State {
 
     /// Adds `message`, or replaces the one with its id (it completed, failed…).
     pub fn upsert(&self, message: MessageView) {
-        if message.role == MessageRole::Ai && message.status != MessageStatus::Streaming {
+        if message.role != MessageRole::Visitor && message.status != MessageStatus::Streaming {
             self.ai_typing.set(false);
         }
         self.messages.update(|messages| {
@@ -50,6 +46,20 @@ impl State {
             }
         });
     }
+}
+
+/// The part of a `status` event the panel shows (a smaller deserialiser than
+/// the whole `StatusEvent`, whose operator and reason it does not show).
+#[derive(serde::Deserialize)]
+struct StatusChange {
+    status: ConversationStatus,
+}
+
+/// The part of a `typing` event the panel shows.
+#[derive(serde::Deserialize)]
+struct Typing {
+    role: MessageRole,
+    active: bool,
 }
 
 /// Opens the visitor's event stream after event `after`; the browser
@@ -77,34 +87,24 @@ pub fn connect(setup: &Setup, state: State, token: &str, after: i64) {
     listen(&source, "delta", move |delta: DeltaEvent| {
         state.append(delta)
     });
-    listen(&source, "status", move |event: StatusEvent| {
+    listen(&source, "status", move |event: StatusChange| {
         state.status.set(event.status);
         state.ai_typing.set(false);
     });
-    listen(&source, "typing", move |event: TypingEvent| {
-        if event.role == MessageRole::Ai {
+    listen(&source, "typing", move |event: Typing| {
+        // The AI says when it stops; an operator's message ends their typing.
+        if event.role != MessageRole::Visitor {
             state.ai_typing.set(event.active);
+        }
+        if event.role == MessageRole::Operator && event.active {
+            set_timeout(
+                move || state.ai_typing.set(false),
+                std::time::Duration::from_secs(6),
+            );
         }
     });
     // The stream lives as long as the page.
     std::mem::forget(source);
-}
-
-fn listen<T: serde::de::DeserializeOwned + 'static>(
-    source: &web_sys::EventSource,
-    name: &str,
-    mut apply: impl FnMut(T) + 'static,
-) {
-    let callback =
-        Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
-            if let Some(data) = event.data().as_string()
-                && let Ok(value) = serde_json::from_str::<T>(&data)
-            {
-                apply(value);
-            }
-        });
-    let _ = source.add_event_listener_with_callback(name, callback.as_ref().unchecked_ref());
-    callback.forget();
 }
 
 /// One more unread answer on the closed launcher's badge.

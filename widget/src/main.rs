@@ -6,7 +6,6 @@
 //! - `chat`: the chat panel (messages, composer, handoff, privacy notice).
 //! - `api`: the v1 widget API over gloo-net, with the shared DTOs of `app`.
 //! - `live`: the event stream (EventSource), applied to the panel's state.
-//! - `rich`: safe markdown (from `app::markdown`) as Leptos views.
 //! - `texts`: the widget's words in Russian and English.
 //!
 //! The loader owns the launcher so that a page shows it before any wasm is
@@ -15,7 +14,6 @@
 mod api;
 mod chat;
 mod live;
-mod rich;
 mod texts;
 
 use wasm_bindgen::prelude::wasm_bindgen;

@@ -36,6 +36,9 @@ pub enum Text {
     Failed,
     Sources,
     Offline,
+    YourName,
+    EmailOrPhone,
+    LeaveContact,
 }
 
 /// The text in `lang`.
@@ -72,5 +75,11 @@ pub fn t(lang: Lang, text: Text) -> &'static str {
         (Lang::En, Sources) => "Sources",
         (Lang::Ru, Offline) => "Нет связи с сервером чата.",
         (Lang::En, Offline) => "The chat server cannot be reached.",
+        (Lang::Ru, YourName) => "Ваше имя",
+        (Lang::En, YourName) => "Your name",
+        (Lang::Ru, EmailOrPhone) => "Email или телефон",
+        (Lang::En, EmailOrPhone) => "Email or phone",
+        (Lang::Ru, LeaveContact) => "Оставить контакт",
+        (Lang::En, LeaveContact) => "Leave my contact",
     }
 }

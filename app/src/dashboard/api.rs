@@ -3,7 +3,11 @@
 
 use crate::AppError;
 use crate::auth::{UserInput, UserView};
+use crate::chat::MessageView;
+use crate::inbox::{ConversationDetail, ConversationSummary, InboxQuery};
+use crate::list::Page;
 use crate::projects::{ModelInfo, ProjectInput, ProjectView, VectorStoreInfo};
+use crate::widget::SendMessageRequest;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use uuid::Uuid;
@@ -241,6 +245,88 @@ pub async fn delete_user(id: Uuid) -> Result<(), AppError> {
         async move {
             let (state, user) = ssr::session_user().await?;
             crate::services::people::delete(&state, &user, id).await
+        }
+        .await,
+    )
+}
+
+/// A page of the inbox.
+#[server(prefix = "/admin/fn", endpoint = "conversations", input = Json)]
+pub async fn list_conversations(query: InboxQuery) -> Result<Page<ConversationSummary>, AppError> {
+    ssr::finish(
+        async move {
+            let (state, user) = ssr::session_user().await?;
+            crate::services::inbox::list(&state, &user, &query).await
+        }
+        .await,
+    )
+}
+
+/// One conversation with its visitor and messages.
+#[server(prefix = "/admin/fn", endpoint = "conversation")]
+pub async fn get_conversation(id: Uuid) -> Result<ConversationDetail, AppError> {
+    ssr::finish(
+        async move {
+            let (state, user) = ssr::session_user().await?;
+            crate::services::inbox::detail(&state, &user, id).await
+        }
+        .await,
+    )
+}
+
+/// What an operator does with a conversation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InboxAction {
+    TakeOver,
+    Release,
+    Close,
+    Read,
+}
+
+/// Takes over, releases, closes or marks read a conversation.
+#[server(prefix = "/admin/fn", endpoint = "conversation_action", input = Json)]
+pub async fn conversation_action(
+    id: Uuid,
+    action: InboxAction,
+) -> Result<ConversationSummary, AppError> {
+    ssr::finish(
+        async move {
+            use crate::services::takeover;
+            let (state, user) = ssr::session_user().await?;
+            match action {
+                InboxAction::TakeOver => takeover::take_over(&state, &user, id).await,
+                InboxAction::Release => takeover::release(&state, &user, id).await,
+                InboxAction::Close => takeover::close(&state, &user, id).await,
+                InboxAction::Read => takeover::read(&state, &user, id).await,
+            }
+        }
+        .await,
+    )
+}
+
+/// An operator's message (taking the conversation over when nobody holds it).
+#[server(prefix = "/admin/fn", endpoint = "operator_message", input = Json)]
+pub async fn send_operator_message(
+    id: Uuid,
+    request: SendMessageRequest,
+) -> Result<MessageView, AppError> {
+    ssr::finish(
+        async move {
+            let (state, user) = ssr::session_user().await?;
+            crate::services::takeover::send(&state, &user, id, &request).await
+        }
+        .await,
+    )
+}
+
+/// The operator is typing.
+#[server(prefix = "/admin/fn", endpoint = "operator_typing")]
+pub async fn operator_typing(id: Uuid) -> Result<(), AppError> {
+    ssr::finish(
+        async move {
+            let (state, user) = ssr::session_user().await?;
+            crate::services::takeover::typing(&state, &user, id).await
         }
         .await,
     )

@@ -2,6 +2,7 @@
 
 use super::api::{logout, me};
 use super::i18n::{Lang, use_texts};
+use super::inbox::{Attention, InboxPage};
 use super::login::LoginPage;
 use super::project_form::{EditProjectPage, NewProjectPage};
 use super::projects::ProjectsPage;
@@ -59,6 +60,17 @@ fn request_lang() -> Lang {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    let attention = Attention(RwSignal::new(0));
+    provide_context(attention);
+    Effect::new(move |_| {
+        let count = attention.0.get();
+        let title = if count > 0 {
+            format!("({count}) aiwidget")
+        } else {
+            "aiwidget".to_owned()
+        };
+        document().set_title(&title);
+    });
     view! {
         <Stylesheet id="leptos" href="/pkg/aiwidget.css" />
         <Title text="aiwidget" />
@@ -69,6 +81,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/admin/projects/new") view=NewProjectPage />
                 <Route path=path!("/admin/projects/:id") view=EditProjectPage />
                 <Route path=path!("/admin/users") view=UsersPage />
+                <Route path=path!("/admin/inbox") view=InboxPage />
             </Routes>
         </Router>
     }
@@ -109,6 +122,7 @@ where
 #[component]
 fn Header(user: UserView) -> impl IntoView {
     let texts = use_texts();
+    let attention = use_context::<Attention>();
     let log_out = Action::new(|_: &()| async move {
         let _ = logout().await;
         #[cfg(feature = "hydrate")]
@@ -118,6 +132,13 @@ fn Header(user: UserView) -> impl IntoView {
         <header class="topbar">
             <a class="brand" href="/admin/">"aiwidget"</a>
             <nav aria-label="main">
+                <A href="/admin/inbox">
+                    {texts.inbox.title}
+                    {move || {
+                        let count = attention.map_or(0, |Attention(count)| count.get());
+                        (count > 0).then(|| view! { <span class="badge">{count}</span> })
+                    }}
+                </A>
                 <A href="/admin/" exact=true>{texts.projects}</A>
                 {(user.role == Role::Admin).then(|| view! { <A href="/admin/users">{texts.users}</A> })}
             </nav>

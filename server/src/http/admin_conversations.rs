@@ -164,7 +164,7 @@ pub async fn mark_read(
     tag = "conversations",
     params(("id" = Uuid, Path, description = "The conversation id")),
     responses(
-        (status = 204, description = "Told (at most one event every 3 s)"),
+        (status = 204, description = "Told (at most one event every 2 s)"),
         (status = 404, description = "`conversation_not_found`", body = ErrorBody),
         (status = 409, description = "`conversation_closed`", body = ErrorBody),
     ),

@@ -256,3 +256,23 @@ fn urlencode(text: &str) -> String {
         })
         .collect()
 }
+
+/// A visitor typing shows on the operators' stream, and an operator typing on the visitor's.
+#[tokio::test]
+async fn typing_shows_both_ways() {
+    let app = spawn_app().await;
+    let fake = FakeOpenAi::start().await;
+    let shop = project(&app, &fake, json!({})).await;
+    let admin = Operator::admin(&app).await;
+    let widget = Widget::open(&app, &shop).await;
+    widget.send("Привет").await;
+    let mut desk = admin.events(None).await;
+    let (status, _) = widget.action("typing").await;
+    assert_eq!(status, 200);
+    let typing = desk.until(|f| f.event == "typing").await;
+    let typing = &typing.last().expect("typing").data;
+    assert_eq!(
+        (typing["role"].as_str(), typing["active"].as_bool()),
+        (Some("visitor"), Some(true))
+    );
+}

@@ -1,8 +1,8 @@
-//! Answers as views: the tree of `app::markdown` becomes elements and text
+//! Messages as views: the tree of [`crate::markdown`] becomes elements and text
 //! nodes, never HTML strings, so nothing in a message can inject markup into
 //! the client's page. Links open in a new tab without access to the opener.
 
-use app::markdown::{Block, Inline, parse};
+use crate::markdown::{Block, Inline, parse};
 use leptos::prelude::*;
 
 /// `text` as safe markdown.
