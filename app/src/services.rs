@@ -17,6 +17,8 @@
 //! - [`visitors`], [`conversations`], [`messages`]: the rows behind a chat.
 //! - [`events`]: durable events, ordered by id, replayed by the streams.
 //! - [`hub`]: in-process fan-out of events and token deltas.
+//! - [`bus`]: several instances on one PostgreSQL (`LISTEN/NOTIFY`).
+//! - [`lease`]: which instance runs the AI of a conversation.
 //! - [`streams`]: what an event stream sends (replay + live, each delta once).
 //! - [`relay`]: the AI answering a conversation, cancellable, fault-tolerant.
 //! - [`limits`]: per-visitor, per-IP and daily AI limits, counted in the database.
@@ -28,12 +30,14 @@
 
 pub mod api_keys;
 pub mod auth;
+pub mod bus;
 pub mod conversations;
 pub mod deadlines;
 pub mod events;
 pub mod health;
 pub mod hub;
 pub mod inbox;
+pub mod lease;
 pub mod limits;
 pub mod maintenance;
 pub mod messages;

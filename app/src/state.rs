@@ -32,6 +32,8 @@ pub struct AppState {
     pub relay: Arc<crate::services::relay::Relay>,
     /// One stored `typing` event per conversation every few seconds.
     pub typing_throttle: Arc<governor::DefaultKeyedRateLimiter<uuid::Uuid>>,
+    /// This instance on the `LISTEN/NOTIFY` bus shared with the others.
+    pub bus: Arc<crate::services::bus::Bus>,
     /// Operators with an open stream (`humans_online`).
     pub presence: Arc<crate::services::presence::Presence>,
     /// Cancelled when the server shuts down: event streams end so clients reconnect elsewhere.

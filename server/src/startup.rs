@@ -72,6 +72,7 @@ impl Application {
                 governor::Quota::with_period(std::time::Duration::from_secs(2))
                     .unwrap_or_else(|| governor::Quota::per_second(std::num::NonZeroU32::MIN)),
             )),
+            bus: Arc::default(),
             presence: Arc::default(),
             shutdown: tokio_util::sync::CancellationToken::new(),
             leptos_options,
@@ -102,6 +103,7 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         app::services::deadlines::spawn(self.state.clone());
+        app::services::bus::Bus::start(&self.state);
         let stop = self.state.shutdown.clone();
         let relay = self.state.relay.clone();
         let router = http::router(self.state);

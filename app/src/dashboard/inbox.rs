@@ -246,6 +246,12 @@ fn Inbox(user: UserView) -> impl IntoView {
                 .items
                 .with(|items| items.iter().filter(|item| state.needs_me(item)).count());
             count.set(needed);
+            let title = if needed > 0 {
+                format!("({needed}) aiwidget")
+            } else {
+                "aiwidget".to_owned()
+            };
+            document().set_title(&title);
         });
     }
     #[cfg(feature = "hydrate")]

@@ -60,17 +60,7 @@ fn request_lang() -> Lang {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    let attention = Attention(RwSignal::new(0));
-    provide_context(attention);
-    Effect::new(move |_| {
-        let count = attention.0.get();
-        let title = if count > 0 {
-            format!("({count}) aiwidget")
-        } else {
-            "aiwidget".to_owned()
-        };
-        document().set_title(&title);
-    });
+    provide_context(Attention(RwSignal::new(0)));
     view! {
         <Stylesheet id="leptos" href="/pkg/aiwidget.css" />
         <Title text="aiwidget" />

@@ -32,7 +32,8 @@ pub const NOBODY_CAME: &str = "handoff_timeout";
 /// How many passed deadlines one sweep handles (the next takes the rest).
 const BATCH: u64 = 100;
 
-/// Runs [`sweep`] every `state.settings.sweep_every` until shutdown.
+/// Runs [`sweep`] (and the repair of answers an instance left streaming)
+/// every `state.settings.sweep_every` until shutdown.
 pub fn spawn(state: AppState) {
     tokio::spawn(async move {
         let mut every = tokio::time::interval(state.settings.sweep_every);
@@ -44,6 +45,16 @@ pub fn spawn(state: AppState) {
             }
             if let Err(err) = sweep(&state).await {
                 tracing::warn!(error = %err, "sweeping handoff deadlines failed; retrying later");
+            }
+            match crate::services::maintenance::interrupt_orphaned_streams(&state.db).await {
+                Ok(0) => {}
+                Ok(interrupted) => tracing::warn!(
+                    interrupted,
+                    "answers left streaming by a lost instance were marked interrupted"
+                ),
+                Err(err) => {
+                    tracing::warn!(error = %err, "repairing orphaned answers failed; retrying later")
+                }
             }
         }
     });

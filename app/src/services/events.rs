@@ -10,6 +10,7 @@
 
 use crate::chat::MessageView;
 use crate::db::entities::{conversations, events};
+use crate::services::bus;
 use crate::services::conversations as conversation_rows;
 use crate::services::hub::{Hub, Signal};
 use crate::services::messages;
@@ -99,6 +100,16 @@ pub async fn emit(
     }
     .insert(txn)
     .await?;
+    if txn.get_database_backend() == DatabaseBackend::Postgres {
+        // The other instances learn of it when it commits (ids only).
+        let note = bus::Note::Event {
+            id: row.id,
+            p: conversation.project_id,
+            c: conversation.id,
+            v: conversation.visitor_id,
+        };
+        bus::notify_in(txn, &note).await?;
+    }
     Ok(Pending {
         id: row.id,
         project_id: conversation.project_id,

@@ -33,13 +33,17 @@ pub enum Signal {
         end: usize,
         text: String,
     },
+    /// Signals may have been missed (the instances' listener reconnected):
+    /// every stream reads what it missed from the table.
+    Resync,
 }
 
 impl Signal {
-    /// The project the change belongs to.
-    pub fn project_id(&self) -> Uuid {
+    /// The project the change belongs to (none for a resync, which concerns all).
+    pub fn project_id(&self) -> Option<Uuid> {
         match self {
-            Self::Event { project_id, .. } | Self::Delta { project_id, .. } => *project_id,
+            Self::Event { project_id, .. } | Self::Delta { project_id, .. } => Some(*project_id),
+            Self::Resync => None,
         }
     }
 }
@@ -141,6 +145,26 @@ impl Hub {
         let _ = self.all.send(signal);
     }
 
+    /// Tells every stream on this instance to resync from the table.
+    pub fn resync_all(&self) {
+        let signal = Arc::new(Signal::Resync);
+        for sender in lock(&self.visitors).values() {
+            let _ = sender.send(signal.clone());
+        }
+        let _ = self.all.send(signal);
+    }
+
+    /// Keeps the live text of a message streamed on another instance: `text`
+    /// ends at byte `end`; a piece that does not follow what is known is
+    /// left out (the streams then send the message as stored).
+    pub fn append_remote(&self, message_id: Uuid, end: usize, text: &str) {
+        let mut live = lock(&self.live_text);
+        let current = live.entry(message_id).or_default();
+        if current.len() + text.len() == end {
+            current.push_str(text);
+        }
+    }
+
     /// Appends `text` to the live text of `message_id` and returns the byte end of it.
     pub fn append_live(&self, message_id: Uuid, text: &str) -> usize {
         let mut live = lock(&self.live_text);
@@ -192,6 +216,31 @@ mod tests {
         assert_eq!(hub.visitor_channels(), 1, "one stream is still open");
         drop(second);
         assert_eq!(hub.visitor_channels(), 0);
+    }
+
+    #[test]
+    fn remote_text_is_kept_only_where_it_follows() {
+        let hub = Hub::default();
+        let id = Uuid::new_v4();
+        hub.append_remote(id, "При".len(), "При");
+        hub.append_remote(id, "При".len(), "При");
+        hub.append_remote(id, "Привет мир".len(), " мир");
+        hub.append_remote(id, "Привет".len(), "вет");
+        assert_eq!(
+            hub.live_text(id).as_deref(),
+            Some("Привет"),
+            "a repeat and a gap are left out"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_resync_reaches_every_stream() {
+        let hub = Arc::new(Hub::default());
+        let mut visitor = hub.subscribe_visitor(Uuid::new_v4());
+        let mut all = hub.subscribe_all();
+        hub.resync_all();
+        assert_eq!(*visitor.recv().await.expect("visitor"), Signal::Resync);
+        assert_eq!(*all.recv().await.expect("all"), Signal::Resync);
     }
 
     #[test]

@@ -20,8 +20,10 @@ use crate::db::begin_write;
 use crate::db::entities::{conversations, messages as message_rows, projects, visitors};
 use crate::llm::{LlmErrorKind, LlmEvent, LlmRequest, Usage};
 use crate::projects::ApiStyle;
+use crate::services::bus::Note;
 use crate::services::events;
 use crate::services::hub::Signal;
+use crate::services::lease::{self, Lease};
 use crate::services::messages::{self, NewMessage};
 use crate::services::{api_keys, conversations as conversation_rows, limits, widget};
 use crate::state::AppState;
@@ -70,8 +72,28 @@ impl Relay {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Answers `conversation_id`, cancelling the run in flight for it.
+    /// Answers `conversation_id`: here when this instance takes (or holds)
+    /// its AI lease, else on the instance that holds it.
     pub fn start(&self, state: &AppState, conversation_id: Uuid) {
+        let state = state.clone();
+        tokio::spawn(async move {
+            match lease::acquire(&state.db, conversation_id, state.bus.instance()).await {
+                Ok(Lease::Ours) => state.relay.start_here(&state, conversation_id),
+                Ok(Lease::HeldBy(owner)) => state.bus.send(Note::Restart {
+                    to: owner,
+                    c: conversation_id,
+                }),
+                Ok(Lease::Gone) => {}
+                Err(err) => {
+                    tracing::error!(%conversation_id, error = %err, "cannot take the AI lease");
+                }
+            }
+        });
+    }
+
+    /// Answers `conversation_id` on this instance, cancelling the run in
+    /// flight for it; the lease is given back when the last run ends.
+    fn start_here(&self, state: &AppState, conversation_id: Uuid) {
         let id = self.next_run.fetch_add(1, Ordering::Relaxed);
         let cancel = CancellationToken::new();
         let previous = self.runs().insert(
@@ -95,12 +117,27 @@ impl Relay {
                 tracing::error!(%conversation_id, error = %err, "the AI run failed to store its result");
                 recover(&state, run, streaming).await;
             }
-            state.relay.finish(conversation_id, id);
+            if state.relay.finish(conversation_id, id)
+                && let Err(err) =
+                    lease::release(&state.db, conversation_id, state.bus.instance()).await
+            {
+                tracing::warn!(%conversation_id, error = %err, "the AI lease is left to expire");
+            }
         });
     }
 
-    /// Stops the run of `conversation_id`, if any (a handoff, a takeover).
-    pub fn cancel(&self, conversation_id: Uuid) {
+    /// Stops the run of `conversation_id`, on this instance or on the one
+    /// that runs it (a handoff, a takeover).
+    pub fn cancel(&self, state: &AppState, conversation_id: Uuid) {
+        self.cancel_here(conversation_id);
+        state.bus.send(Note::Cancel {
+            from: state.bus.instance().to_owned(),
+            c: conversation_id,
+        });
+    }
+
+    /// Stops the run of `conversation_id` on this instance, if any.
+    pub fn cancel_here(&self, conversation_id: Uuid) {
         if let Some(run) = self.runs().remove(&conversation_id) {
             run.cancel.cancel();
         }
@@ -121,10 +158,17 @@ impl Relay {
             .is_some_and(|current| current.id != run.id)
     }
 
-    fn finish(&self, conversation_id: Uuid, id: u64) {
+    /// Forgets a run that ended; true when no newer run of its conversation
+    /// goes on here (the lease can be given back).
+    fn finish(&self, conversation_id: Uuid, id: u64) -> bool {
         let mut runs = self.runs();
-        if runs.get(&conversation_id).is_some_and(|run| run.id == id) {
-            runs.remove(&conversation_id);
+        match runs.get(&conversation_id) {
+            Some(run) if run.id == id => {
+                runs.remove(&conversation_id);
+                true
+            }
+            Some(_) => false,
+            None => true,
         }
     }
 }
@@ -178,12 +222,20 @@ async fn answer(
     let context = context;
     let mut stream = state.llm.stream(request);
     let mut reply = Reply::default();
+    let mut renew = tokio::time::interval_at(
+        tokio::time::Instant::now() + lease::RENEW_EVERY,
+        lease::RENEW_EVERY,
+    );
     loop {
         let item = tokio::select! {
             biased;
             () = cancel.cancelled() => {
                 drop(stream);
                 return interrupted(state, &context, reply).await;
+            }
+            _ = renew.tick() => {
+                lease::acquire(&state.db, run.conversation_id, state.bus.instance()).await?;
+                continue;
             }
             item = stream.next() => item,
         };
@@ -292,16 +344,15 @@ impl Reply {
             }
         };
         let end = state.hub.append_live(row.id, text);
-        state.hub.publish(
-            context.conversation.visitor_id,
-            Signal::Delta {
-                project_id: context.project.id,
-                conversation_id: context.conversation.id,
-                message_id: row.id,
-                end,
-                text: text.to_owned(),
-            },
-        );
+        let signal = Signal::Delta {
+            project_id: context.project.id,
+            conversation_id: context.conversation.id,
+            message_id: row.id,
+            end,
+            text: text.to_owned(),
+        };
+        state.bus.delta(context.conversation.visitor_id, &signal);
+        state.hub.publish(context.conversation.visitor_id, signal);
         if self.saved_at.is_some_and(|at| at.elapsed() >= SAVE_EVERY) {
             let text = state.hub.live_text(row.id).unwrap_or_default();
             let saved = message_rows::Entity::update_many()
@@ -419,7 +470,7 @@ async fn finish_reply(
     txn.commit().await?;
     widget::publish(state, pending);
     for id in changed {
-        state.hub.end_live(id);
+        end_live(state, id);
     }
     Ok(())
 }
@@ -542,7 +593,7 @@ async fn end_run(state: &AppState, run: RunRef, broken: Option<Uuid>) -> Result<
     let txn = begin_write(&state.db).await?;
     let mut pending = Vec::new();
     if let Some(id) = broken {
-        state.hub.end_live(id);
+        end_live(state, id);
         let marked = message_rows::Entity::update_many()
             .col_expr(
                 message_rows::Column::Status,
@@ -563,6 +614,16 @@ async fn end_run(state: &AppState, run: RunRef, broken: Option<Uuid>) -> Result<
     txn.commit().await?;
     widget::publish(state, pending);
     Ok(())
+}
+
+/// Forgets the live text of a message that stopped streaming, here and on
+/// the other instances.
+fn end_live(state: &AppState, message_id: Uuid) {
+    state.hub.end_live(message_id);
+    state.bus.send(Note::EndLive {
+        from: state.bus.instance().to_owned(),
+        m: message_id,
+    });
 }
 
 /// After a database failure inside a run. Best effort: whatever still fails

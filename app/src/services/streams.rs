@@ -147,10 +147,13 @@ async fn on_signal(
     cursor: &mut Cursor,
     signal: &Signal,
 ) -> Result<Vec<Outgoing>, DbErr> {
-    if !scope.covers(signal.project_id()) {
+    if let Some(project_id) = signal.project_id()
+        && !scope.covers(project_id)
+    {
         return Ok(Vec::new());
     }
     match signal {
+        Signal::Resync => resync(state, scope, cursor).await,
         Signal::Event { id, .. } if *id > cursor.last => catch_up(state, scope, cursor).await,
         Signal::Event { .. } => Ok(Vec::new()),
         Signal::Delta {

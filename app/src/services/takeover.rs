@@ -250,7 +250,7 @@ async fn commit(
 ) -> Result<ConversationSummary, AppError> {
     txn.commit().await?;
     if conversation.status != ConversationStatus::Ai.as_str() {
-        state.relay.cancel(conversation.id);
+        state.relay.cancel(state, conversation.id);
     }
     widget::publish(state, pending);
     inbox::summaries(&state.db, std::slice::from_ref(conversation))

@@ -256,7 +256,7 @@ pub async fn handoff(
     )
     .await?;
     txn.commit().await?;
-    state.relay.cancel(conversation.id);
+    state.relay.cancel(state, conversation.id);
     publish(state, vec![pending]);
     Ok(state_of(&conversation))
 }

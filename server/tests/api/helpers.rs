@@ -57,6 +57,14 @@ impl TestDb {
         }
     }
 
+    /// The same database, for another server (or process) to share.
+    pub fn shared(&self) -> Self {
+        Self {
+            url: self.url.clone(),
+            _dir: None,
+        }
+    }
+
     /// True when the suite runs on PostgreSQL.
     pub fn is_postgres(&self) -> bool {
         self.url.starts_with("postgres")
@@ -126,6 +134,28 @@ async fn spawn_configured(
             .expect("client"),
         _site: site,
     }
+}
+
+/// A [`TestApp`] for a server already listening at `address` on `test_db`
+/// (another process); `site_dir` is the folder it serves.
+pub async fn attach(test_db: TestDb, address: String, site: tempfile::TempDir) -> TestApp {
+    let db = app::db::connect(&test_db.url).await.expect("database");
+    TestApp {
+        address,
+        db,
+        test_db,
+        site_dir: site.path().to_owned(),
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client"),
+        _site: site,
+    }
+}
+
+/// Writes a stand-in for the built assets into `dir` (see [`spawn_app`]).
+pub fn stand_in_site(dir: &Path) {
+    write_site(dir);
 }
 
 /// Settings as production would have them, on a random port.

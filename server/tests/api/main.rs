@@ -13,6 +13,7 @@ mod fixtures;
 mod health;
 mod helpers;
 mod inbox;
+mod instances;
 mod limits;
 mod openapi;
 mod operator_client;
