@@ -156,6 +156,10 @@ fn rfc3339<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<DateTime
 pub struct DeltaEvent {
     pub message_id: Uuid,
     pub text: String,
+    /// Where `text` ends in the message, in bytes (a client that loaded the
+    /// message another way appends only what it lacks).
+    #[serde(default)]
+    pub end: usize,
 }
 
 /// `status` event: the conversation changed state.

@@ -78,7 +78,8 @@ pub struct Settings {
     pub allow_private_upstreams: bool,
     /// `AI_FIRST_BYTE_TIMEOUT_SECS`, `AI_IDLE_TIMEOUT_SECS`: time-outs and retries of AI calls.
     pub ai_call: crate::llm::CallPolicy,
-    /// How often stored deadlines ("nobody came in N minutes") are checked.
+    /// How often stored deadlines ("nobody came in N minutes") are checked,
+    /// and operators' open streams re-check their session.
     pub sweep_every: std::time::Duration,
 }
 

@@ -36,7 +36,8 @@ impl Application {
         let db = app::db::connect(&settings.database_url)
             .await
             .context("connecting to the database")?;
-        let interrupted = maintenance::interrupt_orphaned_streams(&db)
+        // No stream is open yet: the events are stored, nobody to tell now.
+        let (interrupted, _) = maintenance::interrupt_orphaned_streams(&db)
             .await
             .context("marking interrupted messages")?;
         if interrupted > 0 {

@@ -10,10 +10,13 @@ import {
   ADMIN_PASSWORD, SCREENSHOTS, api, check, hydrated, launchBrowser, startFake, startHost, startServer,
 } from "./harness.mjs";
 
+// Long and slow enough (about 10 s) that the takeover lands mid-answer even
+// on a busy machine with a debug dashboard.
 const REPLY =
   "Конечно, помогу с заказом. Сначала проверю статус доставки, затем расскажу о сроках, " +
-  "а потом подскажу, как изменить адрес, если это нужно. Это займёт немного времени.";
-const fake = await startFake(REPLY, 150);
+  "а потом подскажу, как изменить адрес, если это нужно. Это займёт немного времени, " +
+  "но я всё объясню по порядку: где сейчас посылка, когда её привезут и что делать, если дома никого не будет.";
+const fake = await startFake(REPLY, 200);
 const server = await startServer();
 const admin = await api(server, "/api/v1/admin/login", null, { username: "admin", password: ADMIN_PASSWORD });
 const site = await startHost(server.url);

@@ -172,14 +172,23 @@ impl InboxState {
         });
     }
 
-    /// Text appended to a streaming answer of the open conversation.
+    /// Text appended to a streaming answer of the open conversation: only
+    /// the part not shown yet (the conversation may have been loaded with
+    /// some of it); after a gap the complete message puts it right.
     pub fn apply_delta(&self, delta: DeltaEvent) {
         self.detail.update(|detail| {
-            if let Some(known) = detail
+            let Some(known) = detail
                 .as_mut()
                 .and_then(|d| d.messages.iter_mut().find(|m| m.id == delta.message_id))
+            else {
+                return;
+            };
+            let start = delta.end.saturating_sub(delta.text.len());
+            let have = known.text.len();
+            if (start..delta.end).contains(&have)
+                && let Some(missing) = delta.text.get(have - start..)
             {
-                known.text.push_str(&delta.text);
+                known.text.push_str(missing);
             }
         });
     }

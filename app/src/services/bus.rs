@@ -32,8 +32,9 @@ pub const CHANNEL: &str = "aiwidget";
 /// How long deltas are gathered before they are sent.
 const DELTA_BATCH: Duration = Duration::from_millis(50);
 
-/// The most text one delta notification carries (the payload limit is 8000 bytes).
-const MAX_DELTA_BYTES: usize = 6000;
+/// The most text one delta notification carries: the payload limit is 8000
+/// bytes, and JSON may write a byte of text as six (`\u001f`).
+const MAX_DELTA_BYTES: usize = 1000;
 
 /// How long a lost listener waits before it connects again.
 const RECONNECT_AFTER: Duration = Duration::from_secs(1);
@@ -245,8 +246,9 @@ async fn listen(state: AppState) {
                         match received {
                             Ok(Some(notification)) => dispatch(&state, notification.payload()),
                             Ok(None) => {
+                                // Connect and LISTEN again, then resync.
                                 tracing::warn!("the notification listener lost its connection");
-                                state.hub.resync_all();
+                                break;
                             }
                             Err(err) => {
                                 tracing::warn!(error = %err, "the notification listener failed");
@@ -359,5 +361,11 @@ mod tests {
             .collect();
         assert_eq!(rejoined, long);
         assert!(parts.iter().all(|part| part.payload().len() < 8000));
+        let escaped = "\"\\\n\u{1f}".repeat(MAX_DELTA_BYTES);
+        let parts = split(delta(first, escaped.len(), &escaped));
+        assert!(
+            parts.iter().all(|part| part.payload().len() < 8000),
+            "text JSON escapes the most still fits"
+        );
     }
 }

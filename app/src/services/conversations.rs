@@ -5,7 +5,7 @@ use crate::chat::{ConversationStatus, StatusEvent};
 use crate::db::entities::{conversations, projects, visitors};
 use crate::inbox::OperatorRef;
 use crate::services::events::{self, Kind, Pending};
-use sea_orm::sea_query::{Query, SelectStatement};
+use sea_orm::sea_query::{LockType, Query, SelectStatement};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
     QueryFilter, QueryOrder, QuerySelect, Set,
@@ -48,6 +48,11 @@ pub async fn latest_of_visitor(
 /// The visitor's newest conversation, locked for the rest of the transaction
 /// on PostgreSQL (on SQLite the write transaction holds the lock already).
 ///
+/// `FOR NO KEY UPDATE`, not `FOR UPDATE`: a transaction that inserts an event
+/// or a message of the conversation takes a key-share lock on it (the
+/// foreign key); with `FOR UPDATE` it would wait for us while we wait for
+/// its event lock.
+///
 /// # Errors
 /// The [`DbErr`] of the query.
 pub async fn latest_of_visitor_for_update(
@@ -57,7 +62,7 @@ pub async fn latest_of_visitor_for_update(
     conversations::Entity::find()
         .filter(conversations::Column::VisitorId.eq(visitor_id))
         .order_by_desc(conversations::Column::CreatedAt)
-        .lock_exclusive()
+        .lock(LockType::NoKeyUpdate)
         .one(txn)
         .await
 }
@@ -83,7 +88,7 @@ pub async fn find_for_update(
     id: Uuid,
 ) -> Result<Option<conversations::Model>, DbErr> {
     conversations::Entity::find_by_id(id)
-        .lock_exclusive()
+        .lock(LockType::NoKeyUpdate)
         .one(txn)
         .await
 }

@@ -18,8 +18,8 @@ use crate::services::relay::notices;
 use crate::services::{conversations as conversation_rows, takeover, widget};
 use crate::state::AppState;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter, QuerySelect,
-    Set,
+    ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 use uuid::Uuid;
 
@@ -47,17 +47,66 @@ pub fn spawn(state: AppState) {
                 tracing::warn!(error = %err, "sweeping handoff deadlines failed; retrying later");
             }
             match crate::services::maintenance::interrupt_orphaned_streams(&state.db).await {
-                Ok(0) => {}
-                Ok(interrupted) => tracing::warn!(
-                    interrupted,
-                    "answers left streaming by a lost instance were marked interrupted"
-                ),
+                Ok((0, _)) => {}
+                Ok((interrupted, pending)) => {
+                    tracing::warn!(
+                        interrupted,
+                        "answers left streaming by a lost instance were marked interrupted"
+                    );
+                    widget::publish(&state, pending);
+                }
                 Err(err) => {
                     tracing::warn!(error = %err, "repairing orphaned answers failed; retrying later")
                 }
             }
+            if let Err(err) = rescue_unanswered(&state).await {
+                tracing::warn!(error = %err, "restarting unanswered conversations failed; retrying later");
+            }
         }
     });
+}
+
+/// How long a visitor message may wait without an AI run before the sweep
+/// starts one (a restart lost with an instance that died).
+const UNANSWERED_AFTER: chrono::Duration = chrono::Duration::seconds(30);
+
+/// Starts the AI for conversations whose visitor wrote last and that no
+/// instance answers (no live lease): the AI's turn was lost with an instance
+/// that died, or with a restart command nobody received. A conversation
+/// whose last message is a notice (a fault, the budget) is left alone.
+///
+/// # Errors
+/// The [`DbErr`] of a query.
+pub async fn rescue_unanswered(state: &AppState) -> Result<usize, DbErr> {
+    let now = chrono::Utc::now();
+    let stale: Vec<conversations::Model> = conversations::Entity::find()
+        .filter(conversations::Column::Status.eq(ConversationStatus::Ai.as_str()))
+        .filter(conversations::Column::LastMessageAt.lt(now - UNANSWERED_AFTER))
+        .filter(conversations::Column::LastMessageAt.gt(now - chrono::Duration::hours(1)))
+        .filter(
+            sea_orm::Condition::any()
+                .add(conversations::Column::AiLeaseOwner.is_null())
+                .add(conversations::Column::AiLeaseExpiresAt.lt(now)),
+        )
+        .limit(BATCH)
+        .all(&state.db)
+        .await?;
+    let mut started = 0;
+    for conversation in stale {
+        let last = crate::db::entities::messages::Entity::find()
+            .filter(crate::db::entities::messages::Column::ConversationId.eq(conversation.id))
+            .order_by_desc(crate::db::entities::messages::Column::CreatedAt)
+            .order_by_desc(crate::db::entities::messages::Column::Id)
+            .one(&state.db)
+            .await?;
+        if last.is_some_and(|last| last.role == MessageRole::Visitor.as_str())
+            && takeover::awaits_answer(&state.db, &conversation).await?
+        {
+            state.relay.start(state, conversation.id);
+            started += 1;
+        }
+    }
+    Ok(started)
 }
 
 /// Applies the project's rule to every conversation whose deadline passed;

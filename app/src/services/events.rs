@@ -203,32 +203,47 @@ pub async fn last_id(db: &impl ConnectionTrait, scope: &Scope) -> Result<i64, Db
     Ok(id.flatten().unwrap_or(0))
 }
 
-/// What a stream sends for a stored event: its kind and JSON data. A
+/// What a stream sends for each of `rows`: its kind and JSON data. A
 /// `message` event sends the message as it is now (with the text streamed so
-/// far when it is still streaming); `None` when the message is gone.
+/// far when it is still streaming); `None` when the message is gone. The
+/// messages of a page are read in one query.
 ///
 /// # Errors
-/// The [`DbErr`] of loading the message.
-pub async fn render(
+/// The [`DbErr`] of loading the messages.
+pub async fn render_all(
     db: &impl ConnectionTrait,
     hub: &Hub,
-    event: &events::Model,
-) -> Result<Option<Rendered>, DbErr> {
-    if event.kind != Kind::Message.as_str() {
-        return Ok(Some(Rendered::Other {
-            kind: event.kind.clone(),
-            data: event.payload.clone(),
-        }));
-    }
-    let Some(message_id) = event.payload["message_id"]
-        .as_str()
-        .and_then(|id| id.parse::<Uuid>().ok())
-    else {
-        return Ok(None);
+    rows: &[events::Model],
+) -> Result<Vec<Option<Rendered>>, DbErr> {
+    let message_of = |event: &events::Model| {
+        (event.kind == Kind::Message.as_str())
+            .then(|| event.payload["message_id"].as_str()?.parse::<Uuid>().ok())
+            .flatten()
     };
-    Ok(messages::find(db, message_id)
-        .await?
-        .map(|row| Rendered::Message(messages::view(&row, hub))))
+    let ids: Vec<Uuid> = rows.iter().filter_map(message_of).collect();
+    let found: std::collections::HashMap<Uuid, MessageView> = if ids.is_empty() {
+        std::collections::HashMap::new()
+    } else {
+        messages::find_all(db, ids)
+            .await?
+            .iter()
+            .map(|row| (row.id, messages::view(row, hub)))
+            .collect()
+    };
+    Ok(rows
+        .iter()
+        .map(|event| {
+            if event.kind != Kind::Message.as_str() {
+                return Some(Rendered::Other {
+                    kind: event.kind.clone(),
+                    data: event.payload.clone(),
+                });
+            }
+            message_of(event)
+                .and_then(|id| found.get(&id).cloned())
+                .map(Rendered::Message)
+        })
+        .collect())
 }
 
 /// A stored event, ready to send.

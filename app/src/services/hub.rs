@@ -155,13 +155,15 @@ impl Hub {
     }
 
     /// Keeps the live text of a message streamed on another instance: `text`
-    /// ends at byte `end`; a piece that does not follow what is known is
-    /// left out (the streams then send the message as stored).
+    /// ends at byte `end`. After a gap (pieces were missed) the live text is
+    /// dropped, and the message shows as stored.
     pub fn append_remote(&self, message_id: Uuid, end: usize, text: &str) {
         let mut live = lock(&self.live_text);
-        let current = live.entry(message_id).or_default();
-        if current.len() + text.len() == end {
-            current.push_str(text);
+        let known = live.get(&message_id).map_or(0, String::len);
+        if known + text.len() == end {
+            live.entry(message_id).or_default().push_str(text);
+        } else if known < end {
+            live.remove(&message_id);
         }
     }
 
@@ -224,13 +226,14 @@ mod tests {
         let id = Uuid::new_v4();
         hub.append_remote(id, "При".len(), "При");
         hub.append_remote(id, "При".len(), "При");
-        hub.append_remote(id, "Привет мир".len(), " мир");
         hub.append_remote(id, "Привет".len(), "вет");
         assert_eq!(
             hub.live_text(id).as_deref(),
             Some("Привет"),
-            "a repeat and a gap are left out"
+            "a repeat is left out"
         );
+        hub.append_remote(id, "Привет, мир".len(), " мир");
+        assert_eq!(hub.live_text(id), None, "after a gap the stored text shows");
     }
 
     #[tokio::test]

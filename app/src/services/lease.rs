@@ -36,33 +36,42 @@ pub async fn acquire(
     conversation_id: Uuid,
     owner: &str,
 ) -> Result<Lease, DbErr> {
-    let now = chrono::Utc::now();
-    let taken = conversations::Entity::update_many()
-        .col_expr(conversations::Column::AiLeaseOwner, Expr::value(owner))
-        .col_expr(
-            conversations::Column::AiLeaseExpiresAt,
-            Expr::value(now + LEASE),
-        )
-        .filter(conversations::Column::Id.eq(conversation_id))
-        .filter(
-            Condition::any()
-                .add(conversations::Column::AiLeaseOwner.is_null())
-                .add(conversations::Column::AiLeaseOwner.eq(owner))
-                .add(conversations::Column::AiLeaseExpiresAt.lt(now)),
-        )
-        .exec(db)
-        .await?;
-    if taken.rows_affected > 0 {
-        return Ok(Lease::Ours);
+    // A lease given back between the update and the read is tried again.
+    for _ in 0..3 {
+        let now = chrono::Utc::now();
+        let taken = conversations::Entity::update_many()
+            .col_expr(conversations::Column::AiLeaseOwner, Expr::value(owner))
+            .col_expr(
+                conversations::Column::AiLeaseExpiresAt,
+                Expr::value(now + LEASE),
+            )
+            .filter(conversations::Column::Id.eq(conversation_id))
+            .filter(
+                Condition::any()
+                    .add(conversations::Column::AiLeaseOwner.is_null())
+                    .add(conversations::Column::AiLeaseOwner.eq(owner))
+                    .add(conversations::Column::AiLeaseExpiresAt.lt(now)),
+            )
+            .exec(db)
+            .await?;
+        if taken.rows_affected > 0 {
+            return Ok(Lease::Ours);
+        }
+        let Some(conversation) = conversations::Entity::find_by_id(conversation_id)
+            .one(db)
+            .await?
+        else {
+            return Ok(Lease::Gone);
+        };
+        if let (Some(holder), Some(expires)) = (
+            conversation.ai_lease_owner,
+            conversation.ai_lease_expires_at,
+        ) && expires >= chrono::Utc::now()
+        {
+            return Ok(Lease::HeldBy(holder));
+        }
     }
-    Ok(conversations::Entity::find_by_id(conversation_id)
-        .one(db)
-        .await?
-        .map_or(Lease::Gone, |conversation| {
-            conversation
-                .ai_lease_owner
-                .map_or(Lease::Gone, Lease::HeldBy)
-        }))
+    Ok(Lease::Gone)
 }
 
 /// Gives the lease back, if `owner` still holds it.

@@ -51,6 +51,20 @@ pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<messages
     messages::Entity::find_by_id(id).one(db).await
 }
 
+/// The messages with these ids, in no particular order.
+///
+/// # Errors
+/// The [`DbErr`] of the query.
+pub async fn find_all(
+    db: &impl ConnectionTrait,
+    ids: Vec<Uuid>,
+) -> Result<Vec<messages::Model>, DbErr> {
+    messages::Entity::find()
+        .filter(messages::Column::Id.is_in(ids))
+        .all(db)
+        .await
+}
+
 /// The messages of a conversation, oldest first.
 ///
 /// # Errors

@@ -117,11 +117,15 @@ impl Relay {
                 tracing::error!(%conversation_id, error = %err, "the AI run failed to store its result");
                 recover(&state, run, streaming).await;
             }
-            if state.relay.finish(conversation_id, id)
-                && let Err(err) =
-                    lease::release(&state.db, conversation_id, state.bus.instance()).await
-            {
-                tracing::warn!(%conversation_id, error = %err, "the AI lease is left to expire");
+            if state.relay.finish(conversation_id, id) {
+                let owner = state.bus.instance();
+                if let Err(err) = lease::release(&state.db, conversation_id, owner).await {
+                    tracing::warn!(%conversation_id, error = %err, "the AI lease is left to expire");
+                }
+                // A run that started meanwhile keeps (takes back) the lease.
+                if state.relay.is_running(conversation_id) {
+                    let _ = lease::acquire(&state.db, conversation_id, owner).await;
+                }
             }
         });
     }
@@ -156,6 +160,11 @@ impl Relay {
         self.runs()
             .get(&run.conversation_id)
             .is_some_and(|current| current.id != run.id)
+    }
+
+    /// True when a run of `conversation_id` goes on here.
+    fn is_running(&self, conversation_id: Uuid) -> bool {
+        self.runs().contains_key(&conversation_id)
     }
 
     /// Forgets a run that ended; true when no newer run of its conversation
@@ -234,7 +243,12 @@ async fn answer(
                 return interrupted(state, &context, reply).await;
             }
             _ = renew.tick() => {
-                lease::acquire(&state.db, run.conversation_id, state.bus.instance()).await?;
+                let lease = lease::acquire(&state.db, run.conversation_id, state.bus.instance()).await?;
+                if lease != Lease::Ours {
+                    // Another instance runs it now: this run stops.
+                    drop(stream);
+                    return interrupted(state, &context, reply).await;
+                }
                 continue;
             }
             item = stream.next() => item,
@@ -567,6 +581,8 @@ async fn hand_off(state: &AppState, context: &Context, reason: &str) -> Result<(
     )
     .await?;
     txn.commit().await?;
+    // A run started by a message that came meanwhile stops too.
+    state.relay.cancel(state, context.conversation.id);
     pending.publish(&state.hub);
     Ok(())
 }

@@ -11,7 +11,7 @@ use crate::services::auth::CurrentUser;
 use crate::services::events::{self, Rendered, Scope};
 use crate::services::hub::{Signal, VisitorFeed};
 use crate::services::presence::PresenceGuard;
-use crate::services::{inbox, messages};
+use crate::services::{auth, inbox, messages};
 use crate::state::AppState;
 use futures_util::Stream;
 use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter};
@@ -81,24 +81,53 @@ pub fn visitor(state: AppState, visitor_id: Uuid, after: i64) -> impl Stream<Ite
     follow(state, Scope::Visitor(visitor_id), live, after, None)
 }
 
-/// The stream of every conversation `user` may see, from after event
-/// `after`: the events, the deltas, and after each change a `conversation`
-/// frame with the conversation as the inbox lists it. The operator counts as
-/// online while it is open.
+/// The operator behind a stream: their session, as when it opened.
+struct Operator {
+    user: CurrentUser,
+    token: String,
+    _presence: PresenceGuard,
+}
+
+impl Operator {
+    async fn still_holds(&self, state: &AppState) -> bool {
+        let sorted = |ids: &[Uuid]| {
+            let mut ids = ids.to_vec();
+            ids.sort_unstable();
+            ids
+        };
+        auth::authenticate(state, &self.token)
+            .await
+            .is_ok_and(|now| {
+                now.role == self.user.role
+                    && sorted(&now.project_ids) == sorted(&self.user.project_ids)
+            })
+    }
+}
+
+/// The stream of every conversation `user` (signed in with `token`) may
+/// see, from after event `after`: the events, the deltas, and after each
+/// change a `conversation` frame with the conversation as the inbox lists
+/// it. The operator counts as online while it is open; it ends when their
+/// session or projects change.
 pub fn operator(
     state: AppState,
     user: &CurrentUser,
+    token: String,
     after: i64,
 ) -> impl Stream<Item = Outgoing> + use<> {
     let projects = (!user.is_admin()).then(|| user.project_ids.clone());
-    let presence = state.presence.enter(user.id, projects.clone());
+    let operator = Operator {
+        user: user.clone(),
+        token,
+        _presence: state.presence.enter(user.id, projects.clone()),
+    };
     let live = Live::All(state.hub.subscribe_all());
     follow(
         state,
         Scope::Projects(projects),
         live,
         after,
-        Some(presence),
+        Some(operator),
     )
 }
 
@@ -107,10 +136,15 @@ fn follow(
     scope: Scope,
     mut live: Live,
     after: i64,
-    operator: Option<PresenceGuard>,
+    operator: Option<Operator>,
 ) -> impl Stream<Item = Outgoing> {
     async_stream::stream! {
-        let _presence = operator;
+        // An operator's stream checks, as often as the stored deadlines are,
+        // that its session still holds and its projects are the same (a
+        // logout, a removal or a new membership ends it; the dashboard
+        // reconnects with what is true now).
+        let every = state.settings.sweep_every;
+        let mut recheck = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
         let summaries = matches!(scope, Scope::Projects(_));
         let mut cursor = Cursor { last: after, summaries, ..Cursor::default() };
         let mut next: Result<Option<Arc<Signal>>, RecvError> = Ok(None);
@@ -132,10 +166,19 @@ fn follow(
                     break;
                 }
             }
-            next = tokio::select! {
-                biased;
-                () = state.shutdown.cancelled() => break,
-                signal = live.recv() => signal.map(Some),
+            next = loop {
+                tokio::select! {
+                    biased;
+                    () = state.shutdown.cancelled() => return,
+                    _ = recheck.tick(), if operator.is_some() => {
+                        if let Some(operator) = &operator
+                            && !operator.still_holds(&state).await
+                        {
+                            return;
+                        }
+                    }
+                    signal = live.recv() => break signal.map(Some),
+                }
             };
         }
     }
@@ -176,7 +219,8 @@ async fn catch_up(
     loop {
         let rows = events::after(&state.db, scope, cursor.last).await?;
         let full_page = rows.len() as u64 == events::PAGE;
-        for row in rows {
+        let rendered = events::render_all(&state.db, &state.hub, &rows).await?;
+        for (row, rendered) in rows.into_iter().zip(rendered) {
             cursor.last = row.id;
             if cursor.summaries
                 && row.kind != events::Kind::Typing.as_str()
@@ -185,7 +229,7 @@ async fn catch_up(
             {
                 changed.push(id);
             }
-            match events::render(&state.db, &state.hub, &row).await? {
+            match rendered {
                 Some(Rendered::Message(view)) => items.push(cursor.message(view, Some(row.id))),
                 Some(Rendered::Other { kind, data }) => items.push(Outgoing {
                     id: Some(row.id),
@@ -241,6 +285,7 @@ async fn delta(
                 let data = DeltaEvent {
                     message_id,
                     text: part.to_owned(),
+                    end,
                 };
                 Ok(vec![Outgoing {
                     id: None,

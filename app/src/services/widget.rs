@@ -277,17 +277,28 @@ pub async fn contact(
     let txn = begin_write(&state.db).await?;
     let conversation = open_conversation(&txn, context.visitor.id).await?;
     limits::check_visitor_messages(&txn, &context.project, context.visitor.id).await?;
-    let mut visitor = context.visitor.clone().into_active_model();
+    // A field left out keeps what the visitor gave before.
+    let known = &context.visitor;
+    let name = contact.name.clone().or_else(|| known.contact_name.clone());
+    let email = contact
+        .email
+        .clone()
+        .or_else(|| known.contact_email.clone());
+    let phone = contact
+        .phone
+        .clone()
+        .or_else(|| known.contact_phone.clone());
+    let mut visitor = known.clone().into_active_model();
     visitor.search_text = Set(crate::text::search_text(
-        &[&contact.name, &contact.email, &contact.phone]
+        &[&name, &email, &phone]
             .iter()
             .filter_map(|field| field.as_deref())
             .collect::<Vec<_>>()
             .join(" "),
     ));
-    visitor.contact_name = Set(contact.name.clone());
-    visitor.contact_email = Set(contact.email.clone());
-    visitor.contact_phone = Set(contact.phone.clone());
+    visitor.contact_name = Set(name);
+    visitor.contact_email = Set(email);
+    visitor.contact_phone = Set(phone);
     visitor.update(&txn).await?;
     let summary = [&contact.name, &contact.email, &contact.phone]
         .iter()

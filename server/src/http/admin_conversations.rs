@@ -15,7 +15,8 @@ use app::state::AppState;
 use app::widget::{SendMessageRequest, SendMessageResponse};
 use axum::Router;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
 use axum::response::Response;
 use axum::routing::{get, post};
 use uuid::Uuid;
@@ -221,14 +222,18 @@ pub async fn send(
 )]
 pub async fn events(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    parts: Parts,
     AuthUser(user): AuthUser,
     ApiQuery(query): ApiQuery<OperatorEventsQuery>,
 ) -> Result<Response, AppError> {
+    let token = app::session::token(&parts, &state.settings)?;
+    let headers = &parts.headers;
     let scope = Scope::Projects((!user.is_admin()).then(|| user.project_ids.clone()));
-    let after = match super::sse::cursor(&headers, query.after) {
+    let after = match super::sse::cursor(headers, query.after) {
         Some(after) => after,
         None => events::last_id(&state.db, &scope).await?,
     };
-    Ok(super::sse::respond(streams::operator(state, &user, after)))
+    Ok(super::sse::respond(streams::operator(
+        state, &user, token, after,
+    )))
 }

@@ -41,13 +41,19 @@ async fn hands_off_in(style: &str, reply: &str) {
         "ai",
         "who asked, not why"
     );
-    let texts: Vec<&str> = frames
+    // A message may be sent twice (a replay sends it as it is by then): one per id.
+    let mut texts: Vec<(&str, &str)> = frames
         .iter()
         .filter(|f| {
             f.event == "message" && f.data["role"] == "ai" && f.data["status"] == "complete"
         })
-        .map(|f| f.data["text"].as_str().unwrap_or_default())
+        .map(|f| {
+            let field = |name: &str| f.data[name].as_str().unwrap_or_default();
+            (field("id"), field("text"))
+        })
         .collect();
+    texts.dedup();
+    let texts: Vec<&str> = texts.into_iter().map(|(_, text)| text).collect();
     let expected: Vec<&str> = if reply.is_empty() {
         vec![]
     } else {

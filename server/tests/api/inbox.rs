@@ -265,14 +265,54 @@ async fn typing_shows_both_ways() {
     let shop = project(&app, &fake, json!({})).await;
     let admin = Operator::admin(&app).await;
     let widget = Widget::open(&app, &shop).await;
-    widget.send("Привет").await;
+    let conversation = widget.session["conversation_id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
     let mut desk = admin.events(None).await;
+    let mut visitor = widget.events(None).await;
     let (status, _) = widget.action("typing").await;
     assert_eq!(status, 200);
-    let typing = desk.until(|f| f.event == "typing").await;
-    let typing = &typing.last().expect("typing").data;
-    assert_eq!(
-        (typing["role"].as_str(), typing["active"].as_bool()),
-        (Some("visitor"), Some(true))
-    );
+    let typing = desk
+        .until(|f| f.event == "typing" && f.data["role"] == "visitor")
+        .await;
+    assert_eq!(typing.last().expect("typing").data["active"], true);
+    let (status, _) = admin.action(&conversation, "typing").await;
+    assert_eq!(status, 204);
+    let typing = visitor
+        .until(|f| f.event == "typing" && f.data["role"] == "operator")
+        .await;
+    assert_eq!(typing.last().expect("typing").data["active"], true);
+}
+
+/// An operator removed from a project loses its conversations on their open
+/// stream too: the stream ends (the dashboard reconnects with the new scope).
+#[tokio::test]
+async fn a_removed_operators_stream_ends() {
+    use app::db::entities::project_members;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let app = spawn_app().await;
+    let fake = FakeOpenAi::start().await;
+    let shop = project(&app, &fake, json!({})).await;
+    let operator = Operator::member_of(&app, &[&shop]).await;
+    let response = app
+        .authed(
+            reqwest::Method::GET,
+            "/api/v1/admin/events",
+            &operator.token,
+        )
+        .send()
+        .await
+        .expect("stream");
+    let shop_id: uuid::Uuid = shop.parse().expect("uuid");
+    project_members::Entity::delete_many()
+        .filter(project_members::Column::ProjectId.eq(shop_id))
+        .exec(&app.db)
+        .await
+        .expect("membership removed");
+    let body = tokio::time::timeout(std::time::Duration::from_secs(10), response.text())
+        .await
+        .expect("the stream ends")
+        .expect("its body");
+    assert!(body.starts_with("retry:"), "{body}");
 }
