@@ -35,8 +35,10 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
 
 const browser = await launchBrowser();
 let failed = false;
+let step = "starting";
 try {
   // The operator signs in and opens the inbox.
+  step = "The operator signs in and opens the inbox.";
   const desk = await browser.newContext({
     viewport: { width: 1400, height: 900 }, locale: "ru-RU", extraHTTPHeaders: { "Accept-Language": "ru-RU" },
   });
@@ -54,6 +56,7 @@ try {
   await dashboard.getByText("Диалогов пока нет.").waitFor();
 
   // A visitor writes; the conversation appears in the inbox without a reload.
+  step = "A visitor writes; the conversation appears in the inbox without a reload.";
   const visit = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "ru-RU" });
   const visitor = await visit.newPage();
   visitor.on("pageerror", (error) => errors.push(String(error)));
@@ -70,6 +73,7 @@ try {
   await visitor.locator(".aiw-ai[data-status=streaming]").waitFor();
 
   // Take over: the AI stops mid-answer on both screens; the visitor is told.
+  step = "Take over: the AI stops mid-answer on both screens; the visitor is told.";
   await dashboard.getByRole("button", { name: "Перехватить" }).click();
   await visitor.getByText("Оператор подключился к разговору.").waitFor();
   await visitor.locator(".aiw-ai[data-status=interrupted]").waitFor();
@@ -77,6 +81,7 @@ try {
   await dashboard.locator(".conversation-head", { hasText: "Отвечает Administrator" }).waitFor();
 
   // Typing shows both ways (told at most every 3 s: type for a while).
+  step = "Typing shows both ways (told at most every 3 s: type for a while).";
   await input.pressSequentially("Алло, вы тут?", { delay: 300 });
   await dashboard.getByText("Посетитель печатает…").waitFor();
   await input.fill("");
@@ -85,6 +90,7 @@ try {
   await visitor.locator(".aiw-typing").waitFor();
 
   // Operator messages reach the widget; timed from Enter to the text on screen.
+  step = "Operator messages reach the widget; timed from Enter to the text on screen.";
   const timings = [];
   for (let n = 1; n <= 5; n++) {
     const text = `Сообщение оператора №${n}`;
@@ -113,6 +119,7 @@ try {
   await dashboard.screenshot({ path: join(SCREENSHOTS, "dashboard-inbox-desktop.png") });
 
   // Release to AI: it answers the visitor's waiting question.
+  step = "Release to AI: it answers the visitor's waiting question.";
   await dashboard.getByRole("button", { name: "Вернуть ИИ" }).click();
   await dashboard.locator(".conversation-head .chip[data-status=ai]").waitFor();
   const answers = visitor.locator(".aiw-ai[data-status=complete]");
@@ -120,6 +127,7 @@ try {
   check(!(await visitor.getByText("Оператор подключился к разговору.").isVisible()), "the operator line is gone");
 
   // Another visitor asks for a human: the inbox rings (badge, tab title).
+  step = "Another visitor asks for a human: the inbox rings (badge, tab title).";
   const other = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "ru-RU" });
   const second = await other.newPage();
   await second.goto(allowed);
@@ -140,6 +148,7 @@ try {
   );
   console.log("takeover browser test: ok");
 } catch (error) {
+  console.error(`takeover browser test failed at: ${step}`);
   console.error(error);
   failed = true;
 } finally {

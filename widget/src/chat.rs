@@ -264,6 +264,9 @@ async fn start(setup: Setup, state: State) {
             state.messages.set(session.messages);
             state.token.set(Some(session.visitor_token.clone()));
             live::connect(&setup, state, &session.visitor_token, session.last_event_id);
+            if let Some(text) = state.queued.try_update(Option::take).flatten() {
+                spawn_local(send_message(setup, state, text));
+            }
         }
         Err(_) => state.notice.set(Some(Text::Offline)),
     }
@@ -271,7 +274,8 @@ async fn start(setup: Setup, state: State) {
 
 async fn send_message(setup: Setup, state: State, text: String) {
     let Some(token) = state.token.get_untracked() else {
-        state.notice.set(Some(Text::Offline));
+        // The session is still opening: this goes as soon as it is.
+        state.queued.set(Some(text));
         return;
     };
     let request = SendMessageRequest {

@@ -1,7 +1,7 @@
 //! The panel's state and the event stream that keeps it current.
 
 use crate::Setup;
-use app::chat::{ConversationStatus, DeltaEvent, MessageRole, MessageStatus, MessageView};
+use app::chat::{ConversationStatus, MessageRole, MessageStatus, MessageView};
 use app::live::listen;
 use leptos::prelude::*;
 
@@ -13,6 +13,8 @@ pub struct State {
     pub ai_typing: RwSignal<bool>,
     pub token: RwSignal<Option<String>>,
     pub notice: RwSignal<Option<crate::texts::Text>>,
+    /// A message written before the session was ready, sent once it is.
+    pub queued: RwSignal<Option<String>>,
 }
 
 impl State {
@@ -23,6 +25,7 @@ impl State {
             ai_typing: RwSignal::new(false),
             token: RwSignal::new(None),
             notice: RwSignal::new(None),
+            queued: RwSignal::new(None),
         }
     }
 
@@ -39,7 +42,7 @@ impl State {
         });
     }
 
-    fn append(&self, delta: DeltaEvent) {
+    fn append(&self, delta: Delta) {
         self.messages.update(|messages| {
             if let Some(known) = messages.iter_mut().find(|m| m.id == delta.message_id) {
                 known.text.push_str(&delta.text);
@@ -53,6 +56,14 @@ impl State {
 #[derive(serde::Deserialize)]
 struct StatusChange {
     status: ConversationStatus,
+}
+
+/// The part of a `delta` event the panel uses (its own stream never sends a
+/// piece twice, so `end` is not needed).
+#[derive(serde::Deserialize)]
+struct Delta {
+    message_id: uuid::Uuid,
+    text: String,
 }
 
 /// The part of a `typing` event the panel shows.
@@ -84,9 +95,7 @@ pub fn connect(setup: &Setup, state: State, token: &str, after: i64) {
         }
         state.upsert(message);
     });
-    listen(&source, "delta", move |delta: DeltaEvent| {
-        state.append(delta)
-    });
+    listen(&source, "delta", move |delta: Delta| state.append(delta));
     listen(&source, "status", move |event: StatusChange| {
         state.status.set(event.status);
         state.ai_typing.set(false);

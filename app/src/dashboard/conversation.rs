@@ -5,8 +5,9 @@
 use super::api::{
     InboxAction, conversation_action, get_conversation, operator_typing, send_operator_message,
 };
+use super::i18n::use_lang;
 use super::i18n::{InboxTexts, use_texts};
-use super::inbox::{InboxState, clock, status_label, visitor_name};
+use super::inbox::{InboxState, clock, failure, status_label, visitor_name};
 use crate::chat::{ConversationStatus, MessageRole, MessageStatus, MessageView};
 use crate::inbox::{ConversationDetail, VisitorInfo};
 use crate::widget::SendMessageRequest;
@@ -18,6 +19,7 @@ use uuid::Uuid;
 pub fn ConversationPane() -> impl IntoView {
     let state = expect_context::<InboxState>();
     let texts = &use_texts().inbox;
+    let lang = use_lang();
     Effect::new(move |_| {
         let Some(id) = state.selected.get() else {
             state.detail.set(None);
@@ -32,7 +34,7 @@ pub fn ConversationPane() -> impl IntoView {
                         mark_read(state, id).await;
                     }
                 }
-                Err(err) => state.error.set(Some(err.to_string())),
+                Err(err) => state.error.set(Some(failure(lang, &err))),
             }
         });
     });
@@ -58,6 +60,7 @@ async fn mark_read(state: InboxState, id: Uuid) {
 fn Conversation(id: Uuid) -> impl IntoView {
     let state = expect_context::<InboxState>();
     let texts = &use_texts().inbox;
+    let lang = use_lang();
     let detail = move || state.detail.get().filter(|d| d.conversation.id == id);
     let act = Action::new_local(move |action: &InboxAction| {
         let action = *action;
@@ -67,7 +70,7 @@ fn Conversation(id: Uuid) -> impl IntoView {
                     state.apply_summary(summary);
                     state.error.set(None);
                 }
-                Err(err) => state.error.set(Some(err.to_string())),
+                Err(err) => state.error.set(Some(failure(lang, &err))),
             }
         }
     });
@@ -157,6 +160,7 @@ fn Header(detail: ConversationDetail, act: Action<InboxAction, ()>) -> impl Into
 fn Composer(id: Uuid) -> impl IntoView {
     let state = expect_context::<InboxState>();
     let texts = &use_texts().inbox;
+    let lang = use_lang();
     let text = RwSignal::new(String::new());
     let last_typing = StoredValue::new(0.0_f64);
     let send = Action::new_local(move |body: &String| {
@@ -171,7 +175,7 @@ fn Composer(id: Uuid) -> impl IntoView {
                     text.set(String::new());
                     state.error.set(None);
                 }
-                Err(err) => state.error.set(Some(err.to_string())),
+                Err(err) => state.error.set(Some(failure(lang, &err))),
             }
         }
     });

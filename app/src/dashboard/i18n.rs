@@ -352,6 +352,7 @@ pub struct InboxTexts {
     pub alert_waiting: &'static str,
     pub alert_message: &'static str,
     pub held_elsewhere: &'static str,
+    pub taken_by: &'static str,
 }
 
 const EN: Texts = Texts {
@@ -470,6 +471,7 @@ const EN: Texts = Texts {
         alert_waiting: "A visitor is waiting for a human",
         alert_message: "New message from a visitor",
         held_elsewhere: "Another operator is answering.",
+        taken_by: "Already answered by",
     },
 };
 
@@ -589,6 +591,7 @@ const RU: Texts = Texts {
         alert_waiting: "Посетитель ждёт оператора",
         alert_message: "Новое сообщение посетителя",
         held_elsewhere: "Диалог ведёт другой оператор.",
+        taken_by: "Диалог уже ведёт",
     },
 };
 

@@ -6,8 +6,9 @@
 
 use super::api::list_conversations;
 use super::conversation::ConversationPane;
-use super::i18n::{InboxTexts, use_texts};
+use super::i18n::{InboxTexts, Lang, use_lang, use_texts};
 use super::layout::SignedIn;
+use crate::AppError;
 use crate::auth::{Role, UserView};
 use crate::chat::{ConversationStatus, DeltaEvent, MessageRole, MessageView, TypingEvent};
 use crate::inbox::{ConversationDetail, ConversationSummary, InboxQuery};
@@ -218,6 +219,7 @@ impl InboxState {
 #[component]
 fn Inbox(user: UserView) -> impl IntoView {
     let texts = use_texts();
+    let lang = use_lang();
     let state = InboxState::new(&user);
     provide_context(state);
     let projects = Resource::new(|| (), |_| super::api::list_projects());
@@ -230,7 +232,7 @@ fn Inbox(user: UserView) -> impl IntoView {
                     state.next_cursor.set(page.next_cursor);
                     state.error.set(None);
                 }
-                Err(err) => state.error.set(Some(err.to_string())),
+                Err(err) => state.error.set(Some(failure(lang, &err))),
             }
         });
     });
@@ -337,6 +339,17 @@ fn Inbox(user: UserView) -> impl IntoView {
             </section>
             <ConversationPane />
         </div>
+    }
+}
+
+/// A failed call as the operator reads it: who holds a conversation taken
+/// by another, else the server's reason in the dashboard's language.
+pub fn failure(lang: Lang, err: &AppError) -> String {
+    match err {
+        AppError::AlreadyTaken { operator } => {
+            format!("{} {}", lang.texts().inbox.taken_by, operator.display_name)
+        }
+        other => super::i18n::reason(lang, &other.to_string()),
     }
 }
 
