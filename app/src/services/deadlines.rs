@@ -18,8 +18,8 @@ use crate::services::relay::notices;
 use crate::services::{conversations as conversation_rows, takeover, widget};
 use crate::state::AppState;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter, QuerySelect,
+    Set,
 };
 use uuid::Uuid;
 
@@ -93,15 +93,7 @@ pub async fn rescue_unanswered(state: &AppState) -> Result<usize, DbErr> {
         .await?;
     let mut started = 0;
     for conversation in stale {
-        let last = crate::db::entities::messages::Entity::find()
-            .filter(crate::db::entities::messages::Column::ConversationId.eq(conversation.id))
-            .order_by_desc(crate::db::entities::messages::Column::CreatedAt)
-            .order_by_desc(crate::db::entities::messages::Column::Id)
-            .one(&state.db)
-            .await?;
-        if last.is_some_and(|last| last.role == MessageRole::Visitor.as_str())
-            && takeover::awaits_answer(&state.db, &conversation).await?
-        {
+        if takeover::awaits_answer(&state.db, &conversation, true).await? {
             state.relay.start(state, conversation.id);
             started += 1;
         }
@@ -181,8 +173,8 @@ async fn expire(state: &AppState, id: Uuid) -> Result<bool, DbErr> {
     new.error_kind = Some(kind.to_owned());
     let message = messages::insert(&txn, new).await?;
     pending.push(events::emit_message(&txn, &conversation, message.id).await?);
-    let answer =
-        action == HandoffTimeoutAction::Ai && takeover::awaits_answer(&txn, &conversation).await?;
+    let answer = action == HandoffTimeoutAction::Ai
+        && takeover::awaits_answer(&txn, &conversation, false).await?;
     if answer {
         pending.push(widget::typing(&txn, &conversation, MessageRole::Ai, true).await?);
     }

@@ -100,8 +100,7 @@ pub async fn release(
 }
 
 /// The ids of conversations whose lease is held and has not expired, as a
-/// condition on a conversation id column's complement: messages of other
-/// conversations cannot be streaming any more.
+/// subquery: only messages of these conversations may still be streaming.
 pub fn live_leases() -> sea_orm::sea_query::SelectStatement {
     sea_orm::sea_query::Query::select()
         .column(conversations::Column::Id)

@@ -41,7 +41,12 @@ pub async fn take_over(
     let txn = begin_write(&state.db).await?;
     let conversation = locked(&txn, user, id).await?;
     let (conversation, pending) = claim(&txn, user, conversation).await?;
-    commit(state, txn, &conversation, pending).await
+    let claimed = !pending.is_empty();
+    let summary = commit(state, txn, &conversation, pending).await?;
+    if claimed {
+        state.relay.cancel(state, id);
+    }
+    Ok(summary)
 }
 
 /// Hands the conversation back to the AI, which answers a visitor message
@@ -75,7 +80,7 @@ pub async fn release(
     }
     let (conversation, event) =
         conversation_rows::set_status(&txn, conversation, ConversationStatus::Ai, None).await?;
-    let answer = awaits_answer(&txn, &conversation).await?;
+    let answer = awaits_answer(&txn, &conversation, false).await?;
     let mut pending = vec![event];
     if answer {
         pending.push(widget::typing(&txn, &conversation, MessageRole::Ai, true).await?);
@@ -187,6 +192,7 @@ pub async fn send(
         return Ok(messages::view(&existing, &state.hub));
     }
     let (conversation, mut pending) = claim(&txn, user, conversation).await?;
+    let claimed = !pending.is_empty();
     let mut new = NewMessage::new(id, MessageRole::Operator, text);
     new.author_user_id = Some(user.id);
     new.author_name = Some(user.display_name.clone());
@@ -195,6 +201,9 @@ pub async fn send(
     messages::touch_conversation(&txn, &message).await?;
     pending.push(events::emit_message(&txn, &conversation, message.id).await?);
     commit(state, txn, &conversation, pending).await?;
+    if claimed {
+        state.relay.cancel(state, id);
+    }
     Ok(messages::view(&message, &state.hub))
 }
 
@@ -210,8 +219,9 @@ async fn locked(
         .ok_or_else(inbox::not_found)
 }
 
-/// Makes `user` the holder: from `ai` or `waiting_human` a status change;
-/// held by `user` already, nothing.
+/// Makes `user` the holder: from `ai` or `waiting_human` a status change
+/// (its event returned; the caller stops the AI after the commit); held by
+/// `user` already, nothing.
 async fn claim(
     txn: &DatabaseTransaction,
     user: &CurrentUser,
@@ -240,8 +250,7 @@ async fn claim(
     }
 }
 
-/// Commits, stops the AI unless it holds the conversation, tells the
-/// streams, and returns the conversation as the inbox lists it.
+/// Commits, tells the streams, and returns the conversation as the inbox lists it.
 async fn commit(
     state: &AppState,
     txn: DatabaseTransaction,
@@ -249,9 +258,6 @@ async fn commit(
     pending: Vec<Pending>,
 ) -> Result<ConversationSummary, AppError> {
     txn.commit().await?;
-    if conversation.status != ConversationStatus::Ai.as_str() {
-        state.relay.cancel(state, conversation.id);
-    }
     widget::publish(state, pending);
     inbox::summaries(&state.db, std::slice::from_ref(conversation))
         .await?
@@ -260,10 +266,12 @@ async fn commit(
 }
 
 /// True when the last turn is the visitor's (no one answered it yet) and the
-/// project has an AI.
+/// project has an AI. With `notices_answer`, a notice after the visitor's
+/// message (a fault, the budget) counts as the answer.
 pub async fn awaits_answer(
     db: &impl ConnectionTrait,
     conversation: &conversations::Model,
+    notices_answer: bool,
 ) -> Result<bool, sea_orm::DbErr> {
     let has_ai = projects::Entity::find_by_id(conversation.project_id)
         .one(db)
@@ -272,9 +280,12 @@ pub async fn awaits_answer(
     if !has_ai {
         return Ok(false);
     }
-    let last = message_rows::Entity::find()
-        .filter(message_rows::Column::ConversationId.eq(conversation.id))
-        .filter(message_rows::Column::Role.ne(MessageRole::System.as_str()))
+    let mut last = message_rows::Entity::find()
+        .filter(message_rows::Column::ConversationId.eq(conversation.id));
+    if !notices_answer {
+        last = last.filter(message_rows::Column::Role.ne(MessageRole::System.as_str()));
+    }
+    let last = last
         .order_by_desc(message_rows::Column::CreatedAt)
         .order_by_desc(message_rows::Column::Id)
         .one(db)

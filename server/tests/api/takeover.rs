@@ -4,7 +4,7 @@
 
 use crate::helpers::spawn_app;
 use crate::operator_client::Operator;
-use crate::widget_client::{Widget, post, project};
+use crate::widget_client::{Widget, post, project, shop};
 use app::db::entities::conversations;
 use fake_openai::FakeOpenAi;
 use sea_orm::sea_query::Expr;
@@ -95,9 +95,7 @@ async fn taking_over_stops_the_ai_and_keeps_it_silent() {
 /// operator typing reaches the visitor too.
 #[tokio::test]
 async fn operator_messages_and_typing_reach_the_visitor() {
-    let app = spawn_app().await;
-    let fake = FakeOpenAi::start().await;
-    let id = project(&app, &fake, json!({})).await;
+    let (app, fake, id) = shop(json!({})).await;
     let widget = Widget::open(&app, &id).await;
     let conversation = conversation_id(&widget);
     let operator = Operator::admin(&app).await;
@@ -178,9 +176,7 @@ async fn releasing_hands_back_to_the_ai_with_the_history() {
 /// is a no-op; the visitor's messages are stored without an AI answer.
 #[tokio::test]
 async fn a_conversation_held_by_one_operator_is_theirs() {
-    let app = spawn_app().await;
-    let fake = FakeOpenAi::start().await;
-    let id = project(&app, &fake, json!({})).await;
+    let (app, fake, id) = shop(json!({})).await;
     let widget = Widget::open(&app, &id).await;
     widget.send("Привет").await;
     let conversation = conversation_id(&widget);
@@ -222,9 +218,7 @@ async fn a_conversation_held_by_one_operator_is_theirs() {
 /// Two operators take over at once: exactly one wins, the other is told who.
 #[tokio::test]
 async fn two_operators_racing_for_a_conversation_one_wins() {
-    let app = spawn_app().await;
-    let fake = FakeOpenAi::start().await;
-    let id = project(&app, &fake, json!({})).await;
+    let (app, _fake, id) = shop(json!({})).await;
     let widget = Widget::open(&app, &id).await;
     widget.send("Привет").await;
     let conversation = conversation_id(&widget);
@@ -257,9 +251,7 @@ async fn two_operators_racing_for_a_conversation_one_wins() {
 /// opens a new conversation in `ai`; actions on a closed one are refused.
 #[tokio::test]
 async fn waiting_closing_and_reopening() {
-    let app = spawn_app().await;
-    let fake = FakeOpenAi::start().await;
-    let id = project(&app, &fake, json!({})).await;
+    let (app, fake, id) = shop(json!({})).await;
     let widget = Widget::open(&app, &id).await;
     let conversation = conversation_id(&widget);
     let operator = Operator::member_of(&app, &[&id]).await;
@@ -333,9 +325,7 @@ async fn waiting_closing_and_reopening() {
 /// Reading clears the unread count and tells the visitor.
 #[tokio::test]
 async fn reading_tells_the_visitor() {
-    let app = spawn_app().await;
-    let fake = FakeOpenAi::start().await;
-    let id = project(&app, &fake, json!({})).await;
+    let (app, _fake, id) = shop(json!({})).await;
     let widget = Widget::open(&app, &id).await;
     let conversation = conversation_id(&widget);
     widget.action("handoff").await;
@@ -480,9 +470,7 @@ async fn a_lost_turn_is_answered_by_the_sweep() {
 async fn an_orphaned_answer_is_repaired_and_shown() {
     use app::chat::{MessageRole, MessageStatus};
     use app::services::messages::{self, NewMessage};
-    let app = spawn_app().await;
-    let fake = FakeOpenAi::start().await;
-    let id = project(&app, &fake, json!({})).await;
+    let (app, _fake, id) = shop(json!({})).await;
     let widget = Widget::open(&app, &id).await;
     let conversation = conversation_id(&widget);
     let mut events = widget.events(None).await;

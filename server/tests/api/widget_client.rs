@@ -33,6 +33,15 @@ pub async fn project(app: &TestApp, fake: &FakeOpenAi, extra: Value) -> String {
     project["id"].as_str().expect("id").to_owned()
 }
 
+/// A fresh server, a fake OpenAI server and a project it answers (`extra`
+/// merged into the project): the start of most widget tests.
+pub async fn shop(extra: Value) -> (TestApp, FakeOpenAi, String) {
+    let app = crate::helpers::spawn_app().await;
+    let fake = FakeOpenAi::start().await;
+    let id = project(&app, &fake, extra).await;
+    (app, fake, id)
+}
+
 /// One visitor's widget.
 pub struct Widget<'a> {
     pub app: &'a TestApp,
