@@ -51,7 +51,7 @@ impl Turn {
     /// The OpenAI error answer, boxed (a `Response` is large): `400` for a
     /// body that is not JSON, a missing or unknown model; `404` for an unknown
     /// vector store.
-    pub fn parse(
+    pub(crate) fn parse(
         script: &Shared,
         bytes: &Bytes,
         fault: Option<Fault>,
@@ -99,12 +99,12 @@ impl Turn {
     }
 
     /// An id unique to this answer, such as `resp_fake00000000000000000001`.
-    pub fn id(&self, prefix: &str) -> String {
+    pub(crate) fn id(&self, prefix: &str) -> String {
         format!("{prefix}fake{:020}", self.number)
     }
 
     /// The rough number of input tokens.
-    pub fn input_tokens(&self) -> usize {
+    pub(crate) fn input_tokens(&self) -> usize {
         self.input_words.len()
     }
 }

@@ -73,7 +73,7 @@ impl Default for Script {
 
 impl Script {
     /// A fresh number for the ids of one answer.
-    pub fn next_id(&mut self) -> u64 {
+    pub(crate) fn next_id(&mut self) -> u64 {
         self.next_id += 1;
         self.next_id
     }
@@ -88,12 +88,12 @@ pub(crate) struct StreamStats {
 
 impl StreamStats {
     /// Streams the client dropped before their end.
-    pub fn cancelled(&self) -> usize {
+    pub(crate) fn cancelled(&self) -> usize {
         self.cancelled.load(Ordering::SeqCst)
     }
 
     /// Streams whose body was sent to its end.
-    pub fn completed(&self) -> usize {
+    pub(crate) fn completed(&self) -> usize {
         self.completed.load(Ordering::SeqCst)
     }
 }
@@ -108,7 +108,7 @@ pub(crate) struct StreamGuard {
 
 impl StreamGuard {
     /// A guard for one new stream.
-    pub fn new(stats: Arc<StreamStats>) -> Self {
+    pub(crate) fn new(stats: Arc<StreamStats>) -> Self {
         Self {
             stats,
             finished: false,
@@ -116,7 +116,7 @@ impl StreamGuard {
     }
 
     /// The body reached its end: count it as completed, not cancelled.
-    pub fn finish(&mut self) {
+    pub(crate) fn finish(&mut self) {
         if !self.finished {
             self.finished = true;
             self.stats.completed.fetch_add(1, Ordering::SeqCst);

@@ -12,7 +12,7 @@
 //! from the `202` of the send to that same first text.
 
 use aiwidget::startup::Application;
-use app::state::{Environment, Settings};
+use engine::state::{Environment, Settings};
 use fake_openai::{FakeOpenAi, VALID_KEY};
 use futures_util::StreamExt as _;
 use secrecy::{SecretBox, SecretString};
@@ -147,7 +147,7 @@ fn settings(database_url: &str, site_dir: &std::path::Path) -> Settings {
         encryption_key_version: 1,
         previous_encryption_key: None,
         allow_private_upstreams: true,
-        ai_call: app::llm::CallPolicy::default(),
+        ai_call: engine::llm::CallPolicy::default(),
         sweep_every: std::time::Duration::from_secs(10),
     }
 }

@@ -72,7 +72,7 @@ async fn migrate() -> anyhow::Result<()> {
         anyhow::bail!(".env: {err}");
     }
     let url = config::database_url(&std::env::vars().collect());
-    app::db::migrate(&url).await?;
+    engine::db::migrate(&url).await?;
     println!("the database is migrated to the newest schema");
     Ok(())
 }
@@ -80,9 +80,9 @@ async fn migrate() -> anyhow::Result<()> {
 async fn rotate_key() -> anyhow::Result<()> {
     let loaded = config::load()?;
     let settings = loaded.settings;
-    app::db::migrate(&settings.database_url).await?;
-    let db = app::db::connect(&settings.database_url).await?;
-    let report = app::services::api_keys::rotate(&db, settings.keyring()).await?;
+    engine::db::migrate(&settings.database_url).await?;
+    let db = engine::db::connect(&settings.database_url).await?;
+    let report = engine::services::api_keys::rotate(&db, settings.keyring()).await?;
     println!(
         "{} re-encrypted, {} already current, {} unreadable (generation {})",
         report.rotated, report.current, report.unreadable, settings.encryption_key_version

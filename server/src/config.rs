@@ -5,16 +5,20 @@
 //! once. In production (`PUBLIC_URL` is https, or `AIWIDGET_ENV=production`) a
 //! missing or weak secret stops the start with a message naming each one.
 //! `.env.example` explains every variable.
+//!
+//! # Layout
+//! - this file: the settings, read and checked.
+//! - `secrets`: the three secrets and the key generations.
 
-use app::state::{Environment, Settings};
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD as BASE64;
-use rand::Rng as _;
+use engine::state::{Environment, Settings};
 use secrecy::{SecretBox, SecretString};
+use secrets::{
+    Secrets, check_admin_password, check_encryption_key, check_jwt_secret, key_generation,
+};
 use std::collections::HashMap;
 use std::fmt;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// The database when `DATABASE_URL` is not set: a file under `data/`.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/aiwidget.db?mode=rwc";
@@ -219,8 +223,8 @@ const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// The AI call's time-outs: `AI_FIRST_BYTE_TIMEOUT_SECS` (default 60) and
 /// `AI_IDLE_TIMEOUT_SECS` (default 30), 1 to 600 seconds each.
-fn ai_call(env: &Env, problems: &mut Vec<String>) -> app::llm::CallPolicy {
-    let mut policy = app::llm::CallPolicy::default();
+fn ai_call(env: &Env, problems: &mut Vec<String>) -> engine::llm::CallPolicy {
+    let mut policy = engine::llm::CallPolicy::default();
     let mut seconds = |name: &str, slot: &mut std::time::Duration| {
         if let Some(value) = non_empty(env, name) {
             match value.parse::<u64>() {
@@ -250,211 +254,6 @@ fn flag(env: &Env, name: &str, problems: &mut Vec<String>) -> bool {
     }
 }
 
-/// The three secrets, as given or as generated for development.
-#[derive(Default)]
-struct Secrets {
-    admin_password: Option<String>,
-    jwt_secret: Option<String>,
-    encryption_key: Option<String>,
-}
-
-impl Secrets {
-    fn from_env(env: &Env) -> Self {
-        Self {
-            admin_password: non_empty(env, "ADMIN_PASSWORD"),
-            jwt_secret: non_empty(env, "JWT_SECRET"),
-            encryption_key: non_empty(env, "ENCRYPTION_KEY"),
-        }
-    }
-
-    /// Takes missing secrets from `data_dir/secrets.env`, generating and saving
-    /// the ones it lacks. Returns the admin password when it was generated now.
-    fn fill_for_development(&mut self, data_dir: &Path) -> Result<Option<String>, String> {
-        if self.admin_password.is_some()
-            && self.jwt_secret.is_some()
-            && self.encryption_key.is_some()
-        {
-            return Ok(None);
-        }
-        let path = data_dir.join(SECRETS_FILE);
-        let mut stored = read_secrets_file(&path)?;
-        let admin_was_stored = stored.contains_key("ADMIN_PASSWORD");
-        let mut generated_admin_password = None;
-        let mut changed = false;
-        let mut take = |slot: &mut Option<String>, name: &str, make: fn() -> String| {
-            if slot.is_none() {
-                let value = stored.entry(name.to_owned()).or_insert_with(|| {
-                    changed = true;
-                    make()
-                });
-                *slot = Some(value.clone());
-                return true;
-            }
-            false
-        };
-        take(&mut self.jwt_secret, "JWT_SECRET", || random_base64(48));
-        take(&mut self.encryption_key, "ENCRYPTION_KEY", || {
-            random_base64(32)
-        });
-        if take(&mut self.admin_password, "ADMIN_PASSWORD", random_password) && !admin_was_stored {
-            generated_admin_password = self.admin_password.clone();
-        }
-        if changed {
-            write_secrets_file(&path, &stored)?;
-        }
-        Ok(generated_admin_password)
-    }
-}
-
-fn random_base64(bytes: usize) -> String {
-    let mut buffer = vec![0u8; bytes];
-    rand::rng().fill(buffer.as_mut_slice());
-    BASE64.encode(buffer)
-}
-
-fn random_password() -> String {
-    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-    let mut rng = rand::rng();
-    (0..20)
-        .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
-        .collect()
-}
-
-fn read_secrets_file(path: &Path) -> Result<std::collections::BTreeMap<String, String>, String> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => Ok(text
-            .lines()
-            .filter_map(|line| line.split_once('='))
-            .map(|(key, value)| (key.trim().to_owned(), value.trim().to_owned()))
-            .collect()),
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(Default::default()),
-        Err(err) => Err(format!("{}: cannot read: {err}", path.display())),
-    }
-}
-
-fn write_secrets_file(
-    path: &Path,
-    secrets: &std::collections::BTreeMap<String, String>,
-) -> Result<(), String> {
-    let fail = |err: std::io::Error| format!("{}: cannot write: {err}", path.display());
-    if let Some(folder) = path.parent() {
-        std::fs::create_dir_all(folder).map_err(fail)?;
-    }
-    let mut text = String::from(
-        "# Generated by aiwidget for development. Keep private; delete to regenerate.\n",
-    );
-    for (key, value) in secrets {
-        text.push_str(&format!("{key}={value}\n"));
-    }
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    std::io::Write::write_all(&mut options.open(path).map_err(fail)?, text.as_bytes()).map_err(fail)
-}
-
-fn check_admin_password(
-    secrets: &Secrets,
-    problems: &mut Vec<String>,
-    warnings: &mut Vec<String>,
-) -> Option<String> {
-    let Some(password) = secrets.admin_password.clone() else {
-        problems
-            .push("ADMIN_PASSWORD: not set; production needs the first admin's password".into());
-        return None;
-    };
-    if password.chars().count() < 12 {
-        warnings.push("ADMIN_PASSWORD is shorter than 12 characters".into());
-    }
-    Some(password)
-}
-
-fn check_jwt_secret(
-    secrets: &Secrets,
-    environment: Environment,
-    problems: &mut Vec<String>,
-    warnings: &mut Vec<String>,
-) -> Option<String> {
-    let Some(secret) = secrets.jwt_secret.clone() else {
-        problems.push(
-            "JWT_SECRET: not set; production needs at least 32 random bytes (openssl rand -base64 48)"
-                .into(),
-        );
-        return None;
-    };
-    if secret.len() < MIN_JWT_SECRET_BYTES {
-        let message = format!(
-            "JWT_SECRET: {} bytes is too short to sign sessions safely; use at least {MIN_JWT_SECRET_BYTES} (openssl rand -base64 48)",
-            secret.len()
-        );
-        if environment == Environment::Production {
-            problems.push(message);
-            return None;
-        }
-        warnings.push(message);
-    }
-    Some(secret)
-}
-
-fn check_encryption_key(secrets: &Secrets, problems: &mut Vec<String>) -> Option<[u8; 32]> {
-    let Some(encoded) = secrets.encryption_key.as_deref() else {
-        problems.push(
-            "ENCRYPTION_KEY: not set; production needs 32 random bytes in standard base64 (openssl rand -base64 32)"
-                .into(),
-        );
-        return None;
-    };
-    decode_key("ENCRYPTION_KEY", encoded, problems)
-}
-
-/// Standard base64 of exactly 32 bytes, or a problem naming `name`.
-fn decode_key(name: &str, encoded: &str, problems: &mut Vec<String>) -> Option<[u8; 32]> {
-    let decoded = BASE64.decode(encoded).ok();
-    match decoded.as_deref().map(<[u8; 32]>::try_from) {
-        Some(Ok(key)) => Some(key),
-        Some(Err(_)) => {
-            problems.push(format!(
-                "{name}: decodes to {} bytes, must be exactly 32 (openssl rand -base64 32)",
-                decoded.map_or(0, |bytes| bytes.len())
-            ));
-            None
-        }
-        None => {
-            problems.push(format!(
-                "{name}: not valid standard base64 (openssl rand -base64 32)"
-            ));
-            None
-        }
-    }
-}
-
-/// `ENCRYPTION_KEY_VERSION` (1 to 255, default 1) and, from version 2 on,
-/// the optional `PREVIOUS_ENCRYPTION_KEY` of the generation before.
-fn key_generation(env: &Env, problems: &mut Vec<String>) -> (u8, Option<[u8; 32]>) {
-    let version = match non_empty(env, "ENCRYPTION_KEY_VERSION") {
-        None => 1,
-        Some(raw) => match raw.parse::<u8>() {
-            Ok(version) if version >= 1 => version,
-            _ => {
-                problems.push(format!(
-                    "ENCRYPTION_KEY_VERSION: `{raw}` is not a generation number from 1 to 255"
-                ));
-                1
-            }
-        },
-    };
-    let previous = non_empty(env, "PREVIOUS_ENCRYPTION_KEY").and_then(|encoded| {
-        if version < 2 {
-            problems.push(
-                "PREVIOUS_ENCRYPTION_KEY: set ENCRYPTION_KEY_VERSION to the new generation (2 or more) as well"
-                    .into(),
-            );
-            return None;
-        }
-        decode_key("PREVIOUS_ENCRYPTION_KEY", &encoded, problems)
-    });
-    (version, previous)
-}
-
+mod secrets;
 #[cfg(test)]
 mod tests;

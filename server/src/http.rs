@@ -31,13 +31,15 @@ pub mod sse;
 pub mod widget;
 pub mod widget_events;
 
-use app::state::AppState;
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, MatchedPath};
 use axum::http::{HeaderValue, Request, header};
 use axum::response::Redirect;
 use axum::routing::get;
+use engine::state::AppState;
+use leptos::config::LeptosOptions;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
@@ -47,7 +49,7 @@ use tracing::Level;
 pub const BODY_LIMIT_BYTES: usize = 64 * 1024;
 
 /// Every route of the server, with its layers, ready to serve.
-pub fn router(state: AppState) -> Router {
+pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
     Router::new()
         .route("/health", get(health::health))
         .route("/api/v1/openapi.json", get(openapi::openapi_json))
@@ -57,7 +59,7 @@ pub fn router(state: AppState) -> Router {
         .merge(admin_users::routes())
         .merge(admin_conversations::routes())
         .merge(widget::routes(&state))
-        .merge(dashboard::routes(&state))
+        .merge(dashboard::routes(&state, leptos_options))
         .merge(assets::routes(&state.settings.site_dir))
         .fallback(errors::not_found)
         .method_not_allowed_fallback(errors::method_not_allowed)
@@ -69,11 +71,29 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(
             TraceLayer::new_for_http()
-                // The path only: query strings carry tokens (the events URL).
-                .make_span_with(|request: &Request<_>| {
-                    tracing::info_span!("http", method = %request.method(), path = %request.uri().path())
-                })
+                .make_span_with(request_span)
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
+        // Outermost: every request gets an id before its span opens, and the
+        // answer carries it back (`x-request-id`), so a user's report finds its log lines.
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .with_state(state)
+}
+
+/// The span of one request: its method, its route (the matched pattern, e.g.
+/// `/api/v1/admin/projects/{id}`: never the query string, which carries tokens
+/// on the events URL, nor ids) and its request id. Every log line of the
+/// request is inside it.
+fn request_span<B>(request: &Request<B>) -> tracing::Span {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("unmatched", MatchedPath::as_str);
+    let request_id = request
+        .headers()
+        .get("x-request-id")
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or("");
+    tracing::info_span!("http", method = %request.method(), route, request_id)
 }

@@ -3,7 +3,7 @@
 //!
 //! # Layout
 //! - [`cli`]: the commands of the `aiwidget` binary (`serve`, `migrate`).
-//! - [`config`]: environment → [`app::state::Settings`], with the production checks.
+//! - [`config`]: environment → [`engine::state::Settings`], with the production checks.
 //! - [`startup`]: [`startup::Application`]: migrate, connect, seed, bind, serve.
 //! - [`http`]: the routes and layers.
 //! - [`telemetry`]: logs to stderr, filtered by `RUST_LOG`.

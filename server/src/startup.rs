@@ -2,10 +2,10 @@
 
 use crate::http;
 use anyhow::Context as _;
-use app::services::{maintenance, users};
-use app::state::{AppState, Settings};
 use axum::ServiceExt;
 use axum::extract::Request;
+use engine::services::{maintenance, users};
+use engine::state::{AppState, Settings};
 use leptos::config::LeptosOptions;
 use secrecy::ExposeSecret as _;
 use std::future::Future;
@@ -20,6 +20,7 @@ use tower_http::normalize_path::NormalizePathLayer;
 pub struct Application {
     listener: TcpListener,
     state: AppState,
+    leptos_options: LeptosOptions,
 }
 
 impl Application {
@@ -30,10 +31,10 @@ impl Application {
     /// # Errors
     /// Any step that fails, with what it was doing.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        app::db::migrate(&settings.database_url)
+        engine::db::migrate(&settings.database_url)
             .await
             .context("migrating the database")?;
-        let db = app::db::connect(&settings.database_url)
+        let db = engine::db::connect(&settings.database_url)
             .await
             .context("connecting to the database")?;
         // No stream is open yet: the events are stored, nobody to tell now.
@@ -55,8 +56,8 @@ impl Application {
             .with_context(|| format!("binding {}", settings.listen_addr))?;
         let local_addr = listener.local_addr().context("reading the bound address")?;
         let leptos_options = leptos_options(&settings, local_addr);
-        let http = app::services::upstream::http_client()?;
-        let llm = Arc::new(app::llm::OpenAiProvider::new(
+        let http = engine::services::upstream::http_client()?;
+        let llm = Arc::new(engine::llm::OpenAiProvider::new(
             http.clone(),
             settings.ai_call,
         ));
@@ -76,9 +77,12 @@ impl Application {
             bus: Arc::default(),
             presence: Arc::default(),
             shutdown: tokio_util::sync::CancellationToken::new(),
-            leptos_options,
         };
-        Ok(Self { listener, state })
+        Ok(Self {
+            listener,
+            state,
+            leptos_options,
+        })
     }
 
     /// The port actually bound (useful with `LISTEN_ADDR=127.0.0.1:0`).
@@ -103,11 +107,10 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        app::services::deadlines::spawn(self.state.clone());
-        app::services::bus::Bus::start(&self.state);
+        engine::workers::start(&self.state);
         let stop = self.state.shutdown.clone();
         let relay = self.state.relay.clone();
-        let router = http::router(self.state);
+        let router = http::router(self.state, self.leptos_options);
         // Event streams never end on their own: end them first, so that the
         // graceful shutdown can finish (clients reconnect to another instance).
         let shutdown = async move {

@@ -1,6 +1,6 @@
-//! The v1 widget API, typed with the shared DTOs of `app`.
+//! The v1 widget API, typed with the shared DTOs of `contract`.
 
-use app::widget::{
+use contract::widget::{
     ContactRequest, SendMessageRequest, SendMessageResponse, SessionRequest, SessionResponse,
 };
 use gloo_net::http::{Request, Response};

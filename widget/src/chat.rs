@@ -4,11 +4,11 @@
 use crate::live::{self, State};
 use crate::texts::{Text, t};
 use crate::{Setup, api};
-use app::chat::{ConversationStatus, MessageRole, MessageView};
-use app::rich;
-use app::widget::{ContactRequest, SendMessageRequest, SessionRequest};
+use contract::chat::{ConversationStatus, MessageRole, MessageView};
+use contract::widget::{ContactRequest, SendMessageRequest, SessionRequest};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use ui::rich;
 
 /// The panel of one visitor of one project.
 pub fn chat(setup: Setup) -> impl IntoView {

@@ -1,9 +1,9 @@
 //! The panel's state and the event stream that keeps it current.
 
 use crate::Setup;
-use app::chat::{ConversationStatus, MessageRole, MessageStatus, MessageView};
-use app::live::listen;
+use contract::chat::{ConversationStatus, MessageRole, MessageStatus, MessageView};
 use leptos::prelude::*;
+use ui::live::listen;
 
 /// What the panel shows; every field is a signal.
 #[derive(Clone, Copy)]

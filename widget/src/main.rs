@@ -4,7 +4,7 @@
 //! # Layout
 //! - [`mount`]: the entry the loader calls with the panel to draw into.
 //! - `chat`: the chat panel (messages, composer, handoff, privacy notice).
-//! - `api`: the v1 widget API over gloo-net, with the shared DTOs of `app`.
+//! - `api`: the v1 widget API over gloo-net, with the shared DTOs of `contract`.
 //! - `live`: the event stream (EventSource), applied to the panel's state.
 //! - `texts`: the widget's words in Russian and English.
 //!
@@ -42,7 +42,7 @@ pub struct Setup {
     pub server: String,
     pub title: String,
     pub lang: texts::Lang,
-    pub config: app::widget::WidgetConfig,
+    pub config: contract::widget::WidgetConfig,
 }
 
 /// Draws the chat panel into `panel` (an element inside the loader's shadow
@@ -58,7 +58,7 @@ pub fn mount(
     config: String,
     greeting: String,
 ) {
-    let Ok(mut config) = serde_json::from_str::<app::widget::WidgetConfig>(&config) else {
+    let Ok(mut config) = serde_json::from_str::<contract::widget::WidgetConfig>(&config) else {
         leptos::logging::warn!("aiwidget: the widget's configuration does not parse");
         return;
     };

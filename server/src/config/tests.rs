@@ -1,4 +1,4 @@
-//! The configuration rules of DESIGN.md, one test per rule.
+//! The configuration rules (`docs/architecture.md`, "Configuration"), one test per rule.
 
 use super::*;
 use secrecy::ExposeSecret;

@@ -2,16 +2,16 @@
 
 use super::errors::ApiJson;
 use super::session::{AuthUser, ClientIp};
-use app::AppError;
-use app::auth::{LoginRequest, LoginResponse, UserView};
-use app::error::ErrorBody;
-use app::services::auth;
-use app::state::AppState;
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum_extra::extract::cookie::CookieJar;
+use contract::AppError;
+use contract::auth::{LoginRequest, LoginResponse, UserView};
+use contract::error::ErrorBody;
+use engine::services::auth;
+use engine::state::AppState;
 
 /// The routes of this module.
 pub fn routes() -> Router<AppState> {
@@ -42,7 +42,7 @@ pub async fn login(
 ) -> Result<(CookieJar, ApiJson<LoginResponse>), AppError> {
     validate(&request)?;
     let response = auth::login(&state, &request.username, &request.password, ip).await?;
-    let jar = jar.add(app::session::cookie(
+    let jar = jar.add(engine::session::cookie(
         &state.settings,
         response.token.clone(),
     ));
@@ -84,7 +84,7 @@ pub async fn logout(
     jar: CookieJar,
 ) -> Result<(StatusCode, CookieJar), AppError> {
     auth::logout(&state.db, user.id).await?;
-    Ok((StatusCode::NO_CONTENT, app::session::clear(jar)))
+    Ok((StatusCode::NO_CONTENT, engine::session::clear(jar)))
 }
 
 /// Who is logged in.

@@ -4,21 +4,21 @@
 
 use super::errors::{ApiJson, ApiPath, ApiQuery};
 use super::session::AuthUser;
-use app::AppError;
-use app::chat::MessageView;
-use app::error::ErrorBody;
-use app::inbox::{ConversationDetail, ConversationSummary, InboxQuery, OperatorEventsQuery};
-use app::list::Page;
-use app::services::events::{self, Scope};
-use app::services::{inbox, streams, takeover};
-use app::state::AppState;
-use app::widget::{SendMessageRequest, SendMessageResponse};
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::Response;
 use axum::routing::{get, post};
+use contract::AppError;
+use contract::chat::MessageView;
+use contract::error::ErrorBody;
+use contract::inbox::{ConversationDetail, ConversationSummary, InboxQuery, OperatorEventsQuery};
+use contract::list::Page;
+use contract::widget::{SendMessageRequest, SendMessageResponse};
+use engine::services::events::{self, Scope};
+use engine::services::{inbox, streams, takeover};
+use engine::state::AppState;
 use uuid::Uuid;
 
 /// The routes of this module.
@@ -226,7 +226,7 @@ pub async fn events(
     AuthUser(user): AuthUser,
     ApiQuery(query): ApiQuery<OperatorEventsQuery>,
 ) -> Result<Response, AppError> {
-    let token = app::session::token(&parts, &state.settings)?;
+    let token = engine::session::token(&parts, &state.settings)?;
     let headers = &parts.headers;
     let scope = Scope::Projects((!user.is_admin()).then(|| user.project_ids.clone()));
     let after = match super::sse::cursor(headers, query.after) {

@@ -2,16 +2,16 @@
 
 use super::errors::{ApiJson, ApiPath};
 use super::session::AuthUser;
-use app::AppError;
-use app::error::ErrorBody;
-use app::list::Page;
-use app::projects::{ModelInfo, ModelsProbe, ProjectInput, ProjectView, VectorStoreInfo};
-use app::services::projects;
-use app::state::AppState;
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
+use contract::AppError;
+use contract::error::ErrorBody;
+use contract::list::Page;
+use contract::projects::{ModelInfo, ModelsProbe, ProjectInput, ProjectView, VectorStoreInfo};
+use engine::services::projects;
+use engine::state::AppState;
 use uuid::Uuid;
 
 /// The routes of this module.

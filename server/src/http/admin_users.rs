@@ -2,16 +2,16 @@
 
 use super::errors::{ApiJson, ApiPath};
 use super::session::AuthUser;
-use app::AppError;
-use app::auth::{UserInput, UserView};
-use app::error::ErrorBody;
-use app::list::Page;
-use app::services::people;
-use app::state::AppState;
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, patch};
+use contract::AppError;
+use contract::auth::{UserInput, UserView};
+use contract::error::ErrorBody;
+use contract::list::Page;
+use engine::services::people;
+use engine::state::AppState;
 use uuid::Uuid;
 
 /// The routes of this module.

@@ -1,10 +1,10 @@
 //! Built files: the visitor widget under `/widget/` (any origin may load it)
 //! and the dashboard's wasm, glue and CSS under `/pkg/`, both from `SITE_DIR`.
 
-use app::state::AppState;
 use axum::Router;
 use axum::handler::HandlerWithoutStateExt;
 use axum::http::{HeaderValue, header};
+use engine::state::AppState;
 use std::path::Path;
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;

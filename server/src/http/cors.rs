@@ -5,9 +5,9 @@
 //! its own project (`403 origin_not_allowed`). No credentials are ever allowed:
 //! the widget authenticates with its visitor token.
 
-use app::origins;
-use app::state::AppState;
 use axum::http::{HeaderValue, Method, header};
+use contract::origins;
+use engine::state::AppState;
 use std::time::Duration;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
@@ -35,7 +35,7 @@ async fn allowed(state: &AppState, origin: &HeaderValue) -> bool {
     else {
         return false;
     };
-    if app::services::widget::is_dashboard_origin(state, &origin) {
+    if engine::services::widget::is_dashboard_origin(state, &origin) {
         return true;
     }
     state

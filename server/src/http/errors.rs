@@ -2,9 +2,9 @@
 //! extractors whose rejections become [`AppError`], and fallbacks for unknown
 //! paths, wrong methods and panics.
 
-use app::AppError;
 use axum::extract::{FromRequest, OriginalUri};
 use axum::response::{IntoResponse, Response};
+use contract::AppError;
 
 /// `axum::Json`, rejecting with `{"error","message"}`: `400 invalid_json`,
 /// `415 unsupported_media_type` or `413 payload_too_large`.

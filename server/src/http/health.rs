@@ -1,10 +1,10 @@
 //! `GET /health`: `200` with the database reachable, `503` without.
 
-use app::health::Health;
-use app::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
+use contract::health::Health;
+use engine::state::AppState;
 
 /// Is the server up and its database reachable.
 #[utoipa::path(
@@ -17,7 +17,7 @@ use axum::response::IntoResponse;
     )
 )]
 pub async fn health(State(state): State<AppState>) -> impl IntoResponse {
-    let health = app::services::health::check(&state.db).await;
+    let health = engine::services::health::check(&state.db).await;
     let status = if health.is_ok() {
         StatusCode::OK
     } else {

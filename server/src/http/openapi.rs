@@ -3,21 +3,23 @@
 //! Every v1 handler is listed here with `#[utoipa::path]` on the handler, so
 //! the document cannot drift from the code that serves it.
 
-use app::auth::{LoginRequest, LoginResponse, Role, UserInput, UserView};
-use app::chat::{
+use contract::auth::{LoginRequest, LoginResponse, Role, UserInput, UserView};
+use contract::chat::{
     ConversationStatus, DeltaEvent, MessageRole, MessageStatus, MessageView, Source, StatusEvent,
     TypingEvent,
 };
-use app::error::ErrorBody;
-use app::health::Health;
-use app::inbox::{ConversationDetail, ConversationSummary, OperatorRef, ReadEvent, VisitorInfo};
-use app::list::Page;
-use app::projects::{
+use contract::error::ErrorBody;
+use contract::health::Health;
+use contract::inbox::{
+    ConversationDetail, ConversationSummary, OperatorRef, ReadEvent, VisitorInfo,
+};
+use contract::list::Page;
+use contract::projects::{
     ApiStyle, HandoffInput, HandoffSettings, HandoffTimeoutAction, Limits, LimitsInput, ModelInfo,
     ModelsProbe, ProjectInput, ProjectView, VectorStoreInfo, WidgetInput, WidgetPosition,
     WidgetSettings,
 };
-use app::widget::{
+use contract::widget::{
     ContactRequest, ConversationState, SendMessageRequest, SendMessageResponse, SessionRequest,
     SessionResponse, WidgetConfig,
 };
@@ -119,7 +121,7 @@ impl Modify for SecuritySchemes {
         components.add_security_scheme(
             "cookie",
             SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(
-                app::session::SESSION_COOKIE,
+                engine::session::SESSION_COOKIE,
             ))),
         );
     }
@@ -134,6 +136,6 @@ impl Modify for SecuritySchemes {
 )]
 pub async fn openapi_json() -> axum::Json<utoipa::openapi::OpenApi> {
     let mut doc = ApiDoc::openapi();
-    doc.info.version = app::VERSION.to_owned();
+    doc.info.version = contract::VERSION.to_owned();
     axum::Json(doc)
 }

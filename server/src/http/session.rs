@@ -1,11 +1,11 @@
 //! Who is calling the admin API ([`AuthUser`]) and from where ([`ClientIp`]),
-//! over the session rules of `app::session`.
+//! over the session rules of `engine::session`.
 
-use app::AppError;
-use app::services::auth::{self, CurrentUser};
-use app::state::AppState;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
+use contract::AppError;
+use engine::services::auth::{self, CurrentUser};
+use engine::state::AppState;
 use std::net::IpAddr;
 
 /// The user behind the request's Bearer token or session cookie.
@@ -16,12 +16,12 @@ impl FromRequestParts<AppState> for AuthUser {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        let token = app::session::token(parts, &state.settings)?;
+        let token = engine::session::token(parts, &state.settings)?;
         auth::authenticate(state, &token).await.map(AuthUser)
     }
 }
 
-/// The client's IP (see `app::session::client_ip`).
+/// The client's IP (see `engine::session::client_ip`).
 #[derive(Debug, Clone, Copy)]
 pub struct ClientIp(pub Option<IpAddr>);
 
@@ -29,6 +29,6 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientIp(app::session::client_ip(parts)))
+        Ok(ClientIp(engine::session::client_ip(parts)))
     }
 }

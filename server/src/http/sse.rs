@@ -3,10 +3,10 @@
 //! page reload), a `retry:` hint, a keep-alive comment every 15 s, and
 //! `X-Accel-Buffering: no` so that nginx passes frames through at once.
 
-use app::services::streams::Outgoing;
 use axum::http::{HeaderMap, HeaderName, HeaderValue};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
+use engine::services::streams::Outgoing;
 use futures_util::{Stream, StreamExt as _, stream};
 use std::convert::Infallible;
 use std::time::Duration;

@@ -4,20 +4,20 @@
 
 use super::errors::{ApiJson, ApiQuery};
 use super::session::ClientIp;
-use app::AppError;
-use app::error::ErrorBody;
-use app::services::visitors::Seen;
-use app::services::widget::{self, VisitorContext};
-use app::state::AppState;
-use app::widget::{
-    ConfigQuery, ContactRequest, ConversationState, SendMessageRequest, SendMessageResponse,
-    SessionRequest, SessionResponse, WidgetConfig,
-};
 use axum::Router;
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::routing::{get, options, post};
+use contract::AppError;
+use contract::error::ErrorBody;
+use contract::widget::{
+    ConfigQuery, ContactRequest, ConversationState, SendMessageRequest, SendMessageResponse,
+    SessionRequest, SessionResponse, WidgetConfig,
+};
+use engine::services::visitors::Seen;
+use engine::services::widget::{self, VisitorContext};
+use engine::state::AppState;
 
 /// The routes of this module and the event stream, with CORS. Each route
 /// takes `OPTIONS` too, so that preflights reach the CORS layer instead of
@@ -71,7 +71,7 @@ impl FromRequestParts<AppState> for WidgetVisitor {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        let token = app::session::bearer_token(&parts.headers)
+        let token = engine::session::bearer_token(&parts.headers)
             .map(str::to_owned)
             .or_else(|| query_token(parts));
         widget::authenticate(state, token.as_deref(), origin(&parts.headers))

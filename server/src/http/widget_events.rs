@@ -3,15 +3,15 @@
 
 use super::errors::ApiQuery;
 use super::widget::WidgetVisitor;
-use app::AppError;
-use app::error::ErrorBody;
-use app::services::events::{self, Scope};
-use app::services::streams;
-use app::state::AppState;
-use app::widget::EventsQuery;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
+use contract::AppError;
+use contract::error::ErrorBody;
+use contract::widget::EventsQuery;
+use engine::services::events::{self, Scope};
+use engine::services::streams;
+use engine::state::AppState;
 
 /// The visitor's events.
 #[utoipa::path(

@@ -1,4 +1,4 @@
-//! Admin login, sessions, logout and throttling (DESIGN.md "Security").
+//! Admin login, sessions, logout and throttling (`docs/architecture.md`, "Security").
 
 use crate::helpers::{ADMIN_PASSWORD, TestDb, json, spawn_app, spawn_app_on};
 use reqwest::Method;

@@ -14,9 +14,9 @@ fn aiwidget() -> Command {
 /// `aiwidget rotate-key` moves every stored key to the new generation.
 #[tokio::test]
 async fn rotate_key_re_encrypts_with_the_new_generation() {
-    use app::db::entities::projects;
-    use app::services::api_keys::{self, Keyring};
     use base64::Engine as _;
+    use engine::db::entities::projects;
+    use engine::services::api_keys::{self, Keyring};
     use sea_orm::EntityTrait;
     // Arrange: a project whose key was saved under generation 1 ([7; 32]).
     let app = crate::helpers::spawn_app().await;
@@ -96,7 +96,7 @@ async fn migrate_creates_the_schema_and_exits() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let db = app::db::connect(&test_db.url).await.expect("connect");
+    let db = engine::db::connect(&test_db.url).await.expect("connect");
     assert!(
         SchemaManager::new(&db)
             .has_table("conversations")

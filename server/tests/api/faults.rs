@@ -8,7 +8,7 @@ use fake_openai::{FakeOpenAi, Fault};
 use serde_json::json;
 use std::time::Duration;
 
-/// Every fault of DESIGN.md's list, each in a fresh conversation.
+/// Every fault of `docs/architecture.md` ("The AI call"), each in a fresh conversation.
 #[tokio::test]
 async fn every_provider_fault_ends_in_a_notice_and_a_mapped_kind() {
     let app = spawn_app().await;

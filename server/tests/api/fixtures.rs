@@ -1,13 +1,13 @@
 //! Rows inserted straight through the entities, for tests of the schema
 //! itself (the services that make these rows come with their features).
 
-use app::db::entities::{conversations, events, messages, projects, users, visitors};
 use chrono::Utc;
+use engine::db::entities::{conversations, events, messages, projects, users, visitors};
 use sea_orm::{ActiveModelTrait, DatabaseConnection, DbErr, Set};
 use serde_json::json;
 use uuid::Uuid;
 
-pub async fn project(db: &DatabaseConnection) -> Uuid {
+pub(crate) async fn project(db: &DatabaseConnection) -> Uuid {
     let now = Utc::now();
     projects::ActiveModel {
         id: Set(Uuid::new_v4()),
@@ -44,7 +44,7 @@ pub async fn project(db: &DatabaseConnection) -> Uuid {
     .id
 }
 
-pub async fn conversation(db: &DatabaseConnection, project_id: Uuid) -> Uuid {
+pub(crate) async fn conversation(db: &DatabaseConnection, project_id: Uuid) -> Uuid {
     let now = Utc::now();
     let visitor = visitors::ActiveModel {
         id: Set(Uuid::new_v4()),
@@ -88,7 +88,7 @@ pub async fn conversation(db: &DatabaseConnection, project_id: Uuid) -> Uuid {
     .id
 }
 
-pub struct NewMessage<'a> {
+pub(crate) struct NewMessage<'a> {
     pub conversation_id: Uuid,
     pub text: &'a str,
     pub status: &'a str,
@@ -96,7 +96,7 @@ pub struct NewMessage<'a> {
     pub author_user_id: Option<Uuid>,
 }
 
-pub async fn message(db: &DatabaseConnection, new: NewMessage<'_>) -> Result<Uuid, DbErr> {
+pub(crate) async fn message(db: &DatabaseConnection, new: NewMessage<'_>) -> Result<Uuid, DbErr> {
     let now = Utc::now();
     messages::ActiveModel {
         id: Set(Uuid::new_v4()),
@@ -117,7 +117,7 @@ pub async fn message(db: &DatabaseConnection, new: NewMessage<'_>) -> Result<Uui
         input_tokens: Set(None),
         output_tokens: Set(None),
         client_message_id: Set(new.client_message_id.map(str::to_owned)),
-        search_text: Set(app::text::search_text(new.text)),
+        search_text: Set(contract::text::search_text(new.text)),
         completed_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
@@ -127,7 +127,7 @@ pub async fn message(db: &DatabaseConnection, new: NewMessage<'_>) -> Result<Uui
     .map(|message| message.id)
 }
 
-pub fn visitor_message(conversation_id: Uuid, text: &str) -> NewMessage<'_> {
+pub(crate) fn visitor_message(conversation_id: Uuid, text: &str) -> NewMessage<'_> {
     NewMessage {
         conversation_id,
         text,
@@ -137,7 +137,7 @@ pub fn visitor_message(conversation_id: Uuid, text: &str) -> NewMessage<'_> {
     }
 }
 
-pub async fn event(db: &DatabaseConnection, project_id: Uuid, conversation_id: Uuid) -> i64 {
+pub(crate) async fn event(db: &DatabaseConnection, project_id: Uuid, conversation_id: Uuid) -> i64 {
     events::ActiveModel {
         project_id: Set(project_id),
         conversation_id: Set(Some(conversation_id)),
@@ -152,7 +152,7 @@ pub async fn event(db: &DatabaseConnection, project_id: Uuid, conversation_id: U
     .id
 }
 
-pub async fn operator(db: &DatabaseConnection) -> Uuid {
+pub(crate) async fn operator(db: &DatabaseConnection) -> Uuid {
     let now = Utc::now();
     users::ActiveModel {
         id: Set(Uuid::new_v4()),

@@ -1,20 +1,20 @@
 //! `spawn_app`, [`TestApp`] and [`TestDb`]: the harness every test uses.
 
 use aiwidget::startup::Application;
-use app::state::{Environment, Settings};
+use engine::state::{Environment, Settings};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use secrecy::{SecretBox, SecretString};
 use std::path::{Path, PathBuf};
 
 /// The JWT secret every test server signs with.
-pub const JWT_SECRET: &str = "test-jwt-secret-that-is-long-enough-0123";
+pub(crate) const JWT_SECRET: &str = "test-jwt-secret-that-is-long-enough-0123";
 
 /// The admin password every test server starts with.
-pub const ADMIN_PASSWORD: &str = "test admin password";
+pub(crate) const ADMIN_PASSWORD: &str = "test admin password";
 
 /// A fresh database for one test: a SQLite file in a temp folder, or a new
 /// PostgreSQL database on the server of `TEST_DATABASE_URL`.
-pub struct TestDb {
+pub(crate) struct TestDb {
     /// The URL the server connects to.
     pub url: String,
     /// Keeps the SQLite file's folder alive for the test.
@@ -23,7 +23,7 @@ pub struct TestDb {
 
 impl TestDb {
     /// Makes the database (empty: the server migrates it).
-    pub async fn new() -> Self {
+    pub(crate) async fn new() -> Self {
         match std::env::var("TEST_DATABASE_URL") {
             Ok(base) if !base.is_empty() => Self::postgres(&base).await,
             _ => Self::sqlite(),
@@ -58,7 +58,7 @@ impl TestDb {
     }
 
     /// The same database, for another server (or process) to share.
-    pub fn shared(&self) -> Self {
+    pub(crate) fn shared(&self) -> Self {
         Self {
             url: self.url.clone(),
             _dir: None,
@@ -66,13 +66,13 @@ impl TestDb {
     }
 
     /// True when the suite runs on PostgreSQL.
-    pub fn is_postgres(&self) -> bool {
+    pub(crate) fn is_postgres(&self) -> bool {
         self.url.starts_with("postgres")
     }
 }
 
 /// A running server and what tests need to talk to it.
-pub struct TestApp {
+pub(crate) struct TestApp {
     /// `http://127.0.0.1:<port>`.
     pub address: String,
     /// The server's own pool (the same database the test made).
@@ -87,17 +87,17 @@ pub struct TestApp {
 }
 
 /// Starts a server on port 0 with a fresh database.
-pub async fn spawn_app() -> TestApp {
+pub(crate) async fn spawn_app() -> TestApp {
     spawn_app_on(TestDb::new().await, ADMIN_PASSWORD).await
 }
 
 /// Starts a server on an existing database (a restart) with `admin_password`.
-pub async fn spawn_app_on(test_db: TestDb, admin_password: &str) -> TestApp {
+pub(crate) async fn spawn_app_on(test_db: TestDb, admin_password: &str) -> TestApp {
     spawn_configured(test_db, admin_password, |_| {}).await
 }
 
 /// Starts a server as production runs it (private upstreams refused).
-pub async fn spawn_production_app() -> TestApp {
+pub(crate) async fn spawn_production_app() -> TestApp {
     spawn_configured(TestDb::new().await, ADMIN_PASSWORD, |settings| {
         settings.environment = Environment::Production;
         settings.allow_private_upstreams = false;
@@ -138,8 +138,8 @@ async fn spawn_configured(
 
 /// A [`TestApp`] for a server already listening at `address` on `test_db`
 /// (another process); `site_dir` is the folder it serves.
-pub async fn attach(test_db: TestDb, address: String, site: tempfile::TempDir) -> TestApp {
-    let db = app::db::connect(&test_db.url).await.expect("database");
+pub(crate) async fn attach(test_db: TestDb, address: String, site: tempfile::TempDir) -> TestApp {
+    let db = engine::db::connect(&test_db.url).await.expect("database");
     TestApp {
         address,
         db,
@@ -154,12 +154,12 @@ pub async fn attach(test_db: TestDb, address: String, site: tempfile::TempDir) -
 }
 
 /// Writes a stand-in for the built assets into `dir` (see [`spawn_app`]).
-pub fn stand_in_site(dir: &Path) {
+pub(crate) fn stand_in_site(dir: &Path) {
     write_site(dir);
 }
 
 /// Settings as production would have them, on a random port.
-pub fn settings(database_url: &str, site_dir: &Path, admin_password: &str) -> Settings {
+pub(crate) fn settings(database_url: &str, site_dir: &Path, admin_password: &str) -> Settings {
     Settings {
         environment: Environment::Development,
         database_url: database_url.to_owned(),
@@ -172,7 +172,7 @@ pub fn settings(database_url: &str, site_dir: &Path, admin_password: &str) -> Se
         encryption_key_version: 1,
         previous_encryption_key: None,
         allow_private_upstreams: true,
-        ai_call: app::llm::CallPolicy {
+        ai_call: engine::llm::CallPolicy {
             first_byte: std::time::Duration::from_secs(2),
             idle: std::time::Duration::from_secs(2),
             max_retries: 2,
@@ -195,7 +195,7 @@ fn write_site(dir: &Path) {
 
 impl TestApp {
     /// `GET {address}{path}`.
-    pub async fn get(&self, path: &str) -> reqwest::Response {
+    pub(crate) async fn get(&self, path: &str) -> reqwest::Response {
         self.client
             .get(format!("{}{path}", self.address))
             .send()
@@ -204,7 +204,7 @@ impl TestApp {
     }
 
     /// A request with any method to `{address}{path}`.
-    pub async fn request(&self, method: reqwest::Method, path: &str) -> reqwest::Response {
+    pub(crate) async fn request(&self, method: reqwest::Method, path: &str) -> reqwest::Response {
         self.client
             .request(method, format!("{}{path}", self.address))
             .send()
@@ -213,7 +213,7 @@ impl TestApp {
     }
 
     /// Calls a dashboard server function without arguments, as the browser does.
-    pub async fn call_server_fn(&self, path: &str) -> reqwest::Response {
+    pub(crate) async fn call_server_fn(&self, path: &str) -> reqwest::Response {
         self.client
             .post(format!("{}{path}", self.address))
             .header("content-type", "application/x-www-form-urlencoded")
@@ -223,7 +223,7 @@ impl TestApp {
     }
 
     /// `POST /api/v1/admin/login` with these credentials.
-    pub async fn login(&self, username: &str, password: &str) -> reqwest::Response {
+    pub(crate) async fn login(&self, username: &str, password: &str) -> reqwest::Response {
         self.client
             .post(format!("{}/api/v1/admin/login", self.address))
             .json(&serde_json::json!({"username": username, "password": password}))
@@ -233,14 +233,14 @@ impl TestApp {
     }
 
     /// A Bearer token of the seeded `admin`.
-    pub async fn admin_token(&self) -> String {
+    pub(crate) async fn admin_token(&self) -> String {
         let (status, body) = json(self.login("admin", ADMIN_PASSWORD).await).await;
         assert_eq!(status, 200, "admin login: {body}");
         body["token"].as_str().expect("token").to_owned()
     }
 
     /// A request with a Bearer token.
-    pub fn authed(
+    pub(crate) fn authed(
         &self,
         method: reqwest::Method,
         path: &str,
@@ -252,8 +252,8 @@ impl TestApp {
     }
 
     /// A user with `role`, a password, and membership of `projects`; returns their token.
-    pub async fn user_token(&self, role: &str, projects: &[uuid::Uuid]) -> String {
-        use app::db::entities::{project_members, users};
+    pub(crate) async fn user_token(&self, role: &str, projects: &[uuid::Uuid]) -> String {
+        use engine::db::entities::{project_members, users};
         use sea_orm::{ActiveModelTrait, Set};
         let now = chrono::Utc::now();
         let username = format!("{role}-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
@@ -261,7 +261,9 @@ impl TestApp {
             id: Set(uuid::Uuid::new_v4()),
             username: Set(username.clone()),
             display_name: Set(format!("Test {role}")),
-            password_hash: Set(app::services::passwords::hash("operator password").expect("hash")),
+            password_hash: Set(
+                engine::services::passwords::hash("operator password").expect("hash")
+            ),
             role: Set(role.to_owned()),
             token_version: Set(0),
             last_login_at: Set(None),
@@ -287,7 +289,7 @@ impl TestApp {
     }
 
     /// `POST /api/v1/admin/projects` as `token`; the status and body.
-    pub async fn create_project(
+    pub(crate) async fn create_project(
         &self,
         token: &str,
         body: serde_json::Value,
@@ -302,13 +304,13 @@ impl TestApp {
     }
 
     /// Stops the test's database handle and the server's pool with it.
-    pub async fn close_database(&self) {
+    pub(crate) async fn close_database(&self) {
         self.db.clone().close().await.expect("pool closes");
     }
 }
 
 /// The status and JSON body of a response.
-pub async fn json(response: reqwest::Response) -> (u16, serde_json::Value) {
+pub(crate) async fn json(response: reqwest::Response) -> (u16, serde_json::Value) {
     let status = response.status().as_u16();
     let body = response.json().await.expect("a JSON body");
     (status, body)

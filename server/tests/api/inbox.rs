@@ -289,7 +289,7 @@ async fn typing_shows_both_ways() {
 /// stream too: the stream ends (the dashboard reconnects with the new scope).
 #[tokio::test]
 async fn a_removed_operators_stream_ends() {
-    use app::db::entities::project_members;
+    use engine::db::entities::project_members;
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     let app = spawn_app().await;
     let fake = FakeOpenAi::start().await;

@@ -7,14 +7,14 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 /// One operator (or admin) at the dashboard.
-pub struct Operator<'a> {
+pub(crate) struct Operator<'a> {
     pub app: &'a TestApp,
     pub token: String,
 }
 
 impl<'a> Operator<'a> {
     /// The seeded admin.
-    pub async fn admin(app: &'a TestApp) -> Self {
+    pub(crate) async fn admin(app: &'a TestApp) -> Self {
         Self {
             app,
             token: app.admin_token().await,
@@ -22,7 +22,7 @@ impl<'a> Operator<'a> {
     }
 
     /// A new operator, member of `projects`.
-    pub async fn member_of(app: &'a TestApp, projects: &[&str]) -> Self {
+    pub(crate) async fn member_of(app: &'a TestApp, projects: &[&str]) -> Self {
         let ids: Vec<uuid::Uuid> = projects
             .iter()
             .map(|id| id.parse().expect("project id"))
@@ -34,18 +34,18 @@ impl<'a> Operator<'a> {
     }
 
     /// `GET /api/v1/admin/conversations?{query}`.
-    pub async fn inbox(&self, query: &str) -> (u16, Value) {
+    pub(crate) async fn inbox(&self, query: &str) -> (u16, Value) {
         self.get(&format!("/api/v1/admin/conversations?{query}"))
             .await
     }
 
     /// `GET /api/v1/admin/conversations/{id}`.
-    pub async fn conversation(&self, id: &str) -> (u16, Value) {
+    pub(crate) async fn conversation(&self, id: &str) -> (u16, Value) {
         self.get(&format!("/api/v1/admin/conversations/{id}")).await
     }
 
     /// `POST /api/v1/admin/conversations/{id}/{action}` without a body.
-    pub async fn action(&self, id: &str, action: &str) -> (u16, Value) {
+    pub(crate) async fn action(&self, id: &str, action: &str) -> (u16, Value) {
         let response = self
             .app
             .authed(
@@ -64,12 +64,12 @@ impl<'a> Operator<'a> {
     }
 
     /// `POST /api/v1/admin/conversations/{id}/messages`.
-    pub async fn send(&self, id: &str, text: &str) -> (u16, Value) {
+    pub(crate) async fn send(&self, id: &str, text: &str) -> (u16, Value) {
         self.send_body(id, &json!({"text": text})).await
     }
 
     /// `POST /api/v1/admin/conversations/{id}/messages` with any body.
-    pub async fn send_body(&self, id: &str, body: &Value) -> (u16, Value) {
+    pub(crate) async fn send_body(&self, id: &str, body: &Value) -> (u16, Value) {
         let response = self
             .app
             .authed(
@@ -85,7 +85,7 @@ impl<'a> Operator<'a> {
     }
 
     /// The operators' event stream, from after `after` (or live only).
-    pub async fn events(&self, after: Option<i64>) -> Events {
+    pub(crate) async fn events(&self, after: Option<i64>) -> Events {
         let path = match after {
             Some(after) => format!("/api/v1/admin/events?after={after}"),
             None => "/api/v1/admin/events".to_owned(),

@@ -1,9 +1,9 @@
-//! `/api/v1/admin/projects`: every field of DESIGN.md, validation, the key
+//! `/api/v1/admin/projects`: every field of `docs/api.md` ("Projects"), validation, the key
 //! rules, and tenancy (an operator of A cannot see or change B).
 
 use crate::helpers::{TestApp, json, spawn_app, spawn_production_app};
-use app::db::entities::projects;
-use app::services::api_keys::Keyring;
+use engine::db::entities::projects;
+use engine::services::api_keys::Keyring;
 use reqwest::Method;
 use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set};
 use serde_json::{Value, json};
@@ -112,7 +112,7 @@ async fn the_openai_key_is_write_only_and_encrypted_at_rest() {
         .expect("row");
     let stored = row.openai_api_key_ciphertext.expect("stored");
     assert!(!stored.contains("very-secret"));
-    let decrypted = app::services::api_keys::decrypt(V1, id, &stored).expect("decrypts");
+    let decrypted = engine::services::api_keys::decrypt(V1, id, &stored).expect("decrypts");
     assert_eq!(decrypted, key);
 }
 
@@ -134,7 +134,7 @@ async fn an_unreadable_key_is_reported_not_a_500() {
         .expect("query")
         .expect("row")
         .into_active_model();
-    let other_key = app::services::api_keys::encrypt(
+    let other_key = engine::services::api_keys::encrypt(
         Keyring {
             current: &[9; 32],
             ..V1

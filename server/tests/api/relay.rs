@@ -19,7 +19,7 @@ fn ai_answers(session: &Value) -> Vec<&Value> {
 
 /// The answer streams as deltas between a `streaming` and a `complete`
 /// message, after a "typing" event, and the provider got the Responses call
-/// DESIGN.md describes.
+/// `docs/architecture.md` describes ("The AI call").
 #[tokio::test]
 async fn a_message_is_answered_word_by_word_on_the_event_stream() {
     // Arrange
@@ -85,8 +85,8 @@ async fn a_message_is_answered_word_by_word_on_the_event_stream() {
         json!([{
             "type": "function",
             "name": "handoff_to_human",
-            "description": app::llm::HANDOFF_TOOL_DESCRIPTION,
-            "parameters": app::llm::handoff_parameters(),
+            "description": engine::llm::HANDOFF_TOOL_DESCRIPTION,
+            "parameters": engine::llm::handoff_parameters(),
             "strict": true,
         }]),
         "no vector stores: no file_search; the project allows the AI to hand off"

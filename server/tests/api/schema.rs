@@ -3,7 +3,7 @@
 
 use crate::fixtures::{self, NewMessage};
 use crate::helpers::{TestDb, spawn_app};
-use app::db::entities::{conversations, events, messages, usage_daily};
+use engine::db::entities::{conversations, events, messages, usage_daily};
 use sea_orm::sea_query::{Expr, LockType};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, PaginatorTrait,
@@ -11,7 +11,7 @@ use sea_orm::{
 };
 use sea_orm_migration::SchemaManager;
 
-/// Every table of DESIGN.md exists after start-up.
+/// Every table of `docs/architecture.md` ("Database") exists after start-up.
 #[tokio::test]
 async fn migration_creates_every_table() {
     let app = spawn_app().await;
@@ -107,7 +107,7 @@ async fn deleting_a_project_removes_its_conversations_messages_and_events() {
         fixtures::event(&app.db, project, conversation).await;
     }
     // Act
-    app::db::entities::projects::Entity::delete_by_id(doomed)
+    engine::db::entities::projects::Entity::delete_by_id(doomed)
         .exec(&app.db)
         .await
         .expect("delete");
@@ -147,7 +147,7 @@ async fn removing_a_user_keeps_their_messages() {
     .await
     .expect("message");
 
-    app::db::entities::users::Entity::delete_by_id(operator)
+    engine::db::entities::users::Entity::delete_by_id(operator)
         .exec(&app.db)
         .await
         .expect("delete");
@@ -196,7 +196,7 @@ async fn search_text_finds_russian_words_in_any_case() {
         ("нет такого", vec![]),
     ] {
         let found: Vec<String> = messages::Entity::find()
-            .filter(messages::Column::SearchText.contains(app::text::search_text(query)))
+            .filter(messages::Column::SearchText.contains(contract::text::search_text(query)))
             .all(&app.db)
             .await
             .expect("query")
@@ -207,7 +207,7 @@ async fn search_text_finds_russian_words_in_any_case() {
     }
 }
 
-/// The database runs as DESIGN.md says: SQLite in WAL with foreign keys,
+/// The database runs as `docs/architecture.md` ("Database") says: SQLite in WAL with foreign keys,
 /// or PostgreSQL 14 or newer.
 #[tokio::test]
 async fn the_database_is_configured_as_designed() {
@@ -269,7 +269,7 @@ async fn concurrent_read_then_write_transactions_neither_fail_nor_lose_updates()
         .map(|_| {
             let db = app.db.clone();
             tokio::spawn(async move {
-                let txn = app::db::begin_write(&db).await?;
+                let txn = engine::db::begin_write(&db).await?;
                 let row = usage_daily::Entity::find_by_id((project, "2026-11-26".to_owned()))
                     .lock(LockType::Update)
                     .one(&txn)
@@ -311,13 +311,13 @@ async fn concurrent_migrations_of_one_database_both_succeed() {
     let runs: Vec<_> = (0..2)
         .map(|_| {
             let url = test_db.url.clone();
-            tokio::spawn(async move { app::db::migrate(&url).await })
+            tokio::spawn(async move { engine::db::migrate(&url).await })
         })
         .collect();
     for run in runs {
         run.await.expect("task").expect("migration succeeds");
     }
-    let db = app::db::connect(&test_db.url).await.expect("connect");
+    let db = engine::db::connect(&test_db.url).await.expect("connect");
     assert!(
         SchemaManager::new(&db)
             .has_table("messages")
@@ -325,5 +325,5 @@ async fn concurrent_migrations_of_one_database_both_succeed() {
             .expect("query")
     );
     // And a third run finds nothing to do.
-    app::db::migrate(&test_db.url).await.expect("idempotent");
+    engine::db::migrate(&test_db.url).await.expect("idempotent");
 }

@@ -3,8 +3,8 @@
 
 use crate::fixtures::{self, NewMessage};
 use crate::helpers::{ADMIN_PASSWORD, TestDb, spawn_app_on};
-use app::db::entities::{messages, users};
-use app::services::passwords;
+use engine::db::entities::{messages, users};
+use engine::services::passwords;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 async fn admin(db: &DatabaseConnection) -> users::Model {

@@ -1,11 +1,11 @@
-//! DESIGN.md's state table, cell by cell: what visitors' messages, handoffs,
+//! `docs/api.md`, "Conversation states", cell by cell: what visitors' messages, handoffs,
 //! takeovers, releases, closes and the "nobody came" deadline do in each
 //! state, including two operators racing for one conversation.
 
 use crate::helpers::spawn_app;
 use crate::operator_client::Operator;
 use crate::widget_client::{Widget, post, project, shop};
-use app::db::entities::conversations;
+use engine::db::entities::conversations;
 use fake_openai::FakeOpenAi;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -432,8 +432,8 @@ async fn when_nobody_comes_the_visitor_leaves_a_contact() {
 /// instance, no lease is held) is picked up by the sweep and answered.
 #[tokio::test]
 async fn a_lost_turn_is_answered_by_the_sweep() {
-    use app::chat::MessageRole;
-    use app::services::messages::{self, NewMessage};
+    use contract::chat::MessageRole;
+    use engine::services::messages::{self, NewMessage};
     let app = spawn_app().await;
     let fake = FakeOpenAi::start().await;
     fake.set_reply("Отвечаю.");
@@ -468,8 +468,8 @@ async fn a_lost_turn_is_answered_by_the_sweep() {
 /// marked interrupted by the sweep, and the visitor's stream is told.
 #[tokio::test]
 async fn an_orphaned_answer_is_repaired_and_shown() {
-    use app::chat::{MessageRole, MessageStatus};
-    use app::services::messages::{self, NewMessage};
+    use contract::chat::{MessageRole, MessageStatus};
+    use engine::services::messages::{self, NewMessage};
     let (app, _fake, id) = shop(json!({})).await;
     let widget = Widget::open(&app, &id).await;
     let conversation = conversation_id(&widget);

@@ -163,7 +163,7 @@ async fn a_returning_visitor_resumes_the_same_conversation() {
         .expect("id")
         .parse()
         .expect("uuid");
-    let row = app::db::entities::conversations::Entity::find_by_id(id)
+    let row = engine::db::entities::conversations::Entity::find_by_id(id)
         .one(&app.db)
         .await
         .expect("query")

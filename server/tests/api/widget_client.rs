@@ -8,13 +8,13 @@ use serde_json::{Value, json};
 use std::time::Duration;
 
 /// The origin every widget test project allows.
-pub const ORIGIN: &str = "https://shop.example";
+pub(crate) const ORIGIN: &str = "https://shop.example";
 
 /// How long a test waits for an event before failing.
-pub const WAIT: Duration = Duration::from_secs(10);
+pub(crate) const WAIT: Duration = Duration::from_secs(10);
 
 /// A project answered by `fake`, allowing [`ORIGIN`]; `extra` is merged into the body.
-pub async fn project(app: &TestApp, fake: &FakeOpenAi, extra: Value) -> String {
+pub(crate) async fn project(app: &TestApp, fake: &FakeOpenAi, extra: Value) -> String {
     let token = app.admin_token().await;
     let mut body = json!({
         "name": "Shop",
@@ -35,7 +35,7 @@ pub async fn project(app: &TestApp, fake: &FakeOpenAi, extra: Value) -> String {
 
 /// A fresh server, a fake OpenAI server and a project it answers (`extra`
 /// merged into the project): the start of most widget tests.
-pub async fn shop(extra: Value) -> (TestApp, FakeOpenAi, String) {
+pub(crate) async fn shop(extra: Value) -> (TestApp, FakeOpenAi, String) {
     let app = crate::helpers::spawn_app().await;
     let fake = FakeOpenAi::start().await;
     let id = project(&app, &fake, extra).await;
@@ -43,7 +43,7 @@ pub async fn shop(extra: Value) -> (TestApp, FakeOpenAi, String) {
 }
 
 /// One visitor's widget.
-pub struct Widget<'a> {
+pub(crate) struct Widget<'a> {
     pub app: &'a TestApp,
     pub token: String,
     pub session: Value,
@@ -51,12 +51,12 @@ pub struct Widget<'a> {
 
 impl<'a> Widget<'a> {
     /// Opens a session as a new visitor (locale `ru-RU` unless given).
-    pub async fn open(app: &'a TestApp, project_id: &str) -> Self {
+    pub(crate) async fn open(app: &'a TestApp, project_id: &str) -> Self {
         Self::open_with(app, project_id, json!({"locale": "ru-RU"})).await
     }
 
     /// Opens a session with extra fields (a token, a locale, a page).
-    pub async fn open_with(app: &'a TestApp, project_id: &str, extra: Value) -> Self {
+    pub(crate) async fn open_with(app: &'a TestApp, project_id: &str, extra: Value) -> Self {
         let mut body = json!({"project_id": project_id});
         if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
             for (key, value) in extra {
@@ -73,17 +73,17 @@ impl<'a> Widget<'a> {
     }
 
     /// `POST /api/v1/widget/messages`.
-    pub async fn send(&self, text: &str) -> (u16, Value) {
+    pub(crate) async fn send(&self, text: &str) -> (u16, Value) {
         self.send_body(&json!({"text": text})).await
     }
 
     /// `POST /api/v1/widget/messages` with any body.
-    pub async fn send_body(&self, body: &Value) -> (u16, Value) {
+    pub(crate) async fn send_body(&self, body: &Value) -> (u16, Value) {
         json(post(self.app, "/api/v1/widget/messages", Some(&self.token), body).await).await
     }
 
     /// A widget action without a body (`handoff`, `typing`).
-    pub async fn action(&self, name: &str) -> (u16, Value) {
+    pub(crate) async fn action(&self, name: &str) -> (u16, Value) {
         let response = self
             .app
             .client
@@ -97,7 +97,7 @@ impl<'a> Widget<'a> {
     }
 
     /// The event stream, from after `after` (or live only).
-    pub async fn events(&self, after: Option<i64>) -> Events {
+    pub(crate) async fn events(&self, after: Option<i64>) -> Events {
         let mut url = format!(
             "{}/api/v1/widget/events?token={}",
             self.app.address, self.token
@@ -119,7 +119,7 @@ impl<'a> Widget<'a> {
 }
 
 /// A POST from [`ORIGIN`], with a visitor token when given.
-pub async fn post(
+pub(crate) async fn post(
     app: &TestApp,
     path: &str,
     token: Option<&str>,
@@ -138,21 +138,21 @@ pub async fn post(
 
 /// One SSE frame.
 #[derive(Debug, Clone)]
-pub struct Frame {
+pub(crate) struct Frame {
     pub id: Option<i64>,
     pub event: String,
     pub data: Value,
 }
 
 /// A parsed event stream.
-pub struct Events {
+pub(crate) struct Events {
     body: futures_util::stream::BoxStream<'static, reqwest::Result<bytes::Bytes>>,
     buffer: String,
 }
 
 impl Events {
     /// Reads `response` as an event stream.
-    pub fn from_response(response: reqwest::Response) -> Self {
+    pub(crate) fn from_response(response: reqwest::Response) -> Self {
         Self {
             body: response.bytes_stream().boxed(),
             buffer: String::new(),
@@ -160,14 +160,14 @@ impl Events {
     }
 
     /// The next frame with data (comments and `retry:` hints are skipped).
-    pub async fn next(&mut self) -> Frame {
+    pub(crate) async fn next(&mut self) -> Frame {
         tokio::time::timeout(WAIT, self.next_frame())
             .await
             .expect("an event in time")
     }
 
     /// Frames until one matches `wanted`; returns all of them, the match last.
-    pub async fn until(&mut self, wanted: impl Fn(&Frame) -> bool) -> Vec<Frame> {
+    pub(crate) async fn until(&mut self, wanted: impl Fn(&Frame) -> bool) -> Vec<Frame> {
         let mut seen = Vec::new();
         loop {
             let frame = self.next().await;
@@ -181,7 +181,7 @@ impl Events {
 
     /// Frames until the AI's run ends (it stops typing: after an answer, a
     /// notice or a fault).
-    pub async fn until_answer(&mut self) -> Vec<Frame> {
+    pub(crate) async fn until_answer(&mut self) -> Vec<Frame> {
         self.until(|frame| {
             frame.event == "typing" && frame.data["role"] == "ai" && frame.data["active"] == false
         })
@@ -222,7 +222,7 @@ fn parse(raw: &str) -> Option<Frame> {
 }
 
 /// The last message among `frames` (the answer or the notice of a run).
-pub fn answer(frames: &[Frame]) -> &Value {
+pub(crate) fn answer(frames: &[Frame]) -> &Value {
     &frames
         .iter()
         .rev()
@@ -233,7 +233,7 @@ pub fn answer(frames: &[Frame]) -> &Value {
 
 /// The AI's text as the stream showed it while streaming: the text the
 /// `streaming` message came with, then the deltas.
-pub fn streamed(frames: &[Frame]) -> String {
+pub(crate) fn streamed(frames: &[Frame]) -> String {
     frames
         .iter()
         .filter(|frame| {

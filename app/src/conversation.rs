@@ -1,0 +1,334 @@
+//! The open conversation: its messages (the AI's streaming as written), who
+//! holds it and the buttons to take over, release and close, the reply box
+//! (with typing sent to the visitor), and who the visitor is.
+
+use crate::api::{
+    InboxAction, conversation_action, get_conversation, operator_typing, send_operator_message,
+};
+use crate::i18n::use_lang;
+use crate::i18n::{InboxTexts, use_texts};
+use crate::inbox::{InboxState, clock, failure, status_label, visitor_name};
+use contract::chat::{ConversationStatus, MessageRole, MessageStatus, MessageView};
+use contract::inbox::{ConversationDetail, VisitorInfo};
+use contract::widget::SendMessageRequest;
+use leptos::prelude::*;
+use uuid::Uuid;
+
+/// The open conversation, or a hint to open one.
+#[component]
+pub fn ConversationPane() -> impl IntoView {
+    let state = expect_context::<InboxState>();
+    let texts = &use_texts().inbox;
+    let lang = use_lang();
+    Effect::new(move |_| {
+        let Some(id) = state.selected.get() else {
+            state.detail.set(None);
+            return;
+        };
+        leptos::task::spawn_local(async move {
+            match get_conversation(id).await {
+                Ok(detail) => {
+                    let unread = detail.conversation.operator_unread;
+                    state.detail.set(Some(detail));
+                    if unread > 0 {
+                        mark_read(state, id).await;
+                    }
+                }
+                Err(err) => state.error.set(Some(failure(lang, &err))),
+            }
+        });
+    });
+    move || match state.selected.get() {
+        Some(id) => view! { <Conversation id /> }.into_any(),
+        None => view! {
+            <section class="conversation empty">
+                <p class="muted">{texts.pick}</p>
+            </section>
+        }
+        .into_any(),
+    }
+}
+
+/// Marks the visitor's messages read, and shows it.
+async fn mark_read(state: InboxState, id: Uuid) {
+    if let Ok(summary) = conversation_action(id, InboxAction::Read).await {
+        state.apply_summary(summary);
+    }
+}
+
+#[component]
+fn Conversation(id: Uuid) -> impl IntoView {
+    let state = expect_context::<InboxState>();
+    let texts = &use_texts().inbox;
+    let lang = use_lang();
+    let detail = move || state.detail.get().filter(|d| d.conversation.id == id);
+    let act = Action::new_local(move |action: &InboxAction| {
+        let action = *action;
+        async move {
+            match conversation_action(id, action).await {
+                Ok(summary) => {
+                    state.apply_summary(summary);
+                    state.error.set(None);
+                }
+                Err(err) => state.error.set(Some(failure(lang, &err))),
+            }
+        }
+    });
+    let thread = NodeRef::<leptos::html::Ol>::new();
+    Effect::new(move |_| {
+        state.detail.track();
+        if let Some(list) = thread.get() {
+            list.set_scroll_top(list.scroll_height());
+        }
+    });
+    view! {
+        <section class="conversation" aria-label=texts.title>
+            {move || detail().map(|detail| view! { <Header detail act /> })}
+            <ol class="thread" role="log" aria-live="polite" node_ref=thread>
+                {move || {
+                    detail()
+                        .map(|detail| {
+                            detail
+                                .messages
+                                .into_iter()
+                                .map(|message| message_view(texts, message))
+                                .collect_view()
+                        })
+                }}
+            </ol>
+            {move || (state.visitor_typing.get() == Some(id))
+                .then(|| view! { <p class="typing muted" aria-live="polite">{texts.visitor_typing}</p> })}
+            <Composer id />
+            {move || detail().map(|detail| visitor_view(texts, &detail.visitor, detail.conversation.handoff_reason.clone()))}
+        </section>
+    }
+}
+
+/// Who the conversation is with, its state and holder, and the actions that apply.
+#[component]
+fn Header(detail: ConversationDetail, act: Action<InboxAction, ()>) -> impl IntoView {
+    let state = expect_context::<InboxState>();
+    let texts = &use_texts().inbox;
+    let summary = detail.conversation;
+    let status = summary.status;
+    let mine = summary
+        .assigned
+        .as_ref()
+        .is_some_and(|held| held.id == state.me);
+    let can_take = matches!(
+        status,
+        ConversationStatus::Ai | ConversationStatus::WaitingHuman
+    );
+    let can_release = status == ConversationStatus::WaitingHuman
+        || (status == ConversationStatus::Human && (mine || state.admin));
+    let can_close = status != ConversationStatus::Closed;
+    let holder = summary
+        .assigned
+        .as_ref()
+        .map(|held| format!("{} {}", texts.held_by, held.display_name));
+    view! {
+        <header class="conversation-head">
+            <div>
+                <h2>{visitor_name(texts, &summary)}</h2>
+                <span class="chip" data-status=status.as_str()>{status_label(texts, status)}</span>
+                {holder.map(|holder| view! { <span class="muted">" "{holder}</span> })}
+            </div>
+            <div class="actions">
+                {can_take.then(|| view! {
+                    <button type="button" class="primary" on:click=move |_| { act.dispatch(InboxAction::TakeOver); }>
+                        {texts.take_over}
+                    </button>
+                })}
+                {can_release.then(|| view! {
+                    <button type="button" on:click=move |_| { act.dispatch(InboxAction::Release); }>
+                        {texts.release}
+                    </button>
+                })}
+                {can_close.then(|| view! {
+                    <button type="button" class="danger" on:click=move |_| { act.dispatch(InboxAction::Close); }>
+                        {texts.close}
+                    </button>
+                })}
+            </div>
+        </header>
+    }
+}
+
+/// The reply box: Enter sends, Shift+Enter starts a new line; typing is
+/// told to the visitor at most every 3 s.
+#[component]
+fn Composer(id: Uuid) -> impl IntoView {
+    let state = expect_context::<InboxState>();
+    let texts = &use_texts().inbox;
+    let lang = use_lang();
+    let text = RwSignal::new(String::new());
+    let last_typing = StoredValue::new(0.0_f64);
+    let send = Action::new_local(move |body: &String| {
+        let request = SendMessageRequest {
+            text: body.clone(),
+            client_message_id: client_message_id(),
+        };
+        async move {
+            match send_operator_message(id, request).await {
+                Ok(message) => {
+                    state.apply_message(message);
+                    text.set(String::new());
+                    state.error.set(None);
+                }
+                Err(err) => state.error.set(Some(failure(lang, &err))),
+            }
+        }
+    });
+    let closed = move || {
+        state.detail.with(|detail| {
+            detail.as_ref().is_some_and(|d| {
+                d.conversation.id == id && d.conversation.status == ConversationStatus::Closed
+            })
+        })
+    };
+    let held_elsewhere = move || {
+        state.detail.with(|detail| {
+            detail.as_ref().is_some_and(|d| {
+                d.conversation.status == ConversationStatus::Human
+                    && d.conversation
+                        .assigned
+                        .as_ref()
+                        .is_some_and(|held| held.id != state.me)
+            })
+        })
+    };
+    let submit = move || {
+        let body = text.get_untracked();
+        if !body.trim().is_empty() && !send.pending().get_untracked() {
+            send.dispatch(body);
+        }
+    };
+    view! {
+        {move || held_elsewhere().then(|| view! { <p class="muted">{texts.held_elsewhere}</p> })}
+        <form class="composer" on:submit=move |ev| { ev.prevent_default(); submit(); }>
+            <textarea
+                rows="2"
+                aria-label=texts.reply_placeholder
+                placeholder=texts.reply_placeholder
+                prop:value=move || text.get()
+                disabled=move || closed() || held_elsewhere()
+                on:input=move |ev| {
+                    text.set(event_target_value(&ev));
+                    let now = now_ms();
+                    if now - last_typing.get_value() > 3000.0 {
+                        last_typing.set_value(now);
+                        leptos::task::spawn_local(async move {
+                            let _ = operator_typing(id).await;
+                        });
+                    }
+                }
+                on:keydown=move |ev| {
+                    if ev.key() == "Enter" && !ev.shift_key() {
+                        ev.prevent_default();
+                        submit();
+                    }
+                }
+            ></textarea>
+            <button type="submit" class="primary" disabled=move || closed() || held_elsewhere()>
+                {texts.send}
+            </button>
+        </form>
+    }
+}
+
+fn message_view(texts: &'static InboxTexts, message: MessageView) -> impl IntoView + use<> {
+    let who = match message.role {
+        MessageRole::Visitor => texts.visitor.to_owned(),
+        MessageRole::Ai => texts.ai.to_owned(),
+        MessageRole::Operator => message.author_name.clone().unwrap_or_default(),
+        MessageRole::System => String::new(),
+    };
+    let body = match message.role {
+        // Visitors write plain text; system notices are ours.
+        MessageRole::Visitor | MessageRole::System => {
+            view! { <p class="plain">{message.text.clone()}</p> }.into_any()
+        }
+        MessageRole::Ai | MessageRole::Operator => ui::rich::markdown(&message.text).into_any(),
+    };
+    let note = match message.status {
+        MessageStatus::Interrupted => Some(texts.interrupted.to_owned()),
+        MessageStatus::Failed => Some(texts.failed.to_owned()),
+        MessageStatus::Streaming | MessageStatus::Complete => None,
+    };
+    let note = match (note, message.error_kind.clone()) {
+        (Some(note), Some(kind)) => Some(format!("{note} · {kind}")),
+        (None, Some(kind)) => Some(kind),
+        (note, None) => note,
+    };
+    view! {
+        <li class="msg" data-role=message.role.as_str() data-status=message.status.as_str()>
+            <span class="msg-meta">{who}" "<time>{clock(message.created_at)}</time></span>
+            <div class="msg-body">{body}</div>
+            {note.map(|note| view! { <span class="msg-note">{note}</span> })}
+        </li>
+    }
+}
+
+fn visitor_view(
+    texts: &'static InboxTexts,
+    visitor: &VisitorInfo,
+    reason: Option<String>,
+) -> impl IntoView + use<> {
+    let contact = [
+        visitor.contact_name.clone(),
+        visitor.contact_email.clone(),
+        visitor.contact_phone.clone(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(" · ");
+    let rows = [
+        (texts.reason, reason),
+        (texts.contact, (!contact.is_empty()).then_some(contact)),
+        (texts.page, visitor.page_url.clone()),
+        (texts.referrer, visitor.referrer.clone()),
+        (texts.browser, visitor.user_agent.clone()),
+        (texts.language, visitor.locale.clone()),
+        (
+            texts.first_seen,
+            Some(format!(
+                "{} {}",
+                visitor.first_seen_at.format("%Y-%m-%d"),
+                clock(visitor.first_seen_at)
+            )),
+        ),
+    ];
+    view! {
+        <dl class="visitor-info">
+            {rows
+                .into_iter()
+                .filter_map(|(label, value)| value.map(|value| view! { <dt>{label}</dt><dd>{value}</dd> }))
+                .collect_view()}
+        </dl>
+    }
+}
+
+/// A fresh id for a send, so that a retried request is stored once.
+fn client_message_id() -> Option<String> {
+    #[cfg(feature = "hydrate")]
+    {
+        window().crypto().ok().map(|crypto| crypto.random_uuid())
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        None
+    }
+}
+
+/// Milliseconds since the epoch, by the browser's clock.
+fn now_ms() -> f64 {
+    #[cfg(feature = "hydrate")]
+    {
+        web_sys::js_sys::Date::now()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        0.0
+    }
+}

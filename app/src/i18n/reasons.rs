@@ -1,0 +1,139 @@
+//! The server's field reasons (written in English) in Russian.
+
+/// The server's field reasons in Russian.
+pub(super) const REASONS_RU: &[(&str, &str)] = &[
+    (
+        "a name of 1 to 200 characters is required",
+        "нужно название от 1 до 200 символов",
+    ),
+    (
+        "a model name of 1 to 200 characters is required",
+        "нужно название модели от 1 до 200 символов",
+    ),
+    ("at most 32000 characters", "не больше 32000 символов"),
+    ("at most 2000 characters", "не больше 2000 символов"),
+    ("at most 500 characters", "не больше 500 символов"),
+    (
+        "between 1 and 3650 days, or null to keep forever",
+        "от 1 до 3650 дней, или пусто: хранить всегда",
+    ),
+    (
+        "an API key is 8 to 500 characters without spaces",
+        "ключ API: от 8 до 500 символов без пробелов",
+    ),
+    (
+        "enter the API key again when you change the base URL",
+        "при смене базового URL введите ключ API заново",
+    ),
+    (
+        "not a URL: write it like https://api.openai.com/v1",
+        "это не URL: пишите как https://api.openai.com/v1",
+    ),
+    (
+        "the base URL must start with https:// (or http://)",
+        "базовый URL начинается с https:// (или http://)",
+    ),
+    (
+        "the base URL has no query, fragment or credentials",
+        "в базовом URL не бывает параметров, фрагмента и логина",
+    ),
+    (
+        "loopback, private and link-local addresses are refused (set ALLOW_PRIVATE_UPSTREAMS=true for local models)",
+        "локальные и частные адреса запрещены (для локальных моделей задайте ALLOW_PRIVATE_UPSTREAMS=true)",
+    ),
+    ("at most 10 vector stores", "не больше 10 хранилищ"),
+    (
+        "a vector store id looks like vs_abc123",
+        "идентификатор хранилища выглядит так: vs_abc123",
+    ),
+    ("at most 50 origins", "не больше 50 источников"),
+    (
+        "a title of 1 to 60 characters",
+        "заголовок от 1 до 60 символов",
+    ),
+    ("a colour like #2563eb", "цвет вида #2563eb"),
+    (
+        "ru, en, or null for the visitor's browser language",
+        "ru, en или пусто: язык браузера посетителя",
+    ),
+    (
+        "between 1 and 1440 minutes, or null to wait as long as it takes",
+        "от 1 до 1440 минут, или пусто: ждать сколько угодно",
+    ),
+    (
+        "the id of a project cannot change",
+        "идентификатор проекта нельзя изменить",
+    ),
+    ("a whole number", "целое число"),
+    (
+        "not a URL: write it like https://example.com",
+        "это не URL: пишите как https://example.ru",
+    ),
+    (
+        "only http:// and https:// origins can embed the widget",
+        "виджет встраивается только на сайты http:// и https://",
+    ),
+    (
+        "an origin has no path, query or fragment: remove everything after the host",
+        "у источника нет пути, параметров и фрагмента: уберите всё после домена",
+    ),
+    (
+        "an origin has no user name or password",
+        "в источнике не бывает логина и пароля",
+    ),
+    (
+        "a wildcard must be the whole first label, like https://*.example.com",
+        "звёздочка ставится только первой частью домена: https://*.example.ru",
+    ),
+    ("a username is required", "нужно имя пользователя"),
+    (
+        "the provider refused the API key",
+        "провайдер не принял ключ API",
+    ),
+    (
+        "the provider refuses requests from this server's region: set a proxy as the base URL",
+        "провайдер не принимает запросы из региона этого сервера: укажите прокси как базовый URL",
+    ),
+    (
+        "the provider refused access with this key",
+        "провайдер отказал в доступе с этим ключом",
+    ),
+    (
+        "the base URL does not look like an OpenAI-compatible API",
+        "по базовому URL нет OpenAI-совместимого API",
+    ),
+    (
+        "the provider's rate limit or quota is reached: try again later or check billing",
+        "у провайдера исчерпан лимит или квота: повторите позже или проверьте оплату",
+    ),
+    (
+        "the provider failed: try again later",
+        "ошибка у провайдера: повторите позже",
+    ),
+    (
+        "the provider did not answer: check the base URL, or try again",
+        "провайдер не ответил: проверьте базовый URL или повторите",
+    ),
+    (
+        "the provider's answer is not what an OpenAI-compatible API sends",
+        "ответ провайдера не похож на OpenAI-совместимый API",
+    ),
+    (
+        "a password of at least 10 characters is required",
+        "нужен пароль не короче 10 символов",
+    ),
+    (
+        "3 to 64 of a-z, 0-9, dot, underscore, hyphen",
+        "от 3 до 64 символов: a-z, 0-9, точка, подчёркивание, дефис",
+    ),
+    ("1 to 128 characters", "от 1 до 128 символов"),
+    ("at least 10 characters", "не короче 10 символов"),
+    (
+        "one of these projects does not exist",
+        "одного из этих проектов нет",
+    ),
+    (
+        "OpenAI shut the Assistants API down on 2026-08-26 and prompt objects (pmpt_…) on 2026-11-30: fill in the model, the instructions and the vector stores instead",
+        "OpenAI отключила Assistants API 26.08.2026, а объекты промптов (pmpt_…) 30.11.2026: заполните модель, инструкции и векторные хранилища",
+    ),
+];

@@ -1,0 +1,41 @@
+//! The public contract of aiwidget: the shapes its HTTP API speaks, shared by
+//! the server, the dashboard and the visitor widget. Widgets already pasted
+//! into sites depend on it: change it only by adding (see `docs/api.md`).
+//!
+//! No Leptos, no I/O. The server's side of the contract sits behind features:
+//! `server` (axum's `IntoResponse` and rejections, `From<DbErr>`, the utoipa
+//! schemas, origin normalisation) and `server-fn` (`AppError` as the error of
+//! the dashboard's server functions).
+//!
+//! # Layout
+//! - [`error`]: [`AppError`], the one error type of the API, the server
+//!   functions and the components (`{"error","message"}` on the wire).
+//! - [`health`]: the body of `GET /health`.
+//! - [`auth`]: roles, users and login shapes.
+//! - [`list`]: [`list::Page`], the shape of every list answer.
+//! - [`projects`]: the project shapes of the admin API.
+//! - [`chat`]: conversations, messages and event payloads on the wire.
+//! - [`widget`]: the shapes of the widget's v1 API (config, session, send).
+//! - [`inbox`]: the shapes of the operators' inbox (conversations, takeover).
+//! - [`markdown`]: the safe markdown subset of answers, as a tree of plain text.
+//! - [`text`]: text helpers shared by both sides (search text folding).
+//! - `origins` (server): allowed origins, normalised and matched.
+
+pub mod auth;
+pub mod chat;
+pub mod error;
+pub mod health;
+pub mod inbox;
+pub mod list;
+pub mod markdown;
+pub mod projects;
+pub mod text;
+pub mod widget;
+
+#[cfg(feature = "server")]
+pub mod origins;
+
+pub use error::AppError;
+
+/// The version of this build, reported by `/health` and the dashboard.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

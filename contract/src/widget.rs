@@ -1,0 +1,124 @@
+//! The shapes of the widget's v1 API (`/api/v1/widget/*`): what the loader
+//! and the wasm widget send and receive. Stable: widgets pasted into sites
+//! depend on them, so fields are only ever added.
+
+use crate::chat::{ConversationStatus, MessageView};
+use crate::projects::WidgetPosition;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// `GET /api/v1/widget/config?project_id=`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema, utoipa::IntoParams))]
+pub struct ConfigQuery {
+    pub project_id: Uuid,
+}
+
+/// How the widget looks and what it may say, for one project.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct WidgetConfig {
+    pub project_id: Uuid,
+    pub title: String,
+    pub greeting: String,
+    /// `#rrggbb`.
+    pub color: String,
+    pub position: WidgetPosition,
+    /// `ru` or `en`; `null`: the visitor's browser language.
+    pub locale: Option<String>,
+    /// Shown before the first message when set (e.g. 152-FZ consent).
+    pub privacy_notice: Option<String>,
+    /// The longest message the visitor may send, in characters.
+    pub max_message_chars: i32,
+    /// Whether the AI answers (the project has a key); otherwise only humans do.
+    pub ai_enabled: bool,
+    /// Whether an operator of the project is online now.
+    pub humans_online: bool,
+}
+
+/// `POST /api/v1/widget/session`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct SessionRequest {
+    pub project_id: Uuid,
+    /// The token this browser keeps for the project; absent, invalid or of
+    /// another project: a new visitor.
+    #[serde(default)]
+    pub visitor_token: Option<String>,
+    /// The page the widget is on (stored without its query string).
+    #[serde(default)]
+    pub page_url: Option<String>,
+    #[serde(default)]
+    pub referrer: Option<String>,
+    /// The browser's language, e.g. `ru-RU`.
+    #[serde(default)]
+    pub locale: Option<String>,
+}
+
+/// The answer to a session: who the visitor is and where their conversation stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct SessionResponse {
+    /// Keep it (localStorage, keyed by project id) and send it as `Authorization: Bearer`.
+    pub visitor_token: String,
+    pub conversation_id: Uuid,
+    pub status: ConversationStatus,
+    /// The conversation so far, oldest first.
+    pub messages: Vec<MessageView>,
+    /// Open the event stream with `?after=` this id to miss nothing.
+    pub last_event_id: i64,
+    pub config: WidgetConfig,
+}
+
+/// `POST /api/v1/widget/messages`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct SendMessageRequest {
+    pub text: String,
+    /// Chosen by the client (e.g. a UUID): a retried send with the same id is stored once.
+    #[serde(default)]
+    pub client_message_id: Option<String>,
+}
+
+/// `202` to a send: the message as stored (the answer follows on the event stream).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct SendMessageResponse {
+    pub message: MessageView,
+}
+
+/// `POST /api/v1/widget/handoff`, `…/typing`: the conversation as it is after the action.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct ConversationState {
+    pub conversation_id: Uuid,
+    pub status: ConversationStatus,
+}
+
+/// `POST /api/v1/widget/contact`: the visitor leaves a way to reach them
+/// (when nobody came); an email or a phone is required.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct ContactRequest {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub phone: Option<String>,
+    /// What they want to ask, stored as their message.
+    #[serde(default)]
+    pub text: Option<String>,
+}
+
+/// `GET /api/v1/widget/events?token=&after=`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::IntoParams))]
+pub struct EventsQuery {
+    /// The visitor token (EventSource cannot send headers); or use `Authorization: Bearer`.
+    #[serde(default)]
+    pub token: Option<String>,
+    /// Replay the events after this id (from `session`'s `last_event_id`).
+    #[serde(default)]
+    pub after: Option<i64>,
+}

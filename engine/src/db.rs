@@ -1,0 +1,152 @@
+//! The database: connecting, migrating, and write transactions.
+//!
+//! One schema serves SQLite (the embedded default) and PostgreSQL 14+
+//! (production). SQLite is tuned as `docs/architecture.md` ("Database") says: WAL, a busy timeout,
+//! `synchronous=NORMAL`, foreign keys on; and every transaction that reads
+//! before it writes starts with `BEGIN IMMEDIATE` ([`begin_write`]), so two
+//! writers queue on the busy timeout instead of failing with `SQLITE_BUSY`
+//! when one upgrades its read lock.
+
+pub mod entities;
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection,
+    DatabaseTransaction, DbErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// How long a SQLite writer waits for another before giving up.
+const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The key of the PostgreSQL advisory lock held while migrating, so that two
+/// instances starting together do not race ("aiwidget" in ASCII, truncated).
+const MIGRATION_LOCK_KEY: i64 = 0x6169_7769_6467_6574;
+
+/// Opens the pool for `url` (`sqlite:…` or `postgres:…`).
+///
+/// For SQLite the file's folder is created when missing, and so is the file.
+///
+/// # Errors
+/// The [`DbErr`] of a URL that does not parse or a database that does not answer.
+pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
+    connect_with(url, pool_size(url)).await
+}
+
+/// Runs every pending migration, one migrating process at a time: under a
+/// PostgreSQL advisory lock, or an exclusive lock on a file beside the SQLite
+/// database.
+///
+/// Uses a connection of its own: the advisory lock belongs to a database
+/// session, so the lock, the migrations and the unlock share one connection.
+///
+/// # Errors
+/// The [`DbErr`] of the connection, the lock or a failed migration.
+pub async fn migrate(url: &str) -> Result<(), DbErr> {
+    let _file_lock = if is_sqlite(url) {
+        Some(lock_sqlite_migrations(url).await?)
+    } else {
+        None
+    };
+    let conn = connect_with(url, 1).await?;
+    let postgres = conn.get_database_backend() == DatabaseBackend::Postgres;
+    if postgres {
+        conn.execute_unprepared(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"))
+            .await?;
+    }
+    let migrated = Migrator::up(&conn, None).await;
+    if postgres {
+        conn.execute_unprepared(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})"))
+            .await?;
+    }
+    conn.close().await?;
+    migrated
+}
+
+/// Starts a transaction for work that reads and then writes.
+///
+/// On SQLite it is `BEGIN IMMEDIATE`: the write lock is taken at the start, so
+/// a concurrent writer waits (busy timeout) rather than failing half-way. On
+/// PostgreSQL it is an ordinary transaction.
+///
+/// # Errors
+/// The [`DbErr`] of a pool that cannot give a connection.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..Default::default()
+    })
+    .await
+}
+
+fn pool_size(url: &str) -> u32 {
+    if is_sqlite(url) { 8 } else { 20 }
+}
+
+fn is_sqlite(url: &str) -> bool {
+    url.starts_with("sqlite:")
+}
+
+async fn connect_with(url: &str, max_connections: u32) -> Result<DatabaseConnection, DbErr> {
+    let mut options = ConnectOptions::new(url.to_owned());
+    options
+        .max_connections(max_connections)
+        .min_connections(1)
+        .acquire_timeout(Duration::from_secs(15))
+        // Statements can carry secrets (ciphertexts, hashes): never log them.
+        .sqlx_logging(false);
+    if is_sqlite(url) {
+        create_sqlite_folder(url)?;
+        options.map_sqlx_sqlite_opts(|opts| {
+            opts.create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(SQLITE_BUSY_TIMEOUT)
+                .foreign_keys(true)
+        });
+    }
+    Database::connect(options).await
+}
+
+fn sqlite_path(url: &str) -> Result<PathBuf, DbErr> {
+    SqliteConnectOptions::from_str(url)
+        .map(|options| options.get_filename().to_owned())
+        .map_err(|err| conn_err(err.to_string()))
+}
+
+fn conn_err(message: String) -> DbErr {
+    DbErr::Conn(sea_orm::RuntimeErr::Internal(message))
+}
+
+fn create_sqlite_folder(url: &str) -> Result<(), DbErr> {
+    if let Some(folder) = sqlite_path(url)?.parent()
+        && !folder.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(folder)
+            .map_err(|err| conn_err(format!("cannot create {}: {err}", folder.display())))?;
+    }
+    Ok(())
+}
+
+/// Takes an exclusive lock on `<database>.migrate-lock`, waiting for any other
+/// migrating process; the lock is released when the returned file is dropped.
+async fn lock_sqlite_migrations(url: &str) -> Result<std::fs::File, DbErr> {
+    create_sqlite_folder(url)?;
+    let mut path = sqlite_path(url)?.into_os_string();
+    path.push(".migrate-lock");
+    tokio::task::spawn_blocking(move || {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)?;
+        file.lock()?;
+        Ok::<_, std::io::Error>(file)
+    })
+    .await
+    .map_err(|err| conn_err(format!("migration lock task: {err}")))?
+    .map_err(|err| conn_err(format!("cannot lock migrations: {err}")))
+}

@@ -1,0 +1,23 @@
+//! The engine of aiwidget: every rule of the product, behind the HTTP
+//! handlers of the `aiwidget` server and the dashboard's server functions
+//! alike (one service layer). No Leptos; `cargo test -p engine` runs its
+//! unit tests.
+//!
+//! # Layout
+//! - [`state`]: [`state::AppState`] and [`state::Settings`], what every
+//!   handler, server function and worker works with.
+//! - [`db`]: connecting (SQLite tuned, PostgreSQL), migrating under an
+//!   advisory lock, write transactions, the entities.
+//! - [`services`]: the rules, one module per feature.
+//! - [`llm`]: the AI call behind a trait, both API styles, streamed.
+//! - [`session`]: the session token, cookie and client IP of a request.
+//! - [`workers`]: the background tasks an instance runs while it serves.
+//!
+//! The shapes on the wire come from the `contract` crate.
+
+pub mod db;
+pub mod llm;
+pub mod services;
+pub mod session;
+pub mod state;
+pub mod workers;

@@ -1,0 +1,264 @@
+//! The AI call: one streaming request to a project's provider, in the
+//! `responses` or `chat_completions` style, behind [`LlmProvider`] so that the
+//! relay does not care which (and tests swap the upstream URL, not the code).
+//!
+//! # Layout
+//! - this file: the request, the events, the errors and the trait.
+//! - `openai`: [`OpenAiProvider`], the one implementation (both styles), with
+//!   connect / first-byte / idle time-outs and bounded retries before the first token.
+
+mod openai;
+
+pub use openai::OpenAiProvider;
+
+use contract::chat::Source;
+use contract::projects::ApiStyle;
+use contract::projects::VectorStoreInfo;
+use futures_util::future::BoxFuture;
+use futures_util::stream::BoxStream;
+use std::fmt;
+use std::time::Duration;
+
+/// One AI call, with everything the provider needs.
+#[derive(Clone)]
+pub struct LlmRequest {
+    /// `https://api.openai.com/v1` or a compatible base, without a trailing slash.
+    pub base_url: String,
+    /// The project's key. Never logged (see the `Debug` impl).
+    pub api_key: String,
+    pub style: ApiStyle,
+    pub model: String,
+    /// System instructions; empty for none.
+    pub instructions: String,
+    /// The conversation, oldest first, already cut to the token budget.
+    pub turns: Vec<Turn>,
+    /// The knowledge base: a `file_search` tool in the `responses` style (ignored otherwise).
+    pub vector_store_ids: Vec<String>,
+    /// Whether the model may hand the conversation to a human (the
+    /// [`HANDOFF_TOOL`] function tool, in both styles).
+    pub handoff_tool: bool,
+}
+
+/// The function tool the AI calls to hand the conversation to a human.
+pub const HANDOFF_TOOL: &str = "handoff_to_human";
+
+/// What the model is told the tool is for.
+pub const HANDOFF_TOOL_DESCRIPTION: &str = "Hand the conversation to a human operator. Use it \
+    when you cannot help with the request, or when the visitor insists on talking to a person. \
+    Tell the visitor briefly that a human will join.";
+
+/// The tool's JSON Schema: one short reason, shown to the operator.
+pub fn handoff_parameters() -> serde_json::Value {
+    serde_json::json!({
+        "type": "object",
+        "properties": {
+            "reason": {
+                "type": "string",
+                "description": "Why a human is needed, in a few words, for the operator."
+            }
+        },
+        "required": ["reason"],
+        "additionalProperties": false
+    })
+}
+
+/// The reason in a `handoff_to_human` call's JSON arguments (a fixed text
+/// when the model sent none or malformed ones), cut to 500 characters.
+pub fn handoff_reason(arguments: &str) -> String {
+    let reason = serde_json::from_str::<serde_json::Value>(arguments)
+        .ok()
+        .and_then(|value| value["reason"].as_str().map(str::trim).map(str::to_owned))
+        .filter(|reason| !reason.is_empty())
+        .unwrap_or_else(|| "the AI asked for a human".to_owned());
+    reason.chars().take(500).collect()
+}
+
+impl fmt::Debug for LlmRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LlmRequest")
+            .field("base_url", &self.base_url)
+            .field("api_key", &"<redacted>")
+            .field("style", &self.style)
+            .field("model", &self.model)
+            .field("turns", &self.turns.len())
+            .field("vector_store_ids", &self.vector_store_ids)
+            .field("handoff_tool", &self.handoff_tool)
+            .finish()
+    }
+}
+
+/// One turn of the conversation as the model sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Turn {
+    pub role: TurnRole,
+    pub text: String,
+}
+
+/// `user` or `assistant` (operator turns are assistant turns marked as human in their text).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TurnRole {
+    User,
+    Assistant,
+}
+
+/// Token counts of one call.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Usage {
+    pub input_tokens: i64,
+    pub output_tokens: i64,
+    /// True when the provider sent no usage and these were estimated from the text.
+    pub estimated: bool,
+}
+
+/// What a stream yields: deltas, then exactly one `Completed` (or one error).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LlmEvent {
+    /// Text appended to the answer.
+    Delta(String),
+    /// The answer is complete.
+    Completed {
+        text: String,
+        sources: Vec<Source>,
+        usage: Usage,
+        /// The reason, when the model called [`HANDOFF_TOOL`].
+        handoff: Option<String>,
+    },
+}
+
+/// How a call failed, mapped from the provider's status, code or stream; the
+/// raw body is never kept (it may echo parts of the key).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LlmErrorKind {
+    /// 401: the key was refused.
+    InvalidKey,
+    /// 403 other than a region refusal: the key may not use this.
+    Forbidden,
+    /// The model does not exist for this key.
+    ModelNotFound,
+    /// A vector store of the project does not exist for this key.
+    VectorStoreNotFound,
+    /// 403 `unsupported_country_region_territory`: a proxy is needed.
+    RegionRefused,
+    /// 429 after the bounded retries (or a wait longer than we retry for);
+    /// also an in-stream `rate_limit_exceeded`.
+    RateLimited,
+    /// 429 `insufficient_quota`: the account's billing is spent (never retried).
+    QuotaExceeded,
+    /// 5xx after the bounded retries.
+    Unavailable,
+    /// Another 4xx: the provider did not accept the request.
+    BadRequest,
+    /// 404 naming no model or vector store: the base URL is not an
+    /// OpenAI-compatible API.
+    NotFound,
+    /// An answer that is not what an OpenAI-compatible API sends.
+    BadResponse,
+    /// The connection could not be made.
+    Unreachable,
+    /// No first byte, or no next chunk, in time.
+    Timeout,
+    /// The stream ended before the answer was complete.
+    StreamCut,
+    /// The provider reported an error inside the stream (`error`, `response.failed`).
+    UpstreamError,
+}
+
+impl LlmErrorKind {
+    /// The stable code stored as the message's `error_kind`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::InvalidKey => "invalid_api_key",
+            Self::Forbidden => "forbidden",
+            Self::ModelNotFound => "model_not_found",
+            Self::VectorStoreNotFound => "vector_store_not_found",
+            Self::RegionRefused => "region_refused",
+            Self::RateLimited => "rate_limited",
+            Self::QuotaExceeded => "quota_exceeded",
+            Self::Unavailable => "upstream_unavailable",
+            Self::BadRequest => "bad_request",
+            Self::NotFound => "not_found",
+            Self::BadResponse => "bad_response",
+            Self::Unreachable => "unreachable",
+            Self::Timeout => "timeout",
+            Self::StreamCut => "stream_cut",
+            Self::UpstreamError => "upstream_error",
+        }
+    }
+}
+
+/// A failed call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the AI call failed: {}", kind.code())]
+pub struct LlmError {
+    pub kind: LlmErrorKind,
+}
+
+impl From<LlmErrorKind> for LlmError {
+    fn from(kind: LlmErrorKind) -> Self {
+        Self { kind }
+    }
+}
+
+/// Time-outs and retries of AI calls. Never one total deadline: long answers are fine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CallPolicy {
+    /// From sending the request to the first event of the stream.
+    pub first_byte: Duration,
+    /// Between two chunks of the stream.
+    pub idle: Duration,
+    /// Retries on 429/5xx before the first token.
+    pub max_retries: u32,
+    /// A `retry-after` longer than this is not waited for: the call fails as rate limited.
+    pub max_retry_wait: Duration,
+}
+
+impl Default for CallPolicy {
+    fn default() -> Self {
+        Self {
+            first_byte: Duration::from_secs(60),
+            idle: Duration::from_secs(30),
+            max_retries: 2,
+            max_retry_wait: Duration::from_secs(10),
+        }
+    }
+}
+
+/// A project's AI provider: answers a conversation, streamed, and lists what
+/// a key can use (the dashboard suggests from these lists).
+pub trait LlmProvider: Send + Sync {
+    /// Starts the call. The stream yields [`LlmEvent::Delta`]s then one
+    /// [`LlmEvent::Completed`], or ends with one error. Dropping the stream
+    /// drops the upstream request.
+    fn stream(&self, request: LlmRequest) -> BoxStream<'static, Result<LlmEvent, LlmError>>;
+
+    /// The ids of the chat models `api_key` can use at `base_url`, sorted.
+    fn list_models<'a>(
+        &'a self,
+        base_url: &'a str,
+        api_key: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<String>, LlmError>>;
+
+    /// The vector stores of `api_key` at `base_url`, as the provider lists them.
+    fn list_vector_stores<'a>(
+        &'a self,
+        base_url: &'a str,
+        api_key: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<VectorStoreInfo>, LlmError>>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::handoff_reason;
+
+    #[test]
+    fn a_handoff_reason_is_read_trimmed_and_cut_or_defaulted() {
+        assert_eq!(handoff_reason(r#"{"reason":"  refund  "}"#), "refund");
+        assert_eq!(handoff_reason("not json"), "the AI asked for a human");
+        assert_eq!(
+            handoff_reason(r#"{"reason":""}"#),
+            "the AI asked for a human"
+        );
+        let long = format!(r#"{{"reason":"{}"}}"#, "я".repeat(600));
+        assert_eq!(handoff_reason(&long).chars().count(), 500);
+    }
+}

@@ -1,0 +1,231 @@
+//! [`OpenAiProvider`]: one streaming call to an OpenAI (or compatible) API,
+//! in the `responses` or `chat_completions` style.
+//!
+//! # Layout
+//! - this file: the provider and the stream that reads the answer (first-byte
+//!   and idle time-outs, one `Completed` or one error at the end).
+//! - `send`: sending the request, with bounded retries on 429/5xx and the
+//!   `stream_options` fallback.
+//! - `errors`: statuses and error codes mapped to [`LlmErrorKind`]s.
+//! - `listing`: the models and the vector stores of a key.
+//! - `sse`: the server-sent-events parser.
+//! - `responses`, `chat`: each style's request body and event parser.
+
+mod chat;
+mod errors;
+mod listing;
+mod responses;
+mod send;
+mod sse;
+#[cfg(test)]
+mod tests;
+
+use super::{CallPolicy, LlmError, LlmErrorKind, LlmEvent, LlmProvider, LlmRequest};
+use contract::chat::Source;
+use contract::projects::{ApiStyle, VectorStoreInfo};
+use futures_util::future::{BoxFuture, FutureExt as _};
+use futures_util::stream::{BoxStream, Stream, StreamExt};
+use sse::{SseEvent, SseParser};
+use tokio::time::{timeout, timeout_at};
+
+/// Calls OpenAI-style APIs over a shared HTTP client (connect time-out only:
+/// the first-byte and idle time-outs of [`CallPolicy`] are kept here).
+#[derive(Debug, Clone)]
+pub struct OpenAiProvider {
+    http: reqwest::Client,
+    policy: CallPolicy,
+}
+
+impl OpenAiProvider {
+    /// A provider over `http`, which must have no total `.timeout()` (it would cut long answers).
+    pub fn new(http: reqwest::Client, policy: CallPolicy) -> Self {
+        Self { http, policy }
+    }
+}
+
+impl LlmProvider for OpenAiProvider {
+    fn stream(&self, request: LlmRequest) -> BoxStream<'static, Result<LlmEvent, LlmError>> {
+        answer(self.http.clone(), self.policy, request).boxed()
+    }
+
+    fn list_models<'a>(
+        &'a self,
+        base_url: &'a str,
+        api_key: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<String>, LlmError>> {
+        async move {
+            listing::models(&self.http, base_url, api_key)
+                .await
+                .map_err(LlmError::from)
+        }
+        .boxed()
+    }
+
+    fn list_vector_stores<'a>(
+        &'a self,
+        base_url: &'a str,
+        api_key: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<VectorStoreInfo>, LlmError>> {
+        async move {
+            listing::vector_stores(&self.http, base_url, api_key)
+                .await
+                .map_err(LlmError::from)
+        }
+        .boxed()
+    }
+}
+
+/// What one event means for the call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Step {
+    /// Nothing to tell (an ignored event, a citation kept for the end).
+    Continue,
+    /// Text to pass on.
+    Delta(String),
+    /// The answer is complete: this is the `Completed` event.
+    Done(LlmEvent),
+    /// The provider reported a failure inside the stream.
+    Failed(LlmErrorKind),
+}
+
+/// The parser of the request's style.
+enum Parser {
+    Responses(responses::Parser),
+    Chat(chat::Parser),
+}
+
+impl Parser {
+    fn new(request: &LlmRequest) -> Self {
+        let input_chars = request.instructions.chars().count()
+            + request
+                .turns
+                .iter()
+                .map(|turn| turn.text.chars().count())
+                .sum::<usize>();
+        match request.style {
+            ApiStyle::Responses => Self::Responses(responses::Parser::new(input_chars)),
+            ApiStyle::ChatCompletions => Self::Chat(chat::Parser::new(input_chars)),
+        }
+    }
+
+    fn on_event(&mut self, event: &SseEvent) -> Step {
+        match self {
+            Self::Responses(parser) => parser.on_data(&event.data),
+            Self::Chat(parser) => parser.on_data(&event.data),
+        }
+    }
+
+    /// The body ended before a completion event.
+    fn on_end(&mut self) -> Result<LlmEvent, LlmErrorKind> {
+        match self {
+            Self::Responses(_) => Err(LlmErrorKind::StreamCut),
+            Self::Chat(parser) => parser.on_end(),
+        }
+    }
+}
+
+/// The call as a stream. It owns the response: dropping it closes the upstream connection.
+fn answer(
+    http: reqwest::Client,
+    policy: CallPolicy,
+    request: LlmRequest,
+) -> impl Stream<Item = Result<LlmEvent, LlmError>> + Send + 'static {
+    async_stream::stream! {
+        let host = host_of(&request.base_url);
+        let (mut response, first_byte_deadline) =
+            match send::open(&http, &policy, &request, &host).await {
+                Ok(opened) => opened,
+                Err(kind) => {
+                    yield Err(kind.into());
+                    return;
+                }
+            };
+        let mut parser = Parser::new(&request);
+        let mut sse = SseParser::default();
+        let mut started = false;
+        loop {
+            // Until the first text, the deadline set when the request was sent (a
+            // Responses stream says `response.created` at once, then may think for
+            // a long while); after it, idle gaps between chunks.
+            let read = if started {
+                timeout(policy.idle, response.chunk()).await
+            } else {
+                timeout_at(first_byte_deadline, response.chunk()).await
+            };
+            let (events, ended) = match read {
+                Err(_elapsed) => {
+                    yield Err(failure(LlmErrorKind::Timeout, &host));
+                    return;
+                }
+                Ok(Err(_cut)) => {
+                    yield Err(failure(LlmErrorKind::StreamCut, &host));
+                    return;
+                }
+                Ok(Ok(None)) => (sse.finish().into_iter().collect(), true),
+                Ok(Ok(Some(bytes))) => match sse.push(&bytes) {
+                    Ok(events) => (events, false),
+                    Err(sse::TooLarge) => {
+                        yield Err(failure(LlmErrorKind::UpstreamError, &host));
+                        return;
+                    }
+                },
+            };
+            for event in &events {
+                match parser.on_event(event) {
+                    Step::Continue => {}
+                    Step::Delta(text) => {
+                        started = true;
+                        yield Ok(LlmEvent::Delta(text));
+                    }
+                    Step::Done(completed) => {
+                        yield Ok(completed);
+                        return;
+                    }
+                    Step::Failed(kind) => {
+                        yield Err(failure(kind, &host));
+                        return;
+                    }
+                }
+            }
+            if ended {
+                yield parser.on_end().map_err(|kind| failure(kind, &host));
+                return;
+            }
+        }
+    }
+}
+
+/// Logs a failure inside the stream (kind and host only) and makes it the stream's error.
+fn failure(kind: LlmErrorKind, host: &str) -> LlmError {
+    tracing::warn!(kind = kind.code(), host, "the AI stream failed");
+    kind.into()
+}
+
+/// The host of the base URL, the only part of it that is logged.
+fn host_of(base_url: &str) -> String {
+    reqwest::Url::parse(base_url)
+        .ok()
+        .and_then(|url| url.host_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// Adds a citation unless its file is already cited (order kept; a missing
+/// filename is filled in by a later citation of the same file).
+fn add_source(sources: &mut Vec<Source>, file_id: &str, filename: Option<String>) {
+    match sources.iter_mut().find(|source| source.file_id == file_id) {
+        Some(known) => {
+            if known.filename.is_none() {
+                known.filename = filename;
+            }
+        }
+        None => sources.push(Source {
+            file_id: file_id.to_owned(),
+            filename,
+        }),
+    }
+}
+
+/// Tokens estimated from characters when the provider sends no usage: 4 per token, rounded up.
+fn estimate_tokens(chars: usize) -> i64 {
+    i64::try_from(chars.div_ceil(4)).unwrap_or(i64::MAX)
+}

@@ -1,0 +1,281 @@
+//! Durable events: every change a stream must show (a message created or
+//! completed, a status change, typing) is a row of `events` with an
+//! increasing id, written in the same transaction as the change itself, and
+//! published to the [`Hub`](super::hub::Hub) after the commit.
+//!
+//! Ids are committed in order, so that "after id N" never skips a row that
+//! commits late: on SQLite writers are serialised by `BEGIN IMMEDIATE`; on
+//! PostgreSQL every event-writing transaction takes one advisory lock
+//! (released at commit) before it takes its id.
+
+use crate::db::entities::{conversations, events};
+use crate::services::bus;
+use crate::services::hub::{Hub, Signal};
+use crate::services::messages;
+use contract::chat::{MessageRole, MessageView, TypingEvent};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
+};
+use serde::Serialize;
+use uuid::Uuid;
+
+/// The advisory lock that orders event ids on PostgreSQL ("aiwevent").
+const EVENT_ORDER_LOCK: i64 = 0x6169_7765_7665_6e74;
+
+/// How many events one read returns; a stream reads again until it has all.
+pub const PAGE: u64 = 200;
+
+/// The kinds of events, as named on the SSE streams.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A message was created or changed (completed, interrupted, failed).
+    Message,
+    /// The conversation's state changed.
+    Status,
+    /// Someone started or stopped writing.
+    Typing,
+    /// One side read the other's messages.
+    Read,
+}
+
+impl Kind {
+    /// The stored name, also the SSE `event:` name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Message => "message",
+            Self::Status => "status",
+            Self::Typing => "typing",
+            Self::Read => "read",
+        }
+    }
+}
+
+/// An event written in a transaction, to publish once it commits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pending {
+    pub id: i64,
+    pub project_id: Uuid,
+    pub conversation_id: Uuid,
+    pub visitor_id: Uuid,
+}
+
+impl Pending {
+    /// Tells the streams (call after the commit).
+    pub fn publish(self, hub: &Hub) {
+        hub.publish(
+            self.visitor_id,
+            Signal::Event {
+                id: self.id,
+                project_id: self.project_id,
+                conversation_id: Some(self.conversation_id),
+            },
+        );
+    }
+}
+
+/// Writes an event of `conversation` inside the caller's transaction.
+///
+/// # Errors
+/// The [`DbErr`] of the lock or the insert.
+pub async fn emit(
+    txn: &impl ConnectionTrait,
+    conversation: &conversations::Model,
+    kind: Kind,
+    payload: &impl Serialize,
+) -> Result<Pending, DbErr> {
+    if txn.get_database_backend() == DatabaseBackend::Postgres {
+        txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({EVENT_ORDER_LOCK})"))
+            .await?;
+    }
+    let payload = serde_json::to_value(payload).map_err(|err| DbErr::Json(err.to_string()))?;
+    let row = events::ActiveModel {
+        project_id: Set(conversation.project_id),
+        conversation_id: Set(Some(conversation.id)),
+        kind: Set(kind.as_str().to_owned()),
+        payload: Set(payload),
+        created_at: Set(chrono::Utc::now()),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?;
+    if txn.get_database_backend() == DatabaseBackend::Postgres {
+        // The other instances learn of it when it commits (ids only).
+        let note = bus::Note::Event {
+            id: row.id,
+            p: conversation.project_id,
+            c: conversation.id,
+            v: conversation.visitor_id,
+        };
+        bus::notify_in(txn, &note).await?;
+    }
+    Ok(Pending {
+        id: row.id,
+        project_id: conversation.project_id,
+        conversation_id: conversation.id,
+        visitor_id: conversation.visitor_id,
+    })
+}
+
+/// The payload of a `message` event: which message (the stream sends it as it is then).
+#[derive(Debug, Serialize)]
+pub struct MessageRef {
+    pub message_id: Uuid,
+}
+
+/// Writes the `message` event of `message_id` (created or changed) in the caller's transaction.
+///
+/// # Errors
+/// As [`emit`].
+pub async fn emit_message(
+    txn: &impl ConnectionTrait,
+    conversation: &conversations::Model,
+    message_id: Uuid,
+) -> Result<Pending, DbErr> {
+    emit(txn, conversation, Kind::Message, &MessageRef { message_id }).await
+}
+
+/// Whose events a stream shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    /// All conversations of one visitor.
+    Visitor(Uuid),
+    /// One conversation.
+    Conversation(Uuid),
+    /// All conversations of these projects (`None`: of every project, for admins).
+    Projects(Option<Vec<Uuid>>),
+}
+
+impl Scope {
+    /// The events of this scope, as a filter.
+    fn condition(&self) -> sea_orm::sea_query::SimpleExpr {
+        match self {
+            Self::Visitor(visitor_id) => events::Column::ConversationId
+                .in_subquery(crate::services::visitors::ids_of_visitor(*visitor_id)),
+            Self::Conversation(id) => events::Column::ConversationId.eq(*id),
+            Self::Projects(None) => sea_orm::sea_query::Expr::value(true),
+            Self::Projects(Some(ids)) => events::Column::ProjectId.is_in(ids.clone()),
+        }
+    }
+
+    /// True when a live signal of `project_id` may belong to this scope (a
+    /// visitor's feed carries their own signals only; stored events are
+    /// filtered again when read).
+    pub fn covers(&self, project_id: Uuid) -> bool {
+        match self {
+            Self::Visitor(_) | Self::Conversation(_) | Self::Projects(None) => true,
+            Self::Projects(Some(ids)) => ids.contains(&project_id),
+        }
+    }
+}
+
+/// Up to [`PAGE`] events of `scope` after `after`, oldest first.
+///
+/// # Errors
+/// The [`DbErr`] of the query.
+pub async fn after(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    after: i64,
+) -> Result<Vec<events::Model>, DbErr> {
+    events::Entity::find()
+        .filter(scope.condition())
+        .filter(events::Column::Id.gt(after))
+        .order_by_asc(events::Column::Id)
+        .limit(PAGE)
+        .all(db)
+        .await
+}
+
+/// The newest event id of `scope` (0 when there is none).
+///
+/// # Errors
+/// The [`DbErr`] of the query.
+pub async fn last_id(db: &impl ConnectionTrait, scope: &Scope) -> Result<i64, DbErr> {
+    let id: Option<Option<i64>> = events::Entity::find()
+        .select_only()
+        .column_as(events::Column::Id.max(), "max_id")
+        .filter(scope.condition())
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(id.flatten().unwrap_or(0))
+}
+
+/// What a stream sends for each of `rows`: its kind and JSON data. A
+/// `message` event sends the message as it is now (with the text streamed so
+/// far when it is still streaming); `None` when the message is gone. The
+/// messages of a page are read in one query.
+///
+/// # Errors
+/// The [`DbErr`] of loading the messages.
+pub async fn render_all(
+    db: &impl ConnectionTrait,
+    hub: &Hub,
+    rows: &[events::Model],
+) -> Result<Vec<Option<Rendered>>, DbErr> {
+    let message_of = |event: &events::Model| {
+        (event.kind == Kind::Message.as_str())
+            .then(|| event.payload["message_id"].as_str()?.parse::<Uuid>().ok())
+            .flatten()
+    };
+    let ids: Vec<Uuid> = rows.iter().filter_map(message_of).collect();
+    let found: std::collections::HashMap<Uuid, MessageView> = if ids.is_empty() {
+        std::collections::HashMap::new()
+    } else {
+        messages::find_all(db, ids)
+            .await?
+            .iter()
+            .map(|row| (row.id, messages::view(row, hub)))
+            .collect()
+    };
+    Ok(rows
+        .iter()
+        .map(|event| {
+            if event.kind != Kind::Message.as_str() {
+                return Some(Rendered::Other {
+                    kind: event.kind.clone(),
+                    data: event.payload.clone(),
+                });
+            }
+            message_of(event)
+                .and_then(|id| found.get(&id).cloned())
+                .map(Rendered::Message)
+        })
+        .collect())
+}
+
+/// A stored event, ready to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rendered {
+    Message(MessageView),
+    Other {
+        kind: String,
+        data: serde_json::Value,
+    },
+}
+
+/// Writes a `typing` event of `role`.
+///
+/// # Errors
+/// The database error of the event.
+pub async fn typing(
+    txn: &impl sea_orm::ConnectionTrait,
+    conversation: &conversations::Model,
+    role: MessageRole,
+    active: bool,
+) -> Result<Pending, sea_orm::DbErr> {
+    let event = TypingEvent {
+        conversation_id: conversation.id,
+        role,
+        active,
+    };
+    emit(txn, conversation, Kind::Typing, &event).await
+}
+
+/// Tells the streams about committed events, in order.
+pub fn publish(hub: &Hub, pending: Vec<Pending>) {
+    for event in pending {
+        event.publish(hub);
+    }
+}

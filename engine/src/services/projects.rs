@@ -1,0 +1,388 @@
+//! Projects: create, read, update, delete, scoped to who asks.
+//!
+//! Admins see and change every project; operators see the projects they are
+//! members of (read-only), and a project they cannot see answers `404`, as if
+//! it did not exist.
+
+pub mod validate;
+
+use crate::db::entities::projects::{self, Model as Project};
+use crate::services::auth::CurrentUser;
+use crate::services::{api_keys, upstream};
+use crate::state::AppState;
+use contract::AppError;
+use contract::projects::{
+    ApiStyle, HandoffSettings, HandoffTimeoutAction, Limits, ProjectInput, ProjectView,
+    WidgetPosition, WidgetSettings,
+};
+use contract::projects::{ModelInfo, ModelsProbe, VectorStoreInfo};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, SqlErr,
+};
+use uuid::Uuid;
+
+/// Every project the user may see, by name.
+///
+/// # Errors
+/// [`AppError::Internal`] on a database failure.
+#[tracing::instrument(name = "projects::list", skip_all, fields(user_id = %user.id))]
+pub async fn list(state: &AppState, user: &CurrentUser) -> Result<Vec<ProjectView>, AppError> {
+    let mut query = projects::Entity::find().order_by_asc(projects::Column::Name);
+    if !user.is_admin() {
+        query = query.filter(projects::Column::Id.is_in(user.project_ids.clone()));
+    }
+    let rows = query.all(&state.db).await?;
+    Ok(rows.iter().map(|row| view(state, row, false)).collect())
+}
+
+/// One project, with whether its stored key still decrypts.
+///
+/// # Errors
+/// `404 project_not_found` when it does not exist or the user cannot see it.
+#[tracing::instrument(name = "projects::get", skip_all, fields(project_id = %id, user_id = %user.id))]
+pub async fn get(state: &AppState, user: &CurrentUser, id: Uuid) -> Result<ProjectView, AppError> {
+    let row = find_visible(state, user, id).await?;
+    Ok(view(state, &row, true))
+}
+
+/// Creates a project from `input` (admins only); `name` is required.
+///
+/// # Errors
+/// `400 validation_failed` with the reason per field; `409 project_exists`
+/// when the given id is taken; `403 admin_only` for operators.
+#[tracing::instrument(name = "projects::create", skip_all, fields(user_id = %user.id))]
+pub async fn create(
+    state: &AppState,
+    user: &CurrentUser,
+    input: &ProjectInput,
+) -> Result<ProjectView, AppError> {
+    user.require_admin()?;
+    let mut project = defaults(input.id.unwrap_or_else(Uuid::new_v4));
+    if input.name.is_none() {
+        return Err(validation([(
+            "name",
+            "a name of 1 to 200 characters is required",
+        )]));
+    }
+    validate::apply(&mut project, input, &context(state)).map_err(validation_errors)?;
+    let saved = project
+        .into_active_model()
+        .reset_all()
+        .insert(&state.db)
+        .await
+        .map_err(|err| match err.sql_err() {
+            Some(SqlErr::UniqueConstraintViolation(_)) => AppError::Conflict {
+                code: "project_exists".into(),
+                message: "a project with this id exists already".into(),
+            },
+            _ => err.into(),
+        })?;
+    state.origin_cache.invalidate();
+    Ok(view(state, &saved, true))
+}
+
+/// Changes a project (admins only): absent fields keep, `null` clears.
+///
+/// # Errors
+/// As [`create`], and `404 project_not_found`.
+#[tracing::instrument(name = "projects::update", skip_all, fields(project_id = %id, user_id = %user.id))]
+pub async fn update(
+    state: &AppState,
+    user: &CurrentUser,
+    id: Uuid,
+    input: &ProjectInput,
+) -> Result<ProjectView, AppError> {
+    user.require_admin()?;
+    if input.id.is_some_and(|given| given != id) {
+        return Err(validation([("id", "the id of a project cannot change")]));
+    }
+    let mut project = find_visible(state, user, id).await?;
+    validate::apply(&mut project, input, &context(state)).map_err(validation_errors)?;
+    project.updated_at = chrono::Utc::now();
+    let saved = project
+        .into_active_model()
+        .reset_all()
+        .update(&state.db)
+        .await?;
+    state.origin_cache.invalidate();
+    Ok(view(state, &saved, true))
+}
+
+/// Deletes a project and everything of it (admins only).
+///
+/// # Errors
+/// `404 project_not_found`; `403 admin_only` for operators.
+#[tracing::instrument(name = "projects::delete", skip_all, fields(project_id = %id, user_id = %user.id))]
+pub async fn delete(state: &AppState, user: &CurrentUser, id: Uuid) -> Result<(), AppError> {
+    user.require_admin()?;
+    let result = projects::Entity::delete_by_id(id).exec(&state.db).await?;
+    if result.rows_affected == 0 {
+        return Err(not_found());
+    }
+    state.origin_cache.invalidate();
+    Ok(())
+}
+
+/// The chat models the project's saved key can use (admins only).
+///
+/// # Errors
+/// `409 api_key_missing` / `409 api_key_unreadable`; `502 upstream_*`.
+#[tracing::instrument(name = "projects::models", skip_all, fields(project_id = %id, user_id = %user.id))]
+pub async fn models(
+    state: &AppState,
+    user: &CurrentUser,
+    id: Uuid,
+) -> Result<Vec<ModelInfo>, AppError> {
+    user.require_admin()?;
+    let (base_url, key) = saved_key(state, user, id).await?;
+    list_models(state, &base_url, &key).await
+}
+
+/// The vector stores of the project's saved key (admins only).
+///
+/// # Errors
+/// As [`models`].
+#[tracing::instrument(name = "projects::vector_stores", skip_all, fields(project_id = %id, user_id = %user.id))]
+pub async fn vector_stores(
+    state: &AppState,
+    user: &CurrentUser,
+    id: Uuid,
+) -> Result<Vec<VectorStoreInfo>, AppError> {
+    user.require_admin()?;
+    let (base_url, key) = saved_key(state, user, id).await?;
+    state
+        .llm
+        .list_vector_stores(&base_url, &key)
+        .await
+        .map_err(|err| upstream::error(err.kind))
+}
+
+/// The chat models of a key that is not saved yet (the project form, before saving).
+///
+/// # Errors
+/// `400 validation_failed` for a bad key or base URL; `502 upstream_*`.
+#[tracing::instrument(name = "projects::probe_models", skip_all, fields(user_id = %user.id))]
+pub async fn probe_models(
+    state: &AppState,
+    user: &CurrentUser,
+    probe: &ModelsProbe,
+) -> Result<Vec<ModelInfo>, AppError> {
+    user.require_admin()?;
+    let base = probe
+        .openai_base_url
+        .as_deref()
+        .unwrap_or(validate::DEFAULT_BASE_URL);
+    let base_url = validate::normalize_base_url(base, context(state).allow_private_upstreams)
+        .map_err(|reason| validation([("openai_base_url", reason)]))?;
+    let key = probe.openai_api_key.trim();
+    if key.len() < 8 || key.contains(char::is_whitespace) {
+        return Err(validation([(
+            "openai_api_key",
+            "an API key is 8 to 500 characters without spaces",
+        )]));
+    }
+    list_models(state, &base_url, key).await
+}
+
+/// The chat models of `api_key` at `base_url`, through the project's provider.
+async fn list_models(
+    state: &AppState,
+    base_url: &str,
+    api_key: &str,
+) -> Result<Vec<ModelInfo>, AppError> {
+    let ids = state
+        .llm
+        .list_models(base_url, api_key)
+        .await
+        .map_err(|err| upstream::error(err.kind))?;
+    Ok(ids.into_iter().map(|id| ModelInfo { id }).collect())
+}
+
+/// The base URL and the decrypted key of a project.
+async fn saved_key(
+    state: &AppState,
+    user: &CurrentUser,
+    id: Uuid,
+) -> Result<(String, String), AppError> {
+    let row = find_visible(state, user, id).await?;
+    let stored = row
+        .openai_api_key_ciphertext
+        .ok_or_else(|| AppError::Conflict {
+            code: "api_key_missing".into(),
+            message: "this project has no API key: enter one first".into(),
+        })?;
+    let key = api_keys::decrypt(state.settings.keyring(), row.id, &stored).map_err(|_| {
+        AppError::Conflict {
+            code: "api_key_unreadable".into(),
+            message: "the stored key does not decrypt with this ENCRYPTION_KEY: re-enter the key"
+                .into(),
+        }
+    })?;
+    Ok((row.openai_base_url, key))
+}
+
+async fn find_visible(state: &AppState, user: &CurrentUser, id: Uuid) -> Result<Project, AppError> {
+    if !user.can_see(id) {
+        return Err(not_found());
+    }
+    projects::Entity::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(not_found)
+}
+
+fn not_found() -> AppError {
+    AppError::not_found("project_not_found", "no such project")
+}
+
+fn context(state: &AppState) -> validate::Context<'_> {
+    validate::Context {
+        keyring: state.settings.keyring(),
+        allow_private_upstreams: state.settings.allow_private_upstreams
+            || state.settings.environment == crate::state::Environment::Development,
+    }
+}
+
+fn validation<const N: usize>(fields: [(&str, &str); N]) -> AppError {
+    validation_errors(
+        fields
+            .into_iter()
+            .map(|(field, reason)| (field.to_owned(), reason.to_owned()))
+            .collect(),
+    )
+}
+
+fn validation_errors(fields: validate::FieldErrors) -> AppError {
+    AppError::Validation {
+        message: "some fields are not valid: see `fields`".into(),
+        fields,
+    }
+}
+
+/// A new project with the defaults of a small site.
+fn defaults(id: Uuid) -> Project {
+    let now = chrono::Utc::now();
+    Project {
+        id,
+        name: String::new(),
+        openai_api_key_ciphertext: None,
+        openai_api_key_hint: None,
+        openai_base_url: validate::DEFAULT_BASE_URL.into(),
+        api_style: validate::style_name(ApiStyle::Responses).into(),
+        model: validate::DEFAULT_MODEL.into(),
+        vector_store_ids: serde_json::json!([]),
+        instructions: String::new(),
+        allowed_origins: serde_json::json!([]),
+        widget_title: "Chat".into(),
+        widget_greeting: String::new(),
+        widget_color: "#2563eb".into(),
+        widget_position: "right".into(),
+        widget_locale: None,
+        privacy_notice: None,
+        limit_message_chars: 2000,
+        limit_messages_per_minute: 10,
+        limit_conversations_per_hour: 20,
+        limit_daily_ai_messages: 1000,
+        limit_daily_ai_tokens: 2_000_000,
+        handoff_ai_allowed: true,
+        handoff_timeout_minutes: Some(5),
+        handoff_timeout_action: "ai".into(),
+        retention_days: None,
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+/// How the widget of `row` looks and what it may say, as the project stores it.
+pub fn widget_settings(row: &projects::Model) -> WidgetSettings {
+    WidgetSettings {
+        title: row.widget_title.clone(),
+        greeting: row.widget_greeting.clone(),
+        color: row.widget_color.clone(),
+        position: WidgetPosition::parse(&row.widget_position),
+        locale: row.widget_locale.clone(),
+        privacy_notice: row.privacy_notice.clone(),
+    }
+}
+
+fn strings(value: &serde_json::Value) -> Vec<String> {
+    serde_json::from_value(value.clone()).unwrap_or_default()
+}
+
+/// The API's view of a row; `check_key` decrypts to tell whether the key is readable.
+fn view(state: &AppState, row: &Project, check_key: bool) -> ProjectView {
+    let api_style = ApiStyle::parse(&row.api_style);
+    let vector_store_ids = strings(&row.vector_store_ids);
+    let mut warnings = Vec::new();
+    if api_style == ApiStyle::ChatCompletions && !vector_store_ids.is_empty() {
+        warnings.push(
+            "file_search exists only in the responses style: with chat_completions the vector stores are not used"
+                .to_owned(),
+        );
+    }
+    let unreadable = check_key
+        && row
+            .openai_api_key_ciphertext
+            .as_deref()
+            .is_some_and(|stored| {
+                api_keys::decrypt(state.settings.keyring(), row.id, stored).is_err()
+            });
+    let widget = widget_settings(row);
+    ProjectView {
+        embed_snippet: embed_snippet(&state.settings.public_url, row, widget.position),
+        id: row.id,
+        name: row.name.clone(),
+        openai_api_key_set: row.openai_api_key_ciphertext.is_some(),
+        openai_api_key_hint: row.openai_api_key_hint.clone(),
+        openai_api_key_unreadable: unreadable,
+        openai_base_url: row.openai_base_url.clone(),
+        api_style,
+        model: row.model.clone(),
+        vector_store_ids,
+        instructions: row.instructions.clone(),
+        allowed_origins: strings(&row.allowed_origins),
+        widget,
+        limits: Limits {
+            message_chars: row.limit_message_chars,
+            messages_per_minute: row.limit_messages_per_minute,
+            conversations_per_hour: row.limit_conversations_per_hour,
+            daily_ai_messages: row.limit_daily_ai_messages,
+            daily_ai_tokens: row.limit_daily_ai_tokens,
+        },
+        handoff: HandoffSettings {
+            ai_allowed: row.handoff_ai_allowed,
+            timeout_minutes: row.handoff_timeout_minutes,
+            timeout_action: HandoffTimeoutAction::parse(&row.handoff_timeout_action),
+        },
+        retention_days: row.retention_days,
+        warnings,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+    }
+}
+
+/// The `<script>` tag a site owner pastes, with the title escaped for an attribute.
+pub fn embed_snippet(public_url: &str, row: &Project, position: WidgetPosition) -> String {
+    let position = match position {
+        WidgetPosition::Right => "right",
+        WidgetPosition::Left => "left",
+    };
+    format!(
+        r#"<script src="{public_url}/widget/widget.js" data-project-id="{}" data-title="{}" data-position="{position}"></script>"#,
+        row.id,
+        escape_attribute(&row.widget_title)
+    )
+}
+
+fn escape_attribute(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '&' => "&amp;".to_owned(),
+            '"' => "&quot;".to_owned(),
+            '<' => "&lt;".to_owned(),
+            '>' => "&gt;".to_owned(),
+            '\'' => "&#39;".to_owned(),
+            c => c.to_string(),
+        })
+        .collect()
+}

@@ -1,0 +1,168 @@
+//! One run of the relay: what it works on, and the call streamed to its end.
+
+use super::reply::{
+    Reply, budget_spent, complete, end_run, failed, finish_reply, hand_off, interrupted,
+};
+use super::{RunRef, history};
+
+use crate::db::entities::{conversations, projects, visitors};
+use crate::llm::{LlmErrorKind, LlmEvent, LlmRequest};
+use crate::services::lease::{self, Lease};
+use crate::services::messages;
+use crate::services::{api_keys, conversations as conversation_rows, limits, notices};
+use crate::state::AppState;
+use contract::chat::ConversationStatus;
+use contract::projects::ApiStyle;
+use futures_util::StreamExt as _;
+use sea_orm::{DbErr, EntityTrait};
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+/// What one run works on.
+pub(super) struct Context {
+    pub(super) run: RunRef,
+    pub(super) conversation: conversations::Model,
+    pub(super) project: projects::Model,
+    pub(super) lang: notices::Lang,
+    /// The estimated tokens of the request, counted when the provider reports none.
+    pub(super) input_estimate: i64,
+}
+
+#[tracing::instrument(name = "relay::answer", skip_all, fields(conversation_id = %run.conversation_id, run = run.id))]
+pub(super) async fn answer(
+    state: &AppState,
+    run: RunRef,
+    cancel: &CancellationToken,
+    streaming: &mut Option<Uuid>,
+) -> Result<(), DbErr> {
+    let Some(mut context) = load(state, run).await? else {
+        return end_run(state, run, None).await;
+    };
+    let Some(api_key) = decrypt_key(state, &context.project) else {
+        let notice = (notices::fault(context.lang), "api_key_unreadable");
+        return finish_reply(state, &context, None, Some(notice)).await;
+    };
+    if !limits::reserve_ai_message(&state.db, &context.project).await? {
+        return budget_spent(state, &context).await;
+    }
+    let rows = messages::of_conversation(&state.db, run.conversation_id).await?;
+    let request = LlmRequest {
+        base_url: context.project.openai_base_url.clone(),
+        api_key,
+        style: ApiStyle::parse(&context.project.api_style),
+        model: context.project.model.clone(),
+        instructions: context.project.instructions.clone(),
+        turns: history::turns(&rows, history::TOKEN_BUDGET),
+        vector_store_ids: serde_json::from_value(context.project.vector_store_ids.clone())
+            .unwrap_or_default(),
+        handoff_tool: context.project.handoff_ai_allowed,
+    };
+    context.input_estimate = request
+        .turns
+        .iter()
+        .map(|turn| history::estimate_tokens(&turn.text))
+        .sum::<usize>()
+        .saturating_add(history::estimate_tokens(&request.instructions))
+        .try_into()
+        .unwrap_or(i64::MAX);
+    let context = context;
+    let mut stream = state.llm.stream(request);
+    let mut reply = Reply::default();
+    let mut renew = tokio::time::interval_at(
+        tokio::time::Instant::now() + lease::RENEW_EVERY,
+        lease::RENEW_EVERY,
+    );
+    loop {
+        let item = tokio::select! {
+            biased;
+            () = cancel.cancelled() => {
+                drop(stream);
+                return interrupted(state, &context, reply).await;
+            }
+            _ = renew.tick() => {
+                let lease = lease::acquire(&state.db, run.conversation_id, state.bus.instance()).await?;
+                if lease != Lease::Ours {
+                    // Another instance runs it now: this run stops.
+                    drop(stream);
+                    return interrupted(state, &context, reply).await;
+                }
+                continue;
+            }
+            item = stream.next() => item,
+        };
+        match item {
+            Some(Ok(LlmEvent::Delta(text))) => {
+                reply.append(state, &context, &text).await?;
+                *streaming = reply.row.as_ref().map(|row| row.id);
+            }
+            Some(Ok(LlmEvent::Completed {
+                text,
+                sources,
+                usage,
+                handoff: None,
+            })) => return complete(state, &context, reply, text, sources, usage).await,
+            Some(Ok(LlmEvent::Completed {
+                text,
+                sources,
+                usage,
+                handoff: Some(reason),
+            })) => {
+                if text.is_empty() && reply.row.is_none() {
+                    finish_reply(state, &context, None, None).await?;
+                    limits::add_ai_tokens(
+                        &state.db,
+                        context.project.id,
+                        usage.input_tokens + usage.output_tokens,
+                    )
+                    .await?;
+                } else {
+                    complete(state, &context, reply, text, sources, usage).await?;
+                }
+                return hand_off(state, &context, &reason).await;
+            }
+            Some(Err(err)) => return failed(state, &context, reply, err.kind).await,
+            None => return failed(state, &context, reply, LlmErrorKind::StreamCut).await,
+        }
+    }
+}
+
+/// The conversation, its project and the visitor's language, when the AI should answer it.
+pub(super) async fn load(state: &AppState, run: RunRef) -> Result<Option<Context>, DbErr> {
+    let Some(conversation) = conversation_rows::find(&state.db, run.conversation_id).await? else {
+        return Ok(None);
+    };
+    if conversation.status != ConversationStatus::Ai.as_str() {
+        return Ok(None);
+    }
+    let Some(project) = projects::Entity::find_by_id(conversation.project_id)
+        .one(&state.db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    if project.openai_api_key_ciphertext.is_none() {
+        return Ok(None);
+    }
+    let visitor = visitors::Entity::find_by_id(conversation.visitor_id)
+        .one(&state.db)
+        .await?;
+    let lang = notices::lang(&project, visitor.as_ref());
+    Ok(Some(Context {
+        run,
+        conversation,
+        project,
+        lang,
+        input_estimate: 0,
+    }))
+}
+
+pub(super) fn decrypt_key(state: &AppState, project: &projects::Model) -> Option<String> {
+    let stored = project.openai_api_key_ciphertext.as_deref()?;
+    match api_keys::decrypt(state.settings.keyring(), project.id, stored) {
+        Ok(key) => Some(key),
+        Err(_) => {
+            tracing::warn!(project_id = %project.id, "the project's key does not decrypt: re-enter it");
+            None
+        }
+    }
+}

@@ -1,0 +1,31 @@
+//! The background tasks an instance runs while it serves, started once by
+//! the server's start-up and stopped by [`AppState::shutdown`].
+//!
+//! - the sweep of stored deadlines and orphaned answers
+//!   ([`crate::services::deadlines`]);
+//! - the bus between instances ([`crate::services::bus`]), whose commands for this
+//!   instance are routed here to the relay ([`crate::services::relay`]): the
+//!   transport carries them, the domain acts on them.
+
+use crate::services::bus::{Bus, Command};
+use crate::services::deadlines;
+use crate::state::AppState;
+use tokio::sync::mpsc;
+
+/// Starts every worker of this instance (each ends at shutdown).
+pub fn start(state: &AppState) {
+    deadlines::spawn(state.clone());
+    let commands = Bus::start(state);
+    tokio::spawn(obey(state.clone(), commands));
+}
+
+/// Carries out what the other instances ask of this one, until the bus closes.
+#[tracing::instrument(name = "bus_commands", skip_all)]
+async fn obey(state: AppState, mut commands: mpsc::UnboundedReceiver<Command>) {
+    while let Some(command) = commands.recv().await {
+        match command {
+            Command::Cancel(conversation_id) => state.relay.cancel_here(conversation_id),
+            Command::Restart(conversation_id) => state.relay.start(&state, conversation_id),
+        }
+    }
+}
