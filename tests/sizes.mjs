@@ -1,14 +1,14 @@
 // Size budgets of what a host page downloads, measured on the release build
 // (`trunk build --release --cargo-profile wasm-release`): the loader under
 // 5 KB gzip, the opened widget (wasm + JS glue; its CSS is inside the wasm)
-// under 100 KB brotli. Prints both; fails over budget.
+// under 95 KiB brotli (97,280 bytes). Prints both; fails over budget.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 
 const dist = process.argv[2] || "target/widget-dist/widget";
 const LOADER_GZIP_BUDGET = 5 * 1024;
-const WIDGET_BROTLI_BUDGET = 100 * 1024;
+const WIDGET_BROTLI_BUDGET = 95 * 1024;
 
 function sizes(files) {
   const total = { raw: 0, gzip: 0, brotli: 0 };

@@ -1,10 +1,61 @@
-//! The v1 widget API, typed with the shared DTOs of `contract`.
+//! The v1 widget API, typed with the shared DTOs of `contract`, except where the
+//! widget reads only part of an answer: there it has its own smaller shapes
+//! (the parts it shows, with ids kept as the text the server sent), so that
+//! its wasm carries no date or UUID parser and no deserialiser of fields it
+//! never reads. What goes over the wire is the same.
 
-use contract::widget::{
-    ContactRequest, SendMessageRequest, SendMessageResponse, SessionRequest, SessionResponse,
-};
+use contract::chat::{ConversationStatus, MessageRole, MessageStatus, Source};
+use contract::widget::{ContactRequest, SendMessageRequest};
 use gloo_net::http::{Request, Response};
 use serde::de::DeserializeOwned;
+
+/// The part of `WidgetConfig` the panel uses (the loader reads the rest).
+#[derive(Clone, serde::Deserialize)]
+pub struct Config {
+    pub project_id: String,
+    pub greeting: String,
+    /// Shown before the first message when set.
+    pub privacy_notice: Option<String>,
+    /// The longest message the visitor may send, in characters.
+    pub max_message_chars: i32,
+}
+
+/// The part of a `MessageView` the panel shows.
+#[derive(Clone, serde::Deserialize)]
+pub struct Message {
+    pub id: String,
+    pub role: MessageRole,
+    pub text: String,
+    pub status: MessageStatus,
+    pub author_name: Option<String>,
+    pub sources: Vec<Source>,
+    pub error_kind: Option<String>,
+}
+
+/// `SessionRequest`, with the project id as the config gave it (the same JSON).
+#[derive(serde::Serialize)]
+pub struct SessionRequest<'a> {
+    pub project_id: &'a str,
+    pub visitor_token: Option<String>,
+    pub page_url: Option<String>,
+    pub referrer: Option<String>,
+    pub locale: Option<String>,
+}
+
+/// The part of `SessionResponse` the panel uses.
+#[derive(serde::Deserialize)]
+pub struct Session {
+    pub visitor_token: String,
+    pub status: ConversationStatus,
+    pub messages: Vec<Message>,
+    pub last_event_id: i64,
+}
+
+/// The part of `SendMessageResponse` the panel uses.
+#[derive(serde::Deserialize)]
+pub struct Sent {
+    pub message: Message,
+}
 
 /// Why a call failed: the API's error code (`rate_limited`, …), or `network`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,7 +90,7 @@ async fn read<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {
 }
 
 /// `POST /api/v1/widget/session`.
-pub async fn session(server: &str, request: &SessionRequest) -> Result<SessionResponse, ApiError> {
+pub async fn session(server: &str, request: &SessionRequest<'_>) -> Result<Session, ApiError> {
     let response = Request::post(&format!("{server}/api/v1/widget/session"))
         .json(request)?
         .send()
@@ -52,7 +103,7 @@ pub async fn send(
     server: &str,
     token: &str,
     request: &SendMessageRequest,
-) -> Result<SendMessageResponse, ApiError> {
+) -> Result<Sent, ApiError> {
     let response = Request::post(&format!("{server}/api/v1/widget/messages"))
         .header("Authorization", &format!("Bearer {token}"))
         .json(request)?

@@ -1,11 +1,12 @@
 //! The chat panel: the conversation, the composer, "talk to a human", and
 //! the project's privacy notice before the first message.
 
+use crate::api::{Message, SessionRequest};
 use crate::live::{self, State};
 use crate::texts::{Text, t};
 use crate::{Setup, api};
-use contract::chat::{ConversationStatus, MessageRole, MessageView};
-use contract::widget::{ContactRequest, SendMessageRequest, SessionRequest};
+use contract::chat::{ConversationStatus, MessageRole};
+use contract::widget::{ContactRequest, SendMessageRequest};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use ui::rich;
@@ -189,7 +190,7 @@ fn contact_form(server: String, state: State, lang: crate::texts::Lang) -> impl 
     }
 }
 
-fn message(message: MessageView, lang: crate::texts::Lang) -> impl IntoView {
+fn message(message: Message, lang: crate::texts::Lang) -> impl IntoView {
     let class = match message.role {
         MessageRole::Visitor => "aiw-message aiw-visitor",
         MessageRole::Ai => "aiw-message aiw-ai",
@@ -251,7 +252,7 @@ async fn start(setup: Setup, state: State) {
         .filter(|r| !r.is_empty());
     let locale = window.as_ref().and_then(|w| w.navigator().language());
     let request = SessionRequest {
-        project_id: setup.config.project_id,
+        project_id: &setup.config.project_id,
         visitor_token: stored(&key),
         page_url: location,
         referrer,

@@ -1,14 +1,15 @@
 //! The panel's state and the event stream that keeps it current.
 
 use crate::Setup;
-use contract::chat::{ConversationStatus, MessageRole, MessageStatus, MessageView};
+use crate::api::Message;
+use contract::chat::{ConversationStatus, MessageRole, MessageStatus};
 use leptos::prelude::*;
 use ui::live::listen;
 
 /// What the panel shows; every field is a signal.
 #[derive(Clone, Copy)]
 pub struct State {
-    pub messages: RwSignal<Vec<MessageView>>,
+    pub messages: RwSignal<Vec<Message>>,
     pub status: RwSignal<ConversationStatus>,
     pub ai_typing: RwSignal<bool>,
     pub token: RwSignal<Option<String>>,
@@ -30,7 +31,7 @@ impl State {
     }
 
     /// Adds `message`, or replaces the one with its id (it completed, failed…).
-    pub fn upsert(&self, message: MessageView) {
+    pub fn upsert(&self, message: Message) {
         if message.role != MessageRole::Visitor && message.status != MessageStatus::Streaming {
             self.ai_typing.set(false);
         }
@@ -62,7 +63,7 @@ struct StatusChange {
 /// piece twice, so `end` is not needed).
 #[derive(serde::Deserialize)]
 struct Delta {
-    message_id: uuid::Uuid,
+    message_id: String,
     text: String,
 }
 
@@ -86,7 +87,7 @@ pub fn connect(setup: &Setup, state: State, token: &str, after: i64) {
     };
     let panel = setup.panel.clone();
     let badge = setup.badge.clone();
-    listen(&source, "message", move |message: MessageView| {
+    listen(&source, "message", move |message: Message| {
         let new = state
             .messages
             .with_untracked(|messages| messages.iter().all(|known| known.id != message.id));

@@ -42,7 +42,7 @@ pub struct Setup {
     pub server: String,
     pub title: String,
     pub lang: texts::Lang,
-    pub config: contract::widget::WidgetConfig,
+    pub config: api::Config,
 }
 
 /// Draws the chat panel into `panel` (an element inside the loader's shadow
@@ -58,7 +58,7 @@ pub fn mount(
     config: String,
     greeting: String,
 ) {
-    let Ok(mut config) = serde_json::from_str::<contract::widget::WidgetConfig>(&config) else {
+    let Ok(mut config) = serde_json::from_str::<api::Config>(&config) else {
         leptos::logging::warn!("aiwidget: the widget's configuration does not parse");
         return;
     };
@@ -68,7 +68,7 @@ pub fn mount(
     let setup = Setup {
         panel: panel.clone(),
         badge,
-        project_id: config.project_id.to_string(),
+        project_id: config.project_id.clone(),
         server,
         title,
         lang: texts::Lang::parse(&lang),

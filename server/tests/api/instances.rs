@@ -2,8 +2,9 @@
 //! balancer: a visitor on one and an operator on the other see each other
 //! live (`LISTEN/NOTIFY`), a takeover on one stops the AI running on the
 //! other, and a visitor message that reaches the other restarts the AI where
-//! its lease is. On SQLite (one instance by design) the test says so and
-//! passes; `.ci/run` runs it on PostgreSQL.
+//! its lease is. It needs PostgreSQL (SQLite is one instance by design), so
+//! a plain `cargo test` lists it as ignored; `.ci/run` runs it with
+//! `TEST_DATABASE_URL` set and `--include-ignored`.
 
 use crate::helpers::{ADMIN_PASSWORD, JWT_SECRET, TestApp, TestDb, attach, stand_in_site};
 use crate::operator_client::Operator;
@@ -81,12 +82,13 @@ impl Process {
 }
 
 #[tokio::test]
+#[ignore = "needs PostgreSQL: TEST_DATABASE_URL=… cargo test -- --include-ignored"]
 async fn two_instances_share_conversations_through_postgres() {
     let test_db = TestDb::new().await;
-    if !test_db.is_postgres() {
-        eprintln!("two instances need PostgreSQL (TEST_DATABASE_URL): not run on SQLite");
-        return;
-    }
+    assert!(
+        test_db.is_postgres(),
+        "two instances need PostgreSQL: set TEST_DATABASE_URL"
+    );
     let fake = FakeOpenAi::start().await;
     fake.set_reply("Доставка по Москве занимает один день, по России от трёх до семи дней.");
     fake.set_delta_delay(Duration::from_millis(100));
