@@ -1,5 +1,8 @@
 //! The dashboard's server functions: each one finds the session user and
 //! calls the same service as the matching v1 handler.
+//!
+//! `ssr` (server only): what they share there (state, session user, cookies,
+//! error statuses).
 
 use contract::AppError;
 use contract::auth::{UserInput, UserView};
@@ -16,66 +19,7 @@ use uuid::Uuid;
 use ssr::app_state;
 
 #[cfg(feature = "ssr")]
-mod ssr {
-    use axum::http::request::Parts;
-    use contract::AppError;
-    use engine::services::auth::{self, CurrentUser};
-    use engine::state::AppState;
-
-    /// The [`AppState`] the server provides to every server function.
-    ///
-    /// # Errors
-    /// [`AppError::Internal`] when called outside a request that leptos_axum
-    /// handles with the state in context (a wiring mistake, logged).
-    pub fn app_state() -> Result<AppState, AppError> {
-        leptos::prelude::use_context::<AppState>().ok_or_else(|| {
-            tracing::error!("AppState missing from the server function's context");
-            AppError::Internal
-        })
-    }
-
-    /// The request's parts, as leptos_axum provides them.
-    pub async fn parts() -> Result<Parts, AppError> {
-        leptos_axum::extract::<Parts>().await.map_err(|err| {
-            tracing::error!(error = %err, "request parts missing in a server function");
-            AppError::Internal
-        })
-    }
-
-    /// The state and the user of the request's session.
-    pub async fn session_user() -> Result<(AppState, CurrentUser), AppError> {
-        let state = app_state()?;
-        let token = engine::session::token(&parts().await?, &state.settings)?;
-        let user = auth::authenticate(&state, &token).await?;
-        Ok((state, user))
-    }
-
-    /// Adds a `Set-Cookie` header to the server function's response.
-    pub fn set_cookie(cookie: &axum_extra::extract::cookie::Cookie<'_>) {
-        let response = expect_response_options();
-        if let Ok(value) = axum::http::HeaderValue::from_str(&cookie.to_string()) {
-            response.append_header(axum::http::header::SET_COOKIE, value);
-        }
-    }
-
-    /// Answers a failed server function call with its error's status (not 500
-    /// for all). Calls made while rendering a page leave the page's status alone.
-    pub fn finish<T>(result: Result<T, AppError>) -> Result<T, AppError> {
-        let over_http = leptos::prelude::use_context::<Parts>()
-            .is_some_and(|parts| parts.uri.path().starts_with("/admin/fn/"));
-        if let Err(err) = &result
-            && over_http
-            && let Ok(status) = axum::http::StatusCode::from_u16(err.status())
-        {
-            expect_response_options().set_status(status);
-        }
-        result
-    }
-
-    fn expect_response_options() -> leptos_axum::ResponseOptions {
-        leptos::prelude::use_context::<leptos_axum::ResponseOptions>().unwrap_or_default()
-    }
-}
+mod ssr;
 
 /// The dashboard's view of `GET /health`, over the same service.
 #[server(prefix = "/admin/fn", endpoint = "health")]
@@ -86,7 +30,12 @@ pub async fn get_health() -> Result<contract::health::Health, AppError> {
 
 /// Logs in and sets the session cookie.
 #[server(prefix = "/admin/fn", endpoint = "login")]
-pub async fn login(username: String, password: String) -> Result<UserView, AppError> {
+pub async fn login(
+    /// The login name.
+    username: String,
+    /// The user's password.
+    password: String,
+) -> Result<UserView, AppError> {
     ssr::finish(
         async move {
             let state = app_state()?;
@@ -146,7 +95,10 @@ pub async fn list_projects() -> Result<Vec<ProjectView>, AppError> {
 
 /// One project.
 #[server(prefix = "/admin/fn", endpoint = "project")]
-pub async fn get_project(id: Uuid) -> Result<ProjectView, AppError> {
+pub async fn get_project(
+    /// The project's id.
+    id: Uuid,
+) -> Result<ProjectView, AppError> {
     ssr::finish(
         async move {
             let (state, user) = ssr::session_user().await?;
@@ -158,7 +110,12 @@ pub async fn get_project(id: Uuid) -> Result<ProjectView, AppError> {
 
 /// Creates (`id` is `None`) or changes a project.
 #[server(prefix = "/admin/fn", endpoint = "save_project", input = Json)]
-pub async fn save_project(id: Option<Uuid>, input: ProjectInput) -> Result<ProjectView, AppError> {
+pub async fn save_project(
+    /// The project to change; `None` creates one.
+    id: Option<Uuid>,
+    /// The fields to set.
+    input: ProjectInput,
+) -> Result<ProjectView, AppError> {
     ssr::finish(
         async move {
             let (state, user) = ssr::session_user().await?;
@@ -173,7 +130,10 @@ pub async fn save_project(id: Option<Uuid>, input: ProjectInput) -> Result<Proje
 
 /// Deletes a project.
 #[server(prefix = "/admin/fn", endpoint = "delete_project")]
-pub async fn delete_project(id: Uuid) -> Result<(), AppError> {
+pub async fn delete_project(
+    /// The project's id.
+    id: Uuid,
+) -> Result<(), AppError> {
     ssr::finish(
         async move {
             let (state, user) = ssr::session_user().await?;
@@ -185,7 +145,10 @@ pub async fn delete_project(id: Uuid) -> Result<(), AppError> {
 
 /// The chat models of the project's saved key.
 #[server(prefix = "/admin/fn", endpoint = "project_models")]
-pub async fn project_models(id: Uuid) -> Result<Vec<ModelInfo>, AppError> {
+pub async fn project_models(
+    /// The project's id.
+    id: Uuid,
+) -> Result<Vec<ModelInfo>, AppError> {
     ssr::finish(
         async move {
             let (state, user) = ssr::session_user().await?;
@@ -197,7 +160,10 @@ pub async fn project_models(id: Uuid) -> Result<Vec<ModelInfo>, AppError> {
 
 /// The vector stores of the project's saved key.
 #[server(prefix = "/admin/fn", endpoint = "project_vector_stores")]
-pub async fn project_vector_stores(id: Uuid) -> Result<Vec<VectorStoreInfo>, AppError> {
+pub async fn project_vector_stores(
+    /// The project's id.
+    id: Uuid,
+) -> Result<Vec<VectorStoreInfo>, AppError> {
     ssr::finish(
         async move {
             let (state, user) = ssr::session_user().await?;
@@ -210,7 +176,9 @@ pub async fn project_vector_stores(id: Uuid) -> Result<Vec<VectorStoreInfo>, App
 /// The chat models of a key that is not saved yet.
 #[server(prefix = "/admin/fn", endpoint = "probe_models")]
 pub async fn probe_models(
+    /// The key to try (not stored).
     openai_api_key: String,
+    /// The OpenAI-compatible API to ask.
     openai_base_url: String,
 ) -> Result<Vec<ModelInfo>, AppError> {
     ssr::finish(
@@ -240,7 +208,12 @@ pub async fn list_users() -> Result<Vec<UserView>, AppError> {
 
 /// Creates (`id` is `None`) or changes a user (admins).
 #[server(prefix = "/admin/fn", endpoint = "save_user", input = Json)]
-pub async fn save_user(id: Option<Uuid>, input: UserInput) -> Result<UserView, AppError> {
+pub async fn save_user(
+    /// The user to change; `None` creates one.
+    id: Option<Uuid>,
+    /// The fields to set.
+    input: UserInput,
+) -> Result<UserView, AppError> {
     ssr::finish(
         async move {
             let (state, user) = ssr::session_user().await?;
@@ -255,7 +228,10 @@ pub async fn save_user(id: Option<Uuid>, input: UserInput) -> Result<UserView, A
 
 /// Removes a user (admins).
 #[server(prefix = "/admin/fn", endpoint = "delete_user")]
-pub async fn delete_user(id: Uuid) -> Result<(), AppError> {
+pub async fn delete_user(
+    /// The user's id.
+    id: Uuid,
+) -> Result<(), AppError> {
     ssr::finish(
         async move {
             let (state, user) = ssr::session_user().await?;
@@ -267,7 +243,10 @@ pub async fn delete_user(id: Uuid) -> Result<(), AppError> {
 
 /// A page of the inbox.
 #[server(prefix = "/admin/fn", endpoint = "conversations", input = Json)]
-pub async fn list_conversations(query: InboxQuery) -> Result<Page<ConversationSummary>, AppError> {
+pub async fn list_conversations(
+    /// The filters and the page to read.
+    query: InboxQuery,
+) -> Result<Page<ConversationSummary>, AppError> {
     ssr::finish(
         async move {
             let (state, user) = ssr::session_user().await?;
@@ -279,7 +258,10 @@ pub async fn list_conversations(query: InboxQuery) -> Result<Page<ConversationSu
 
 /// One conversation with its visitor and messages.
 #[server(prefix = "/admin/fn", endpoint = "conversation")]
-pub async fn get_conversation(id: Uuid) -> Result<ConversationDetail, AppError> {
+pub async fn get_conversation(
+    /// The conversation's id.
+    id: Uuid,
+) -> Result<ConversationDetail, AppError> {
     ssr::finish(
         async move {
             let (state, user) = ssr::session_user().await?;
@@ -293,16 +275,22 @@ pub async fn get_conversation(id: Uuid) -> Result<ConversationDetail, AppError> 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum InboxAction {
+    /// Take it over (`human`): the AI stops answering it.
     TakeOver,
+    /// Give it back to the AI (`ai`).
     Release,
+    /// Close it (`closed`).
     Close,
+    /// Mark the visitor's messages read.
     Read,
 }
 
 /// Takes over, releases, closes or marks read a conversation.
 #[server(prefix = "/admin/fn", endpoint = "conversation_action", input = Json)]
 pub async fn conversation_action(
+    /// The conversation's id.
     id: Uuid,
+    /// What to do with it.
     action: InboxAction,
 ) -> Result<ConversationSummary, AppError> {
     ssr::finish(
@@ -323,7 +311,9 @@ pub async fn conversation_action(
 /// An operator's message (taking the conversation over when nobody holds it).
 #[server(prefix = "/admin/fn", endpoint = "operator_message", input = Json)]
 pub async fn send_operator_message(
+    /// The conversation's id.
     id: Uuid,
+    /// The message.
     request: SendMessageRequest,
 ) -> Result<MessageView, AppError> {
     ssr::finish(
@@ -337,7 +327,10 @@ pub async fn send_operator_message(
 
 /// The operator is typing.
 #[server(prefix = "/admin/fn", endpoint = "operator_typing")]
-pub async fn operator_typing(id: Uuid) -> Result<(), AppError> {
+pub async fn operator_typing(
+    /// The conversation's id.
+    id: Uuid,
+) -> Result<(), AppError> {
     ssr::finish(
         async move {
             let (state, user) = ssr::session_user().await?;

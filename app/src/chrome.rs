@@ -8,12 +8,15 @@ use leptos::prelude::*;
 use leptos_router::components::{A, Redirect};
 
 /// How many conversations need a human now (the header's badge, the tab's title).
-#[derive(Clone, Copy)]
+#[derive(Debug, Clone, Copy)]
 pub struct Attention(pub RwSignal<usize>);
 
 /// A signed-in page: the header, then `render(user)`; without a session, the login page.
 #[component]
-pub fn SignedIn<F, V>(render: F) -> impl IntoView
+pub fn SignedIn<F, V>(
+    /// Draws the page for the signed-in user.
+    render: F,
+) -> impl IntoView
 where
     F: Fn(UserView) -> V + Clone + Send + Sync + 'static,
     V: IntoView + 'static,

@@ -16,6 +16,10 @@ use uuid::Uuid;
 
 /// The open conversation, or a hint to open one.
 #[component]
+#[allow(
+    clippy::must_use_candidate,
+    reason = "#[component] does not pass #[must_use] on to the body function it generates"
+)]
 pub fn ConversationPane() -> impl IntoView {
     let state = expect_context::<InboxState>();
     let texts = &use_texts().inbox;
@@ -90,7 +94,7 @@ fn Conversation(id: Uuid) -> impl IntoView {
                         .map(|detail| {
                             detail
                                 .messages
-                                .into_iter()
+                                .iter()
                                 .map(|message| message_view(texts, message))
                                 .collect_view()
                         })
@@ -236,7 +240,7 @@ fn Composer(id: Uuid) -> impl IntoView {
     }
 }
 
-fn message_view(texts: &'static InboxTexts, message: MessageView) -> impl IntoView + use<> {
+fn message_view(texts: &'static InboxTexts, message: &MessageView) -> impl IntoView + use<> {
     let who = match message.role {
         MessageRole::Visitor => texts.visitor.to_owned(),
         MessageRole::Ai => texts.ai.to_owned(),

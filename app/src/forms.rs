@@ -13,6 +13,7 @@ pub const FORM: &str = "form";
 
 /// Takes the field reasons out of an error; any other error (a conflict, a
 /// refusal) is filed under [`FORM`].
+#[must_use]
 pub fn field_errors(error: &AppError) -> BTreeMap<String, String> {
     match error {
         AppError::Validation { fields, .. } => fields.clone(),
@@ -22,7 +23,17 @@ pub fn field_errors(error: &AppError) -> BTreeMap<String, String> {
 
 /// The reason for `field`, if the last save had one.
 #[component]
-pub fn FieldError(errors: FieldErrors, #[prop(into)] field: String) -> impl IntoView {
+#[allow(
+    clippy::must_use_candidate,
+    reason = "#[component] does not pass #[must_use] on to the body function it generates"
+)]
+pub fn FieldError(
+    /// The form's field errors.
+    errors: FieldErrors,
+    /// The field's name as the server names it, e.g. `widget.color`.
+    #[prop(into)]
+    field: String,
+) -> impl IntoView {
     let id = format!("error-{}", field.replace(['[', ']', '.'], "-"));
     move || {
         errors
@@ -36,7 +47,18 @@ pub fn FieldError(errors: FieldErrors, #[prop(into)] field: String) -> impl Into
 /// The reasons of every field whose name starts with `prefix` (list fields
 /// like `allowed_origins[2]`), each with its 1-based line number.
 #[component]
-pub fn ListErrors(errors: FieldErrors, prefix: &'static str, line: &'static str) -> impl IntoView {
+#[allow(
+    clippy::must_use_candidate,
+    reason = "#[component] does not pass #[must_use] on to the body function it generates"
+)]
+pub fn ListErrors(
+    /// The form's field errors.
+    errors: FieldErrors,
+    /// The list field's name, e.g. `allowed_origins`.
+    prefix: &'static str,
+    /// The word before each line number, in the dashboard's language.
+    line: &'static str,
+) -> impl IntoView {
     let lang = use_lang();
     move || {
         errors.with(|errors| {

@@ -17,12 +17,15 @@ use ru::RU;
 /// The dashboard's languages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lang {
+    /// Russian.
     Ru,
+    /// English, the default.
     En,
 }
 
 impl Lang {
     /// The `lang` attribute value.
+    #[must_use]
     pub fn code(self) -> &'static str {
         match self {
             Self::Ru => "ru",
@@ -31,12 +34,12 @@ impl Lang {
     }
 
     /// The language for a `Cookie` and an `Accept-Language` header.
+    #[must_use]
     pub fn negotiate(cookie: Option<&str>, accept_language: Option<&str>) -> Self {
         let chosen = cookie.and_then(|header| {
             header
                 .split(';')
-                .filter_map(|pair| pair.trim().strip_prefix("aiw_lang="))
-                .next()
+                .find_map(|pair| pair.trim().strip_prefix("aiw_lang="))
                 .map(str::to_owned)
         });
         let first = accept_language.and_then(|header| {
@@ -52,6 +55,7 @@ impl Lang {
     }
 
     /// The texts of this language.
+    #[must_use]
     pub fn texts(self) -> &'static Texts {
         match self {
             Self::Ru => &RU,
@@ -62,6 +66,7 @@ impl Lang {
 
 /// The language of the current render: from context on the server, from the
 /// page's `<html lang>` in the browser.
+#[must_use]
 pub fn use_lang() -> Lang {
     if let Some(lang) = use_context::<Lang>() {
         return lang;
@@ -79,11 +84,13 @@ pub fn use_lang() -> Lang {
 }
 
 /// The texts of the current language.
+#[must_use]
 pub fn use_texts() -> &'static Texts {
     use_lang().texts()
 }
 
 /// A field's reason from the server (written in English) in `lang`.
+#[must_use]
 pub fn reason(lang: Lang, english: &str) -> String {
     if lang == Lang::En {
         return english.to_owned();

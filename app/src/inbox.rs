@@ -21,6 +21,10 @@ use leptos::prelude::*;
 
 /// The inbox page.
 #[component]
+#[allow(
+    clippy::must_use_candidate,
+    reason = "#[component] does not pass #[must_use] on to the body function it generates"
+)]
 pub fn InboxPage() -> impl IntoView {
     view! { <SignedIn render=|user| view! { <Inbox user /> } /> }
 }
@@ -153,6 +157,7 @@ fn Inbox(user: UserView) -> impl IntoView {
 
 /// A failed call as the operator reads it: who holds a conversation taken
 /// by another, else the server's reason in the dashboard's language.
+#[must_use]
 pub fn failure(lang: Lang, err: &AppError) -> String {
     match err {
         AppError::AlreadyTaken { operator } => {
@@ -175,6 +180,7 @@ fn status_of(value: &str) -> Option<ConversationStatus> {
 }
 
 /// The name of a state, in the dashboard's language.
+#[must_use]
 pub fn status_label(texts: &InboxTexts, status: ConversationStatus) -> &'static str {
     match status {
         ConversationStatus::Ai => texts.status_ai,
@@ -185,6 +191,7 @@ pub fn status_label(texts: &InboxTexts, status: ConversationStatus) -> &'static 
 }
 
 /// How a visitor is named: their contact when they left one, else a short id.
+#[must_use]
 pub fn visitor_name(texts: &InboxTexts, summary: &ConversationSummary) -> String {
     summary.visitor_label.clone().unwrap_or_else(|| {
         let id = summary.visitor_id.simple().to_string();
@@ -193,6 +200,7 @@ pub fn visitor_name(texts: &InboxTexts, summary: &ConversationSummary) -> String
 }
 
 /// A time as the operator's clock shows it (the browser's time zone).
+#[must_use]
 pub fn clock(at: DateTime<Utc>) -> String {
     #[cfg(feature = "hydrate")]
     {

@@ -43,10 +43,10 @@ pub fn connect(state: InboxState, texts: &'static InboxTexts) {
         state.apply_message(message);
     });
     listen(&source, "delta", move |delta: DeltaEvent| {
-        state.apply_delta(delta)
+        state.apply_delta(&delta);
     });
     listen(&source, "typing", move |typing: TypingEvent| {
-        state.apply_typing(typing);
+        state.apply_typing(&typing);
     });
     let source = send_wrapper::SendWrapper::new(source);
     on_cleanup(move || source.close());
@@ -58,6 +58,7 @@ pub fn ask_permission() {
 }
 
 /// Whether the browser would show a notification now, or may be asked.
+#[must_use]
 pub fn may_ask_permission() -> bool {
     web_sys::Notification::permission() == web_sys::NotificationPermission::Default
 }

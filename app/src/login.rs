@@ -8,6 +8,10 @@ use leptos_router::hooks::use_navigate;
 
 /// The login form; on success, the projects.
 #[component]
+#[allow(
+    clippy::must_use_candidate,
+    reason = "#[component] does not pass #[must_use] on to the body function it generates"
+)]
 pub fn LoginPage() -> impl IntoView {
     let texts = use_texts();
     let login = ServerAction::<Login>::new();

@@ -20,12 +20,20 @@ use uuid::Uuid;
 
 /// A new project.
 #[component]
+#[allow(
+    clippy::must_use_candidate,
+    reason = "#[component] does not pass #[must_use] on to the body function it generates"
+)]
 pub fn NewProjectPage() -> impl IntoView {
     view! { <SignedIn render=|user| view! { <ProjectForm project=None admin=user.role == Role::Admin /> } /> }
 }
 
 /// An existing project, loaded by the id in the path.
 #[component]
+#[allow(
+    clippy::must_use_candidate,
+    reason = "#[component] does not pass #[must_use] on to the body function it generates"
+)]
 pub fn EditProjectPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").and_then(|id| id.parse::<Uuid>().ok()));

@@ -9,6 +9,10 @@ use leptos::prelude::*;
 
 /// The list of projects, with a "new project" button for admins.
 #[component]
+#[allow(
+    clippy::must_use_candidate,
+    reason = "#[component] does not pass #[must_use] on to the body function it generates"
+)]
 pub fn ProjectsPage() -> impl IntoView {
     view! { <SignedIn render=|user| view! { <ProjectList user /> } /> }
 }

@@ -14,6 +14,7 @@ use leptos_router::path;
 
 /// The HTML document around [`App`], rendered by the server on every page load
 /// in the language the browser asks for.
+#[must_use]
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     let lang = request_lang();
     provide_context(lang);
@@ -57,6 +58,10 @@ fn request_lang() -> Lang {
 
 /// The dashboard's root component and its routes.
 #[component]
+#[allow(
+    clippy::must_use_candidate,
+    reason = "#[component] does not pass #[must_use] on to the body function it generates"
+)]
 pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_context(Attention(RwSignal::new(0)));

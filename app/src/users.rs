@@ -11,6 +11,10 @@ use uuid::Uuid;
 
 /// The users and a form to add or change one.
 #[component]
+#[allow(
+    clippy::must_use_candidate,
+    reason = "#[component] does not pass #[must_use] on to the body function it generates"
+)]
 pub fn UsersPage() -> impl IntoView {
     view! { <SignedIn render=|_| view! { <Users /> } /> }
 }

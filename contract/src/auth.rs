@@ -17,6 +17,7 @@ pub enum Role {
 
 impl Role {
     /// The stored and serialised name.
+    #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Admin => "admin",
@@ -25,6 +26,7 @@ impl Role {
     }
 
     /// Parses a stored role; anything unknown is the least privileged.
+    #[must_use]
     pub fn parse(value: &str) -> Self {
         if value == "admin" {
             Self::Admin
@@ -38,9 +40,14 @@ impl Role {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct UserView {
+    /// The user's id.
     pub id: Uuid,
+    /// The login name: 3 to 64 of `a-z 0-9 . _ -`, lower case, unique.
     pub username: String,
+    /// The name colleagues and visitors see (on operator messages and in
+    /// `already_taken`), 1 to 128 characters.
     pub display_name: String,
+    /// What the user may do.
     pub role: Role,
     /// The projects an operator sees (admins see all; empty for them).
     pub project_ids: Vec<Uuid>,
@@ -50,7 +57,9 @@ pub struct UserView {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct LoginRequest {
+    /// The login name; surrounding spaces and case are ignored.
     pub username: String,
+    /// The user's password.
     pub password: String,
 }
 
@@ -59,7 +68,10 @@ pub struct LoginRequest {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct LoginResponse {
+    /// A signed session token for `Authorization: Bearer`, valid for 7 days or
+    /// until the user logs out or their password changes.
     pub token: String,
+    /// The user who logged in.
     pub user: UserView,
 }
 
@@ -72,11 +84,13 @@ pub struct UserInput {
     /// 3 to 64 of `a-z 0-9 . _ -`, stored lower-cased.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,
+    /// 1 to 128 characters, trimmed; on `POST` it defaults to the username.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     /// At least 10 characters. A new password ends the user's sessions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password: Option<String>,
+    /// On `POST` it defaults to `operator`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<Role>,
     /// The projects an operator sees; replaces the previous list.

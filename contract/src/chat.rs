@@ -23,6 +23,7 @@ pub enum ConversationStatus {
 
 impl ConversationStatus {
     /// The stored name.
+    #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Ai => "ai",
@@ -33,6 +34,7 @@ impl ConversationStatus {
     }
 
     /// Parses a stored name; anything unknown reads as `closed` (nobody answers it).
+    #[must_use]
     pub fn parse(value: &str) -> Self {
         match value {
             "ai" => Self::Ai,
@@ -48,8 +50,11 @@ impl ConversationStatus {
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum MessageRole {
+    /// The visitor, from the widget.
     Visitor,
+    /// The project's AI.
     Ai,
+    /// An operator, from the dashboard (`author_name` says who).
     Operator,
     /// Notices of the product itself (a fault, a spent budget, an operator joined).
     System,
@@ -57,6 +62,7 @@ pub enum MessageRole {
 
 impl MessageRole {
     /// The stored name.
+    #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Visitor => "visitor",
@@ -67,6 +73,7 @@ impl MessageRole {
     }
 
     /// Parses a stored name; anything unknown reads as `system`.
+    #[must_use]
     pub fn parse(value: &str) -> Self {
         match value {
             "visitor" => Self::Visitor,
@@ -84,8 +91,10 @@ impl MessageRole {
 pub enum MessageStatus {
     /// The AI is still writing it (deltas follow on the event stream).
     Streaming,
+    /// Written in full.
     Complete,
-    /// Stopped before the end (a takeover, a newer visitor message, a restart); the text so far is kept.
+    /// Stopped before the end (a takeover, a newer visitor message, a restart);
+    /// the text so far is kept.
     Interrupted,
     /// The provider failed; `error_kind` says how.
     Failed,
@@ -93,6 +102,7 @@ pub enum MessageStatus {
 
 impl MessageStatus {
     /// The stored name.
+    #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Streaming => "streaming",
@@ -103,6 +113,7 @@ impl MessageStatus {
     }
 
     /// Parses a stored name; anything unknown reads as `complete`.
+    #[must_use]
     pub fn parse(value: &str) -> Self {
         match value {
             "streaming" => Self::Streaming,
@@ -117,7 +128,9 @@ impl MessageStatus {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct Source {
+    /// The provider's id of the cited file (`file-…`).
     pub file_id: String,
+    /// The file's name, when the provider gave it.
     pub filename: Option<String>,
 }
 
@@ -125,10 +138,16 @@ pub struct Source {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct MessageView {
+    /// The message's id.
     pub id: Uuid,
+    /// The conversation it belongs to.
     pub conversation_id: Uuid,
+    /// Who wrote it.
     pub role: MessageRole,
+    /// The text (markdown for AI answers, see [`crate::markdown`]); while
+    /// `streaming`, the text so far.
     pub text: String,
+    /// Where it is in its life; anything but `streaming` is final.
     pub status: MessageStatus,
     /// The operator's display name for operator messages.
     pub author_name: Option<String>,
@@ -136,7 +155,10 @@ pub struct MessageView {
     pub sources: Vec<Source>,
     /// For `failed` messages and fault notices: `invalid_api_key`, `rate_limited`, `timeout`, ….
     pub error_kind: Option<String>,
+    /// The id the client chose when sending it (1 to 64 characters), `null`
+    /// when none was given.
     pub client_message_id: Option<String>,
+    /// When it was stored (RFC 3339, UTC).
     #[serde(deserialize_with = "rfc3339")]
     pub created_at: DateTime<Utc>,
 }
@@ -154,7 +176,9 @@ fn rfc3339<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<DateTime
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct DeltaEvent {
+    /// The streaming message the text belongs to.
     pub message_id: Uuid,
+    /// The text appended to the message.
     pub text: String,
     /// Where `text` ends in the message, in bytes (a client that loaded the
     /// message another way appends only what it lacks).
@@ -166,7 +190,9 @@ pub struct DeltaEvent {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct StatusEvent {
+    /// The conversation that changed.
     pub conversation_id: Uuid,
+    /// Its state now.
     pub status: ConversationStatus,
     /// Who asked for a human, when it waits for one: `visitor` or `ai`.
     pub reason: Option<String>,
@@ -179,9 +205,11 @@ pub struct StatusEvent {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct TypingEvent {
+    /// The conversation someone writes in.
     pub conversation_id: Uuid,
     /// `visitor`, `ai` or `operator`.
     pub role: MessageRole,
+    /// True while writing, false once they stopped.
     pub active: bool,
 }
 

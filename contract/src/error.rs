@@ -12,48 +12,100 @@ use serde::{Deserialize, Serialize};
 pub enum AppError {
     /// `400`: the request is malformed (bad JSON, bad query) or a field is invalid.
     #[error("{message}")]
-    BadRequest { code: String, message: String },
+    BadRequest {
+        /// The stable code sent as `error`: `invalid_json`, `invalid_query`, `invalid_request`, …
+        code: String,
+        /// The human-readable explanation (English), sent as `message`.
+        message: String,
+    },
     /// `400 validation_failed`: fields that do not hold, each with its reason
     /// (the dashboard shows each next to its field).
     #[error("{message}")]
     Validation {
+        /// The human-readable explanation (English), sent as `message`.
         message: String,
+        /// The reason per field (`allowed_origins[1]`, `widget.color`, …), sent as `fields`.
         fields: std::collections::BTreeMap<String, String>,
     },
     /// `401`: no credentials, or credentials that do not hold.
     #[error("{message}")]
-    Unauthorized { code: String, message: String },
+    Unauthorized {
+        /// The stable code sent as `error`: `invalid_credentials`, `invalid_token` or
+        /// `invalid_visitor_token`.
+        code: String,
+        /// The human-readable explanation (English), sent as `message`.
+        message: String,
+    },
     /// `403`: known, but not allowed (origin not allowed, not your project).
     #[error("{message}")]
-    Forbidden { code: String, message: String },
+    Forbidden {
+        /// The stable code sent as `error`: `origin_not_allowed`, `origin_mismatch` or
+        /// `admin_only`.
+        code: String,
+        /// The human-readable explanation (English), sent as `message`.
+        message: String,
+    },
     /// `404`: no such resource or path.
     #[error("{message}")]
-    NotFound { code: String, message: String },
+    NotFound {
+        /// The stable code sent as `error`: `not_found`, `project_not_found`,
+        /// `conversation_not_found` or `user_not_found`.
+        code: String,
+        /// The human-readable explanation (English), sent as `message`.
+        message: String,
+    },
     /// `405`: the path exists, the method does not.
     #[error("this method is not allowed on this path")]
     MethodNotAllowed,
     /// `409`: the request conflicts with the current state.
     #[error("{message}")]
-    Conflict { code: String, message: String },
+    Conflict {
+        /// The stable code sent as `error`: `not_taken`, `conversation_closed`, `no_conversation`,
+        /// `project_exists`, …
+        code: String,
+        /// The human-readable explanation (English), sent as `message`.
+        message: String,
+    },
     /// `409 already_taken`: another operator holds the conversation (who is in the body).
     #[error("{} is answering this conversation", operator.display_name)]
-    AlreadyTaken { operator: crate::inbox::OperatorRef },
+    AlreadyTaken {
+        /// The operator who holds it, sent as `operator`.
+        operator: crate::inbox::OperatorRef,
+    },
     /// `413`: the body is larger than the server accepts.
     #[error("the request body is too large")]
     PayloadTooLarge,
     /// `415`: the body is not of a content type this endpoint reads.
     #[error("{message}")]
-    UnsupportedMediaType { message: String },
+    UnsupportedMediaType {
+        /// The human-readable explanation (English), sent as `message`.
+        message: String,
+    },
     /// `429`: a limit was reached; retry after the given number of seconds.
     #[error("too many requests, retry in {retry_after_secs} s")]
-    RateLimited { retry_after_secs: u64 },
+    RateLimited {
+        /// Seconds until the limit lets the request through, sent as `Retry-After`.
+        retry_after_secs: u64,
+    },
     /// `502`: the project's AI provider refused or failed (the code says how:
     /// `upstream_invalid_key`, `upstream_region_refused`, …); never its raw body.
     #[error("{message}")]
-    Upstream { code: String, message: String },
+    Upstream {
+        /// The stable code sent as `error`: `upstream_invalid_key`, `upstream_rate_limited`,
+        /// `upstream_unavailable`, …
+        code: String,
+        /// The human-readable explanation (English), sent as `message`.
+        message: String,
+    },
     /// `503`: a dependency (the database) is unreachable.
     #[error("{message}")]
-    Unavailable { code: String, message: String },
+    Unavailable {
+        /// The stable code sent as `error`: `unreachable` (e.g. the dashboard could not reach the
+        /// server).
+        code: String,
+        /// The human-readable explanation (English), sent as `message`.
+        message: String,
+    },
     /// `500`: something failed inside; the cause was logged, not sent.
     #[error("internal error")]
     Internal,
@@ -93,6 +145,7 @@ impl AppError {
     }
 
     /// The HTTP status of this error.
+    #[must_use]
     pub fn status(&self) -> u16 {
         match self {
             Self::BadRequest { .. } | Self::Validation { .. } => 400,
@@ -111,6 +164,7 @@ impl AppError {
     }
 
     /// The stable code sent as `"error"`.
+    #[must_use]
     pub fn code(&self) -> &str {
         match self {
             Self::BadRequest { code, .. }
@@ -131,6 +185,7 @@ impl AppError {
     }
 
     /// The body sent for this error.
+    #[must_use]
     pub fn body(&self) -> ErrorBody {
         ErrorBody {
             error: self.code().to_owned(),
@@ -179,7 +234,7 @@ mod server {
             let status =
                 StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             let mut response = (status, axum::Json(self.body())).into_response();
-            if let AppError::RateLimited { retry_after_secs } = self {
+            if let Self::RateLimited { retry_after_secs } = self {
                 response
                     .headers_mut()
                     .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
@@ -196,13 +251,13 @@ mod server {
 
     impl From<QueryRejection> for AppError {
         fn from(rejection: QueryRejection) -> Self {
-            AppError::bad_request("invalid_query", rejection.body_text())
+            Self::bad_request("invalid_query", rejection.body_text())
         }
     }
 
     impl From<PathRejection> for AppError {
         fn from(rejection: PathRejection) -> Self {
-            AppError::not_found("not_found", rejection.body_text())
+            Self::not_found("not_found", rejection.body_text())
         }
     }
 
@@ -221,7 +276,7 @@ mod server {
     impl From<sea_orm::DbErr> for AppError {
         fn from(err: sea_orm::DbErr) -> Self {
             tracing::error!(error = %err, "database error");
-            AppError::Internal
+            Self::Internal
         }
     }
 }

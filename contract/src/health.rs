@@ -19,6 +19,7 @@ pub struct Health {
 
 impl Health {
     /// True when the server and its database both answered.
+    #[must_use]
     pub fn is_ok(&self) -> bool {
         self.status == "ok"
     }

@@ -11,7 +11,9 @@ use uuid::Uuid;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct OperatorRef {
+    /// The operator's user id.
     pub id: Uuid,
+    /// The operator's display name.
     pub display_name: String,
 }
 
@@ -41,14 +43,20 @@ pub struct InboxQuery {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct ConversationSummary {
+    /// The conversation's id.
     pub id: Uuid,
+    /// The project (site) it came from.
     pub project_id: Uuid,
+    /// The visitor who opened it.
     pub visitor_id: Uuid,
+    /// Who answers it now.
     pub status: ConversationStatus,
     /// The operator holding it (status `human`).
     pub assigned: Option<OperatorRef>,
     /// The newest message, cut to 140 characters.
     pub last_message_preview: Option<String>,
+    /// When the newest message was written (the conversation's creation
+    /// while it has none); the list is sorted by it, newest first.
     pub last_message_at: DateTime<Utc>,
     /// Visitor messages the operators have not read.
     pub operator_unread: i32,
@@ -58,6 +66,7 @@ pub struct ConversationSummary {
     pub handoff_deadline_at: Option<DateTime<Utc>>,
     /// The visitor's name or email when they left one, for the list.
     pub visitor_label: Option<String>,
+    /// When the conversation was opened (RFC 3339, UTC).
     pub created_at: DateTime<Utc>,
 }
 
@@ -65,16 +74,25 @@ pub struct ConversationSummary {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct VisitorInfo {
+    /// The visitor's id (one per browser and project).
     pub id: Uuid,
     /// Without query strings.
     pub page_url: Option<String>,
+    /// The page that led the visitor there, without query strings.
     pub referrer: Option<String>,
+    /// The browser's `User-Agent`, at most 400 characters.
     pub user_agent: Option<String>,
+    /// The browser's language when the widget told it, e.g. `ru-RU`.
     pub locale: Option<String>,
+    /// When the visitor first opened the widget.
     pub first_seen_at: DateTime<Utc>,
+    /// When the visitor last opened a session.
     pub last_seen_at: DateTime<Utc>,
+    /// The name the visitor left in the contact form.
     pub contact_name: Option<String>,
+    /// The email the visitor left in the contact form.
     pub contact_email: Option<String>,
+    /// The phone number the visitor left in the contact form.
     pub contact_phone: Option<String>,
 }
 
@@ -82,7 +100,9 @@ pub struct VisitorInfo {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct ConversationDetail {
+    /// The conversation as the inbox lists it.
     pub conversation: ConversationSummary,
+    /// Who wrote it.
     pub visitor: VisitorInfo,
     /// Oldest first.
     pub messages: Vec<MessageView>,
@@ -94,6 +114,7 @@ pub struct ConversationDetail {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct ReadEvent {
+    /// The conversation whose messages were read.
     pub conversation_id: Uuid,
     /// Who read: `operator`.
     pub role: crate::chat::MessageRole,

@@ -10,12 +10,15 @@
 /// A block of text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Block {
+    /// Lines of text; line breaks inside it are [`Inline::Break`].
     Paragraph(Vec<Inline>),
     /// `#` … `######`: shown as a strong line.
     Heading(Vec<Inline>),
     /// `- item`, `* item` or `1. item` lines.
     List {
+        /// True for numbered items (`1.`), false for bullets.
         ordered: bool,
+        /// The items, each a run of inline text.
         items: Vec<Vec<Inline>>,
     },
     /// A fenced block, verbatim.
@@ -25,14 +28,20 @@ pub enum Block {
 /// A run of text inside a block.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Inline {
+    /// Plain text, shown as is.
     Text(String),
-    Strong(Vec<Inline>),
-    Emphasis(Vec<Inline>),
+    /// `**bold**`.
+    Strong(Vec<Self>),
+    /// `*italic*`.
+    Emphasis(Vec<Self>),
+    /// `` `inline code` ``, verbatim.
     Code(String),
     /// A link with a checked target (see [`safe_href`]).
     Link {
+        /// The target: an `http:`, `https:` or `mailto:` URL.
         href: String,
-        label: Vec<Inline>,
+        /// The text shown for it.
+        label: Vec<Self>,
     },
     /// A line break inside a paragraph.
     Break,
@@ -40,6 +49,7 @@ pub enum Inline {
 
 /// Parses `text` into blocks. Total: every input gives a tree, half-written
 /// markup (while an answer streams) included.
+#[must_use]
 pub fn parse(text: &str) -> Vec<Block> {
     let mut blocks = Vec::new();
     let mut paragraph: Vec<&str> = Vec::new();
@@ -193,6 +203,7 @@ fn special(rest: &str) -> Option<(Inline, &str)> {
 /// `target` when it is an absolute `http:`, `https:` or `mailto:` URL
 /// without control characters or spaces; `None` for anything else
 /// (`javascript:`, `data:`, relative and protocol-relative URLs).
+#[must_use]
 pub fn safe_href(target: &str) -> Option<String> {
     if target.is_empty() || target.chars().any(|c| c.is_control() || c.is_whitespace()) {
         return None;

@@ -72,6 +72,7 @@ pub fn normalize(input: &str) -> Result<String, OriginError> {
 }
 
 /// Normalises a request's `Origin` header; `None` for `null`, empty or malformed.
+#[must_use]
 pub fn normalize_request_origin(header: &str) -> Option<String> {
     let header = header.trim();
     if header.is_empty() || header == "null" || header.contains('*') {
@@ -82,6 +83,7 @@ pub fn normalize_request_origin(header: &str) -> Option<String> {
 
 /// True when the normalised request origin `origin` is allowed by the
 /// normalised entry `allowed` (exact, or a subdomain for a wildcard entry).
+#[must_use]
 pub fn matches(allowed: &str, origin: &str) -> bool {
     let Some((scheme, rest)) = allowed.split_once("://*.") else {
         return allowed == origin;

@@ -22,6 +22,7 @@ pub enum ApiStyle {
 
 impl ApiStyle {
     /// Parses a stored style; anything unknown is the default, `responses`.
+    #[must_use]
     pub fn parse(stored: &str) -> Self {
         if stored == "chat_completions" {
             Self::ChatCompletions
@@ -36,13 +37,16 @@ impl ApiStyle {
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum WidgetPosition {
+    /// The bottom right corner (the default).
     #[default]
     Right,
+    /// The bottom left corner.
     Left,
 }
 
 impl WidgetPosition {
     /// Parses a stored position; anything unknown is the default, `right`.
+    #[must_use]
     pub fn parse(stored: &str) -> Self {
         if stored == "left" {
             Self::Left
@@ -66,6 +70,7 @@ pub enum HandoffTimeoutAction {
 
 impl HandoffTimeoutAction {
     /// Parses a stored action; anything unknown is the default, `ai`.
+    #[must_use]
     pub fn parse(stored: &str) -> Self {
         if stored == "contact" {
             Self::Contact
@@ -79,10 +84,13 @@ impl HandoffTimeoutAction {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct WidgetSettings {
+    /// The launcher's and the panel's title, 1 to 60 characters (default `Chat`).
     pub title: String,
+    /// The first line the widget shows, at most 500 characters; empty: none.
     pub greeting: String,
     /// `#rrggbb`.
     pub color: String,
+    /// Which bottom corner the launcher sits in.
     pub position: WidgetPosition,
     /// `ru`, `en`, or `null` for the visitor's browser language.
     pub locale: Option<String>,
@@ -94,10 +102,17 @@ pub struct WidgetSettings {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct Limits {
+    /// The longest visitor message, in characters (1 to 10000, default 2000).
     pub message_chars: i32,
+    /// Visitor messages per visitor per minute (1 to 600, default 10).
     pub messages_per_minute: i32,
+    /// New conversations per IP address per hour (1 to 10000, default 20).
     pub conversations_per_hour: i32,
+    /// AI answers per project per UTC day (0 to 1000000, default 1000;
+    /// 0: the AI never answers).
     pub daily_ai_messages: i32,
+    /// AI tokens (input and output) per project per UTC day (0 to
+    /// 1000000000, default 2000000).
     pub daily_ai_tokens: i64,
 }
 
@@ -109,6 +124,7 @@ pub struct HandoffSettings {
     pub ai_allowed: bool,
     /// Minutes a visitor waits for a human before `timeout_action`; `null`: no limit.
     pub timeout_minutes: Option<i32>,
+    /// What happens when the wait runs out.
     pub timeout_action: HandoffTimeoutAction,
 }
 
@@ -116,22 +132,37 @@ pub struct HandoffSettings {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct ProjectView {
+    /// The project's id, the snippet's `data-project-id`.
     pub id: Uuid,
+    /// The name shown in the dashboard, 1 to 200 characters.
     pub name: String,
+    /// Whether an OpenAI key is stored (without one only humans answer).
     pub openai_api_key_set: bool,
     /// `sk-…9fQa`.
     pub openai_api_key_hint: Option<String>,
     /// True when the stored key no longer decrypts: re-enter the key.
     /// Checked on single reads only (lists never decrypt).
     pub openai_api_key_unreadable: bool,
+    /// The OpenAI-compatible API the key is sent to, without a trailing
+    /// slash (default `https://api.openai.com/v1`).
     pub openai_base_url: String,
+    /// Which API of the provider answers.
     pub api_style: ApiStyle,
+    /// The model that answers, e.g. `gpt-4.1-mini` (the default).
     pub model: String,
+    /// The knowledge base: up to 10 vector store ids (`vs_…`), searched with
+    /// `file_search` in the `responses` style.
     pub vector_store_ids: Vec<String>,
+    /// The system instructions of the AI, at most 32000 characters.
     pub instructions: String,
+    /// The origins where the widget may run, normalised (`https://shop.example`,
+    /// `https://*.example.com` for subdomains), at most 50.
     pub allowed_origins: Vec<String>,
+    /// How the widget looks and greets.
     pub widget: WidgetSettings,
+    /// The limits on visitors and on the AI's spending.
     pub limits: Limits,
+    /// Handing conversations to a human.
     pub handoff: HandoffSettings,
     /// Days conversations are kept; `null`: until deleted.
     pub retention_days: Option<i32>,
@@ -139,11 +170,17 @@ pub struct ProjectView {
     pub embed_snippet: String,
     /// Things that work but probably not as meant (e.g. vector stores with chat_completions).
     pub warnings: Vec<String>,
+    /// When the project was created (RFC 3339, UTC).
     pub created_at: DateTime<Utc>,
+    /// When the project last changed (RFC 3339, UTC).
     pub updated_at: DateTime<Utc>,
 }
 
 /// Deserialises a field that may be absent (`None`), `null` (`Some(None)`) or a value.
+#[allow(
+    clippy::option_option,
+    reason = "absent, `null` and a value mean three different things in a PATCH body"
+)]
 fn double_option<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
     deserializer: D,
 ) -> Result<Option<Option<T>>, D::Error> {
@@ -158,6 +195,7 @@ pub struct ProjectInput {
     /// `POST` only: keep the id of an existing snippet (moving from the Node.js version).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<Uuid>,
+    /// 1 to 200 characters, trimmed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Write-only. `null` removes the key (then only humans answer).
@@ -174,10 +212,14 @@ pub struct ProjectInput {
         skip_serializing_if = "Option::is_none"
     )]
     pub openai_base_url: Option<Option<String>>,
+    /// Which API of the provider answers (default `responses`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_style: Option<ApiStyle>,
+    /// The model that answers, 1 to 200 characters (default `gpt-4.1-mini`);
+    /// any name is taken.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
+    /// Up to 10 vector store ids (`vs_…`); replaces the previous list.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vector_store_ids: Option<Vec<String>>,
     /// The seed's field: `asst_…`/`pmpt_…` values are refused with what to fill in instead.
@@ -187,16 +229,23 @@ pub struct ProjectInput {
         skip_serializing_if = "Option::is_none"
     )]
     pub assistant_id: Option<Option<String>>,
+    /// The system instructions, at most 32000 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instructions: Option<String>,
+    /// Up to 50 origins (`https://shop.example`, `https://*.example.com`),
+    /// normalised; replaces the previous list.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allowed_origins: Option<Vec<String>>,
+    /// Changes to the widget's look; absent fields keep their value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub widget: Option<WidgetInput>,
+    /// Changes to the limits; absent fields keep their value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limits: Option<LimitsInput>,
+    /// Changes to the handoff settings; absent fields keep their value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub handoff: Option<HandoffInput>,
+    /// Days conversations are kept, 1 to 3650; `null`: until deleted.
     #[serde(
         default,
         deserialize_with = "double_option",
@@ -210,20 +259,26 @@ pub struct ProjectInput {
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct WidgetInput {
+    /// 1 to 60 characters, trimmed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
+    /// At most 500 characters, trimmed; empty: no greeting.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub greeting: Option<String>,
+    /// The accent colour, `#rrggbb` (stored lower case).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub color: Option<String>,
+    /// Which bottom corner the launcher sits in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub position: Option<WidgetPosition>,
+    /// `ru`, `en`, or `null` for the visitor's browser language.
     #[serde(
         default,
         deserialize_with = "double_option",
         skip_serializing_if = "Option::is_none"
     )]
     pub locale: Option<Option<String>>,
+    /// At most 2000 characters; `null` or empty: none.
     #[serde(
         default,
         deserialize_with = "double_option",
@@ -237,14 +292,19 @@ pub struct WidgetInput {
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LimitsInput {
+    /// The longest visitor message, in characters: 1 to 10000.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message_chars: Option<i32>,
+    /// Visitor messages per visitor per minute: 1 to 600.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub messages_per_minute: Option<i32>,
+    /// New conversations per IP address per hour: 1 to 10000.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conversations_per_hour: Option<i32>,
+    /// AI answers per project per UTC day: 0 to 1000000.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub daily_ai_messages: Option<i32>,
+    /// AI tokens per project per UTC day: 0 to 1000000000.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub daily_ai_tokens: Option<i64>,
 }
@@ -254,14 +314,17 @@ pub struct LimitsInput {
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct HandoffInput {
+    /// Whether the AI may hand off by itself.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ai_allowed: Option<bool>,
+    /// Minutes a visitor waits for a human, 1 to 1440; `null`: no limit.
     #[serde(
         default,
         deserialize_with = "double_option",
         skip_serializing_if = "Option::is_none"
     )]
     pub timeout_minutes: Option<Option<i32>>,
+    /// What happens when the wait runs out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout_action: Option<HandoffTimeoutAction>,
 }
@@ -270,6 +333,7 @@ pub struct HandoffInput {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct ModelInfo {
+    /// The model's id as the provider names it, e.g. `gpt-4.1-mini`.
     pub id: String,
 }
 
@@ -277,7 +341,9 @@ pub struct ModelInfo {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct VectorStoreInfo {
+    /// The vector store's id (`vs_…`), for `vector_store_ids`.
     pub id: String,
+    /// Its name, when it has one.
     pub name: Option<String>,
     /// Files ready for search.
     pub file_count: Option<i64>,
@@ -290,6 +356,7 @@ pub struct VectorStoreInfo {
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ModelsProbe {
+    /// The key to try (not stored).
     pub openai_api_key: String,
     /// Default `https://api.openai.com/v1`.
     #[serde(default, skip_serializing_if = "Option::is_none")]

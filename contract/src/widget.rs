@@ -3,7 +3,7 @@
 //! depend on them, so fields are only ever added.
 
 use crate::chat::{ConversationStatus, MessageView};
-use crate::projects::WidgetPosition;
+use crate::projects::WidgetSettings;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -11,6 +11,7 @@ use uuid::Uuid;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema, utoipa::IntoParams))]
 pub struct ConfigQuery {
+    /// The project's id (the snippet's `data-project-id`).
     pub project_id: Uuid,
 }
 
@@ -18,16 +19,12 @@ pub struct ConfigQuery {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct WidgetConfig {
+    /// The project's id.
     pub project_id: Uuid,
-    pub title: String,
-    pub greeting: String,
-    /// `#rrggbb`.
-    pub color: String,
-    pub position: WidgetPosition,
-    /// `ru` or `en`; `null`: the visitor's browser language.
-    pub locale: Option<String>,
-    /// Shown before the first message when set (e.g. 152-FZ consent).
-    pub privacy_notice: Option<String>,
+    /// Title, greeting, colour, position, language and privacy notice, as the
+    /// project sets them (fields of this object on the wire, not nested).
+    #[serde(flatten)]
+    pub widget: WidgetSettings,
     /// The longest message the visitor may send, in characters.
     pub max_message_chars: i32,
     /// Whether the AI answers (the project has a key); otherwise only humans do.
@@ -40,6 +37,7 @@ pub struct WidgetConfig {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct SessionRequest {
+    /// The project's id (the snippet's `data-project-id`).
     pub project_id: Uuid,
     /// The token this browser keeps for the project; absent, invalid or of
     /// another project: a new visitor.
@@ -48,6 +46,7 @@ pub struct SessionRequest {
     /// The page the widget is on (stored without its query string).
     #[serde(default)]
     pub page_url: Option<String>,
+    /// The host page's referrer (stored without its query string).
     #[serde(default)]
     pub referrer: Option<String>,
     /// The browser's language, e.g. `ru-RU`.
@@ -61,12 +60,16 @@ pub struct SessionRequest {
 pub struct SessionResponse {
     /// Keep it (localStorage, keyed by project id) and send it as `Authorization: Bearer`.
     pub visitor_token: String,
+    /// The visitor's open conversation, else their last closed one, else a
+    /// new one.
     pub conversation_id: Uuid,
+    /// Who answers that conversation now.
     pub status: ConversationStatus,
     /// The conversation so far, oldest first.
     pub messages: Vec<MessageView>,
     /// Open the event stream with `?after=` this id to miss nothing.
     pub last_event_id: i64,
+    /// The project's widget config, as `GET …/config` answers it.
     pub config: WidgetConfig,
 }
 
@@ -74,6 +77,7 @@ pub struct SessionResponse {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct SendMessageRequest {
+    /// The message, trimmed: 1 to the project's `max_message_chars` characters.
     pub text: String,
     /// Chosen by the client (e.g. a UUID): a retried send with the same id is stored once.
     #[serde(default)]
@@ -84,6 +88,7 @@ pub struct SendMessageRequest {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct SendMessageResponse {
+    /// The visitor's message as stored.
     pub message: MessageView,
 }
 
@@ -91,7 +96,9 @@ pub struct SendMessageResponse {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct ConversationState {
+    /// The visitor's open conversation.
     pub conversation_id: Uuid,
+    /// Who answers it now.
     pub status: ConversationStatus,
 }
 
@@ -100,10 +107,13 @@ pub struct ConversationState {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct ContactRequest {
+    /// How to address them, at most 200 characters.
     #[serde(default)]
     pub name: Option<String>,
+    /// An email address (`name@example.com`), at most 320 characters.
     #[serde(default)]
     pub email: Option<String>,
+    /// A phone number with at least 5 digits, at most 64 characters.
     #[serde(default)]
     pub phone: Option<String>,
     /// What they want to ask, stored as their message.

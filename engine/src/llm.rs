@@ -26,7 +26,9 @@ pub struct LlmRequest {
     pub base_url: String,
     /// The project's key. Never logged (see the `Debug` impl).
     pub api_key: String,
+    /// `responses` or `chat_completions`: the endpoint and the body's shape.
     pub style: ApiStyle,
+    /// The model, as the project names it.
     pub model: String,
     /// System instructions; empty for none.
     pub instructions: String,
@@ -48,6 +50,7 @@ pub const HANDOFF_TOOL_DESCRIPTION: &str = "Hand the conversation to a human ope
     Tell the visitor briefly that a human will join.";
 
 /// The tool's JSON Schema: one short reason, shown to the operator.
+#[must_use]
 pub fn handoff_parameters() -> serde_json::Value {
     serde_json::json!({
         "type": "object",
@@ -64,6 +67,7 @@ pub fn handoff_parameters() -> serde_json::Value {
 
 /// The reason in a `handoff_to_human` call's JSON arguments (a fixed text
 /// when the model sent none or malformed ones), cut to 500 characters.
+#[must_use]
 pub fn handoff_reason(arguments: &str) -> String {
     let reason = serde_json::from_str::<serde_json::Value>(arguments)
         .ok()
@@ -90,21 +94,27 @@ impl fmt::Debug for LlmRequest {
 /// One turn of the conversation as the model sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Turn {
+    /// Who said it, to the model.
     pub role: TurnRole,
+    /// What was said (an operator's turn starts with a mark that a human wrote it).
     pub text: String,
 }
 
 /// `user` or `assistant` (operator turns are assistant turns marked as human in their text).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TurnRole {
+    /// The visitor.
     User,
+    /// The AI, or an operator.
     Assistant,
 }
 
 /// Token counts of one call.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Usage {
+    /// Tokens of the request (instructions and history).
     pub input_tokens: i64,
+    /// Tokens of the answer.
     pub output_tokens: i64,
     /// True when the provider sent no usage and these were estimated from the text.
     pub estimated: bool,
@@ -117,8 +127,11 @@ pub enum LlmEvent {
     Delta(String),
     /// The answer is complete.
     Completed {
+        /// The whole answer.
         text: String,
+        /// The citations of the knowledge base (`file_search`), in order.
         sources: Vec<Source>,
+        /// What the call cost.
         usage: Usage,
         /// The reason, when the model called [`HANDOFF_TOOL`].
         handoff: Option<String>,
@@ -165,6 +178,7 @@ pub enum LlmErrorKind {
 
 impl LlmErrorKind {
     /// The stable code stored as the message's `error_kind`.
+    #[must_use]
     pub fn code(self) -> &'static str {
         match self {
             Self::InvalidKey => "invalid_api_key",
@@ -190,6 +204,7 @@ impl LlmErrorKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("the AI call failed: {}", kind.code())]
 pub struct LlmError {
+    /// How it failed.
     pub kind: LlmErrorKind,
 }
 

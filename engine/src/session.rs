@@ -73,6 +73,7 @@ pub fn require_public_origin(headers: &HeaderMap, settings: &Settings) -> Result
 /// The session cookie carrying `token`: HttpOnly, `SameSite=Lax`, `Secure`
 /// where browsers allow it. A browser-session cookie: the token inside
 /// expires on its own, and closing the browser ends the session sooner.
+#[must_use]
 pub fn cookie(settings: &Settings, token: String) -> Cookie<'static> {
     let secure = secure_cookies(settings);
     let name = if secure {
@@ -89,6 +90,7 @@ pub fn cookie(settings: &Settings, token: String) -> Cookie<'static> {
 }
 
 /// The `Set-Cookie`s that remove a session: one per name it may have.
+#[must_use]
 pub fn removals() -> [Cookie<'static>; 2] {
     [SESSION_COOKIE, PLAIN_SESSION_COOKIE].map(|name| {
         let mut cookie = Cookie::build((name, "")).path("/").build();

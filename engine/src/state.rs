@@ -37,6 +37,15 @@ pub struct AppState {
     pub shutdown: tokio_util::sync::CancellationToken,
 }
 
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("settings", &self.settings)
+            .field("instance", &self.bus.instance())
+            .finish_non_exhaustive()
+    }
+}
+
 /// Development or production: production refuses missing or weak secrets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Environment {
@@ -80,6 +89,7 @@ pub struct Settings {
 
 impl Settings {
     /// The keys for the projects' API keys.
+    #[must_use]
     pub fn keyring(&self) -> crate::services::api_keys::Keyring<'_> {
         use secrecy::ExposeSecret as _;
         crate::services::api_keys::Keyring {

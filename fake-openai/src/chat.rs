@@ -81,28 +81,28 @@ impl<'a> Completion<'a> {
 
     /// One `chat.completion.chunk`; with `include_usage` every chunk carries
     /// `"usage": null` but the last, as OpenAI's do.
-    fn chunk(&self, choices: Value, usage: Value) -> Step {
+    fn chunk(&self, choices: &Value, usage: &Value) -> Step {
         let mut chunk = json!({
             "id": self.id, "object": "chat.completion.chunk", "created": self.turn.created,
             "model": self.turn.model, "choices": choices
         });
         if self.include_usage {
-            chunk["usage"] = usage;
+            chunk["usage"] = usage.clone();
         }
         sse::data(&chunk)
     }
 
-    fn choice(&self, delta: Value, finish_reason: Option<&str>) -> Step {
+    fn choice(&self, delta: &Value, finish_reason: Option<&str>) -> Step {
         let choice =
             json!([{"index": 0, "delta": delta, "logprobs": null, "finish_reason": finish_reason}]);
-        self.chunk(choice, Value::Null)
+        self.chunk(&choice, &Value::Null)
     }
 
     /// Every chunk of the stream, with the turn's pacing and fault.
     fn chunks(&self) -> Vec<Step> {
-        let mut steps = vec![self.choice(json!({"role": "assistant", "content": ""}), None)];
+        let mut steps = vec![self.choice(&json!({"role": "assistant", "content": ""}), None)];
         let interruption = sse::push_deltas(&mut steps, self.turn, &self.words, |word| {
-            self.choice(json!({"content": word}), None)
+            self.choice(&json!({"content": word}), None)
         });
         match interruption {
             Some(Interruption::Cut) => {}
@@ -122,7 +122,7 @@ impl<'a> Completion<'a> {
                             "index": 0, "id": self.turn.id("call_"), "type": "function",
                             "function": {"name": crate::request::HANDOFF_TOOL, "arguments": ""}
                         }]});
-                        steps.push(self.choice(call, None));
+                        steps.push(self.choice(&call, None));
                         let arguments = json!({"reason": reason}).to_string();
                         let middle = arguments
                             .char_indices()
@@ -131,15 +131,15 @@ impl<'a> Completion<'a> {
                         let (head, tail) = arguments.split_at(middle);
                         for part in [head, tail] {
                             let part = json!({"tool_calls": [{"index": 0, "function": {"arguments": part}}]});
-                            steps.push(self.choice(part, None));
+                            steps.push(self.choice(&part, None));
                         }
                         "tool_calls"
                     }
                     None => "stop",
                 };
-                steps.push(self.choice(json!({}), Some(finish)));
+                steps.push(self.choice(&json!({}), Some(finish)));
                 if self.include_usage && self.turn.usage {
-                    steps.push(self.chunk(json!([]), self.usage()));
+                    steps.push(self.chunk(&json!([]), &self.usage()));
                 }
                 steps.push(sse::done());
             }

@@ -22,7 +22,10 @@ pub enum Fault {
     /// `403 unsupported_country_region_territory`, as OpenAI answers some regions.
     RegionRefused,
     /// `429 rate_limit_exceeded` with `retry-after: <seconds>`.
-    RateLimited { retry_after_secs: u64 },
+    RateLimited {
+        /// The seconds in `retry-after`.
+        retry_after_secs: u64,
+    },
     /// `500 server_error`.
     ServerError,
     /// No answer for this long (a time-out on the client's side).
@@ -30,18 +33,29 @@ pub enum Fault {
     /// A stream sends this many deltas (or all of them, if fewer) and then
     /// its body ends without completion or `[DONE]`: a dropped connection.
     /// Without streaming, the JSON body stops halfway.
-    StreamCut { after_deltas: usize },
+    StreamCut {
+        /// The deltas sent before the fault.
+        after_deltas: usize,
+    },
     /// A stream sends this many deltas, then an error event, then ends.
     /// Without streaming: `500 server_error`.
-    StreamError { after_deltas: usize },
+    StreamError {
+        /// The deltas sent before the fault.
+        after_deltas: usize,
+    },
     /// A Responses stream sends this many deltas, then `response.failed`;
     /// a chat stream behaves as with [`Fault::StreamError`].
     /// Without streaming: `500 server_error`.
-    ResponseFailed { after_deltas: usize },
+    ResponseFailed {
+        /// The deltas sent before the fault.
+        after_deltas: usize,
+    },
     /// A stream pauses this long after this many deltas, then goes on
     /// normally. Without streaming, the answer comes that much later.
     Stall {
+        /// The deltas sent before the pause.
         after_deltas: usize,
+        /// How long it pauses.
         duration: Duration,
     },
 }

@@ -43,7 +43,9 @@ pub const VALID_KEY: &str = "sk-test-valid-key-0000";
 /// One request the fake received.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Recorded {
+    /// `GET` or `POST`.
     pub method: String,
+    /// The path, e.g. `/v1/responses`.
     pub path: String,
     /// The `Authorization` header as sent.
     pub authorization: Option<String>,
@@ -53,7 +55,7 @@ pub struct Recorded {
 }
 
 /// A running fake; dropped with the test's runtime.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct FakeOpenAi {
     /// `http://127.0.0.1:<port>/v1`: what a project's `openai_base_url` is set to.
     pub base_url: String,
@@ -163,18 +165,21 @@ impl FakeOpenAi {
     }
 
     /// Every request so far.
+    #[must_use]
     pub fn requests(&self) -> Vec<Recorded> {
         self.script().requests.clone()
     }
 
     /// How many streamed answers the client dropped before their end: the
     /// proof that a relay really cancelled its upstream request.
+    #[must_use]
     pub fn cancelled_streams(&self) -> usize {
         self.script().streams.cancelled()
     }
 
     /// How many streamed answers were sent to their end (including those a
     /// stream fault ended early on purpose).
+    #[must_use]
     pub fn completed_streams(&self) -> usize {
         self.script().streams.completed()
     }

@@ -27,7 +27,11 @@ pub(crate) async fn create(
         sse::stream(answer.events(), turn.stats.clone())
     } else {
         let output = answer.output();
-        sse::json(&turn, answer.response("completed", output, answer.usage())).await
+        sse::json(
+            &turn,
+            answer.response("completed", &output, &answer.usage()),
+        )
+        .await
     }
 }
 
@@ -103,18 +107,18 @@ impl<'a> Answer<'a> {
         })
     }
 
-    fn text_part(&self, text: &str, annotations: &[Value]) -> Value {
+    fn text_part(text: &str, annotations: &[Value]) -> Value {
         json!({"type": "output_text", "text": text, "annotations": annotations})
     }
 
-    fn message_item(&self, status: &str, content: Vec<Value>) -> Value {
+    fn message_item(&self, status: &str, content: &[Value]) -> Value {
         json!({"id": self.message_id, "type": "message", "status": status, "role": "assistant", "content": content})
     }
 
     /// The finished output items.
     fn output(&self) -> Vec<Value> {
-        let part = self.text_part(&self.turn.reply, &self.annotations);
-        let message = self.message_item("completed", vec![part]);
+        let part = Self::text_part(&self.turn.reply, &self.annotations);
+        let message = self.message_item("completed", &[part]);
         let mut items = if self.searches() {
             vec![self.search_item("completed"), message]
         } else {
@@ -149,7 +153,7 @@ impl<'a> Answer<'a> {
     }
 
     /// The response object in a given state.
-    fn response(&self, status: &str, output: Vec<Value>, usage: Value) -> Value {
+    fn response(&self, status: &str, output: &[Value], usage: &Value) -> Value {
         let tools = self.turn.body.get("tools").cloned().unwrap_or(json!([]));
         json!({
             "id": self.id, "object": "response", "created_at": self.turn.created,
@@ -165,11 +169,11 @@ impl<'a> Answer<'a> {
         let mut steps = vec![
             seq.event(
                 "response.created",
-                json!({"response": self.response("in_progress", vec![], Value::Null)}),
+                json!({"response": self.response("in_progress", &[], &Value::Null)}),
             ),
             seq.event(
                 "response.in_progress",
-                json!({"response": self.response("in_progress", vec![], Value::Null)}),
+                json!({"response": self.response("in_progress", &[], &Value::Null)}),
             ),
         ];
         if self.searches() {
@@ -178,11 +182,11 @@ impl<'a> Answer<'a> {
         let index = self.message_index();
         steps.push(seq.event(
             "response.output_item.added",
-            json!({"output_index": index, "item": self.message_item("in_progress", vec![])}),
+            json!({"output_index": index, "item": self.message_item("in_progress", &[])}),
         ));
         steps.push(seq.event(
             "response.content_part.added",
-            self.in_text(json!({"part": self.text_part("", &[])})),
+            self.in_text(json!({"part": Self::text_part("", &[])})),
         ));
         let interruption = sse::push_deltas(&mut steps, self.turn, &self.words, |word| {
             seq.event(
@@ -197,7 +201,7 @@ impl<'a> Answer<'a> {
                 json!({"code": "server_error", "message": SERVER_ERROR_MESSAGE, "param": null}),
             )),
             Some(Interruption::Failed) => {
-                let mut failed = self.response("failed", vec![], Value::Null);
+                let mut failed = self.response("failed", &[], &Value::Null);
                 failed["error"] = json!({"code": "server_error", "message": SERVER_ERROR_MESSAGE});
                 steps.push(seq.event("response.failed", json!({"response": failed})));
             }
@@ -229,12 +233,12 @@ impl<'a> Answer<'a> {
             let data = json!({"annotation_index": at, "annotation": annotation});
             steps.push(seq.event("response.output_text.annotation.added", self.in_text(data)));
         }
-        let part = self.text_part(text, &self.annotations);
+        let part = Self::text_part(text, &self.annotations);
         let done = self.in_text(json!({"text": text}));
         steps.push(seq.event("response.output_text.done", done));
         let done = self.in_text(json!({"part": part}));
         steps.push(seq.event("response.content_part.done", done));
-        let item = self.message_item("completed", vec![part]);
+        let item = self.message_item("completed", &[part]);
         let done = json!({"output_index": self.message_index(), "item": item});
         steps.push(seq.event("response.output_item.done", done));
         if let (Some(added), Some(call)) =
@@ -257,7 +261,7 @@ impl<'a> Answer<'a> {
                 json!({"output_index": index, "item": call}),
             ));
         }
-        let completed = self.response("completed", self.output(), self.usage());
+        let completed = self.response("completed", &self.output(), &self.usage());
         steps.push(seq.event("response.completed", json!({"response": completed})));
     }
 }

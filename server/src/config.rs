@@ -73,6 +73,7 @@ pub fn load() -> Result<Loaded, ConfigError> {
 }
 
 /// The database URL alone, for commands that need nothing else (`migrate`).
+#[must_use]
 pub fn database_url(env: &Env) -> String {
     non_empty(env, "DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned())
 }
@@ -160,14 +161,13 @@ fn listen_addr(env: &Env, problems: &mut Vec<String>) -> Option<SocketAddr> {
         (None, Some(value)) => ("LEPTOS_SITE_ADDR", value),
         (None, None) => ("LISTEN_ADDR", DEFAULT_LISTEN_ADDR.to_owned()),
     };
-    match raw.parse() {
-        Ok(addr) => Some(addr),
-        Err(_) => {
-            problems.push(format!(
-                "{name}: `{raw}` is not an address with a port, e.g. 127.0.0.1:3000"
-            ));
-            None
-        }
+    if let Ok(addr) = raw.parse() {
+        Some(addr)
+    } else {
+        problems.push(format!(
+            "{name}: `{raw}` is not an address with a port, e.g. 127.0.0.1:3000"
+        ));
+        None
     }
 }
 

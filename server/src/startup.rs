@@ -17,6 +17,7 @@ use tower_http::normalize_path::NormalizePathLayer;
 
 /// A server that is migrated, seeded and bound, but not yet serving: tests
 /// build one on port 0 and read the port before running it.
+#[derive(Debug)]
 pub struct Application {
     listener: TcpListener,
     state: AppState,

@@ -10,7 +10,7 @@ use gloo_net::http::{Request, Response};
 use serde::de::DeserializeOwned;
 
 /// The part of `WidgetConfig` the panel uses (the loader reads the rest).
-#[derive(Clone, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Deserialize)]
 pub struct Config {
     pub project_id: String,
     pub greeting: String,
@@ -22,7 +22,7 @@ pub struct Config {
 
 /// The part of a `MessageView` the panel shows.
 #[derive(Clone, serde::Deserialize)]
-pub struct Message {
+pub(crate) struct Message {
     pub id: String,
     pub role: MessageRole,
     pub text: String,
@@ -34,7 +34,7 @@ pub struct Message {
 
 /// `SessionRequest`, with the project id as the config gave it (the same JSON).
 #[derive(serde::Serialize)]
-pub struct SessionRequest<'a> {
+pub(crate) struct SessionRequest<'a> {
     pub project_id: &'a str,
     pub visitor_token: Option<String>,
     pub page_url: Option<String>,
@@ -44,7 +44,7 @@ pub struct SessionRequest<'a> {
 
 /// The part of `SessionResponse` the panel uses.
 #[derive(serde::Deserialize)]
-pub struct Session {
+pub(crate) struct Session {
     pub visitor_token: String,
     pub status: ConversationStatus,
     pub messages: Vec<Message>,
@@ -53,13 +53,13 @@ pub struct Session {
 
 /// The part of `SendMessageResponse` the panel uses.
 #[derive(serde::Deserialize)]
-pub struct Sent {
+pub(crate) struct Sent {
     pub message: Message,
 }
 
 /// Why a call failed: the API's error code (`rate_limited`, …), or `network`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ApiError {
+pub(crate) struct ApiError {
     pub code: String,
 }
 
@@ -90,7 +90,10 @@ async fn read<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {
 }
 
 /// `POST /api/v1/widget/session`.
-pub async fn session(server: &str, request: &SessionRequest<'_>) -> Result<Session, ApiError> {
+pub(crate) async fn session(
+    server: &str,
+    request: &SessionRequest<'_>,
+) -> Result<Session, ApiError> {
     let response = Request::post(&format!("{server}/api/v1/widget/session"))
         .json(request)?
         .send()
@@ -99,7 +102,7 @@ pub async fn session(server: &str, request: &SessionRequest<'_>) -> Result<Sessi
 }
 
 /// `POST /api/v1/widget/messages`.
-pub async fn send(
+pub(crate) async fn send(
     server: &str,
     token: &str,
     request: &SendMessageRequest,
@@ -113,7 +116,11 @@ pub async fn send(
 }
 
 /// `POST /api/v1/widget/contact`: the visitor's contact when nobody came.
-pub async fn contact(server: &str, token: &str, request: &ContactRequest) -> Result<(), ApiError> {
+pub(crate) async fn contact(
+    server: &str,
+    token: &str,
+    request: &ContactRequest,
+) -> Result<(), ApiError> {
     let response = Request::post(&format!("{server}/api/v1/widget/contact"))
         .header("Authorization", &format!("Bearer {token}"))
         .json(request)?
@@ -123,7 +130,7 @@ pub async fn contact(server: &str, token: &str, request: &ContactRequest) -> Res
 }
 
 /// `POST /api/v1/widget/handoff` (or `typing`): an action without a body.
-pub async fn action(server: &str, token: &str, name: &str) -> Result<(), ApiError> {
+pub(crate) async fn action(server: &str, token: &str, name: &str) -> Result<(), ApiError> {
     let response = Request::post(&format!("{server}/api/v1/widget/{name}"))
         .header("Authorization", &format!("Bearer {token}"))
         .send()

@@ -12,7 +12,7 @@ use leptos::task::spawn_local;
 use ui::rich;
 
 /// The panel of one visitor of one project.
-pub fn chat(setup: Setup) -> impl IntoView {
+pub(crate) fn chat(setup: Setup) -> impl IntoView {
     let state = State::new();
     spawn_local(start(setup.clone(), state));
     let lang = setup.lang;
@@ -41,7 +41,7 @@ pub fn chat(setup: Setup) -> impl IntoView {
                 }>
                     <li class="aiw-message aiw-ai">{rich::markdown(&greeting)}</li>
                 </Show>
-                {move || state.messages.get().into_iter().map(|m| message(m, lang)).collect_view()}
+                {move || state.messages.get().iter().map(|m| message(m, lang)).collect_view()}
                 <Show when=move || state.ai_typing.get()>
                     <li class="aiw-typing" aria-label=t(lang, Text::Typing)>
                         <span></span><span></span><span></span>
@@ -190,7 +190,7 @@ fn contact_form(server: String, state: State, lang: crate::texts::Lang) -> impl 
     }
 }
 
-fn message(message: Message, lang: crate::texts::Lang) -> impl IntoView {
+fn message(message: &Message, lang: crate::texts::Lang) -> impl IntoView + use<> {
     let class = match message.role {
         MessageRole::Visitor => "aiw-message aiw-visitor",
         MessageRole::Ai => "aiw-message aiw-ai",

@@ -8,7 +8,7 @@ use ui::live::listen;
 
 /// What the panel shows; every field is a signal.
 #[derive(Clone, Copy)]
-pub struct State {
+pub(crate) struct State {
     pub messages: RwSignal<Vec<Message>>,
     pub status: RwSignal<ConversationStatus>,
     pub ai_typing: RwSignal<bool>,
@@ -19,7 +19,7 @@ pub struct State {
 }
 
 impl State {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             messages: RwSignal::new(Vec::new()),
             status: RwSignal::new(ConversationStatus::Ai),
@@ -31,7 +31,7 @@ impl State {
     }
 
     /// Adds `message`, or replaces the one with its id (it completed, failed…).
-    pub fn upsert(&self, message: Message) {
+    pub(crate) fn upsert(&self, message: Message) {
         if message.role != MessageRole::Visitor && message.status != MessageStatus::Streaming {
             self.ai_typing.set(false);
         }
@@ -43,7 +43,7 @@ impl State {
         });
     }
 
-    fn append(&self, delta: Delta) {
+    fn append(&self, delta: &Delta) {
         self.messages.update(|messages| {
             if let Some(known) = messages.iter_mut().find(|m| m.id == delta.message_id) {
                 known.text.push_str(&delta.text);
@@ -76,7 +76,7 @@ struct Typing {
 
 /// Opens the visitor's event stream after event `after`; the browser
 /// reconnects by itself with `Last-Event-ID`.
-pub fn connect(setup: &Setup, state: State, token: &str, after: i64) {
+pub(crate) fn connect(setup: &Setup, state: State, token: &str, after: i64) {
     let url = format!(
         "{}/api/v1/widget/events?token={token}&after={after}",
         setup.server
@@ -96,7 +96,7 @@ pub fn connect(setup: &Setup, state: State, token: &str, after: i64) {
         }
         state.upsert(message);
     });
-    listen(&source, "delta", move |delta: Delta| state.append(delta));
+    listen(&source, "delta", move |delta: Delta| state.append(&delta));
     listen(&source, "status", move |event: StatusChange| {
         state.status.set(event.status);
         state.ai_typing.set(false);
@@ -114,6 +114,10 @@ pub fn connect(setup: &Setup, state: State, token: &str, after: i64) {
         }
     });
     // The stream lives as long as the page.
+    #[allow(
+        clippy::mem_forget,
+        reason = "the stream is never closed: it lives as long as the page"
+    )]
     std::mem::forget(source);
 }
 

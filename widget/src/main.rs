@@ -26,22 +26,27 @@ fn main() {
 /// page's CSS cannot reach it, it cannot reach the host page, and a host's CSP
 /// does not block constructed stylesheets).
 #[wasm_bindgen]
+#[must_use]
 pub fn stylesheet() -> String {
     include_str!("style.css").to_owned()
 }
 
 /// What the loader knows when it starts the panel.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct Setup {
     /// The element the panel is drawn into (hidden while the widget is closed).
     pub panel: web_sys::HtmlElement,
     /// The launcher's unread badge.
     pub badge: web_sys::HtmlElement,
+    /// The project's id, as the snippet's `data-project-id` gave it.
     pub project_id: String,
     /// The aiwidget server, e.g. `https://chat.example.com`.
     pub server: String,
+    /// The panel's title (`data-title`, else the project's).
     pub title: String,
+    /// The language the panel speaks.
     pub lang: texts::Lang,
+    /// The project's widget configuration, with the snippet's greeting applied.
     pub config: api::Config,
 }
 
@@ -54,11 +59,11 @@ pub fn mount(
     badge: web_sys::HtmlElement,
     server: String,
     title: String,
-    lang: String,
-    config: String,
+    lang: &str,
+    config: &str,
     greeting: String,
 ) {
-    let Ok(mut config) = serde_json::from_str::<api::Config>(&config) else {
+    let Ok(mut config) = serde_json::from_str::<api::Config>(config) else {
         leptos::logging::warn!("aiwidget: the widget's configuration does not parse");
         return;
     };
@@ -71,10 +76,10 @@ pub fn mount(
         project_id: config.project_id.clone(),
         server,
         title,
-        lang: texts::Lang::parse(&lang),
+        lang: texts::Lang::parse(lang),
         config,
     };
-    let handle = leptos::mount::mount_to(panel, move || chat::chat(setup.clone()));
+    let handle = leptos::mount::mount_to(panel, move || chat::chat(setup));
     // The panel lives as long as the page: keep its reactive owner.
     handle.forget();
 }

@@ -20,7 +20,7 @@ impl Lang {
 
 /// One text of the widget.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Text {
+pub(crate) enum Text {
     Placeholder,
     Send,
     MessageLabel,
@@ -42,8 +42,12 @@ pub enum Text {
 }
 
 /// The text in `lang`.
-pub fn t(lang: Lang, text: Text) -> &'static str {
-    use Text::*;
+pub(crate) fn t(lang: Lang, text: Text) -> &'static str {
+    use Text::{
+        Agree, AskHuman, Close, Closed, EmailOrPhone, Failed, HumanAsked, LeaveContact,
+        MessageLabel, Offline, OperatorJoined, Placeholder, RateLimited, Send, Sources, TooLong,
+        Typing, YourName,
+    };
     match (lang, text) {
         (Lang::Ru, Placeholder) => "Напишите сообщение…",
         (Lang::En, Placeholder) => "Write a message…",

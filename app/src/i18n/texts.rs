@@ -1,6 +1,11 @@
 //! The shape of the dashboard's texts: one field per text, one value per language.
 
 /// Every text of the dashboard.
+#[derive(Debug)]
+#[allow(
+    missing_docs,
+    reason = "one field per text of the dashboard: its name says which"
+)]
 pub struct Texts {
     pub tagline: &'static str,
     pub login_title: &'static str,
@@ -87,6 +92,11 @@ pub struct Texts {
 }
 
 /// The texts of the inbox.
+#[derive(Debug)]
+#[allow(
+    missing_docs,
+    reason = "one field per text of the dashboard: its name says which"
+)]
 pub struct InboxTexts {
     pub title: &'static str,
     pub all_projects: &'static str,

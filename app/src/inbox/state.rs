@@ -17,19 +17,29 @@ pub enum Alert {
 }
 
 /// What the inbox shows; every field is a signal.
-#[derive(Clone, Copy)]
+#[derive(Debug, Clone, Copy)]
 pub struct InboxState {
+    /// The signed-in operator.
     pub me: Uuid,
+    /// Whether they are an admin.
     pub admin: bool,
+    /// The conversations listed, newest activity first.
     pub items: RwSignal<Vec<ConversationSummary>>,
+    /// Where the next page of the list starts; `None` on the last page.
     pub next_cursor: RwSignal<Option<String>>,
+    /// The project filter; `None`: every project.
     pub project: RwSignal<Option<Uuid>>,
+    /// The state filter; `None`: every state.
     pub status: RwSignal<Option<ConversationStatus>>,
+    /// The search words; empty: no search.
     pub search: RwSignal<String>,
+    /// The open conversation.
     pub selected: RwSignal<Option<Uuid>>,
+    /// The open conversation as loaded, kept current by the event stream.
     pub detail: RwSignal<Option<ConversationDetail>>,
     /// The conversation whose visitor is typing.
     pub visitor_typing: RwSignal<Option<Uuid>>,
+    /// The last failure, as the operator reads it.
     pub error: RwSignal<Option<String>>,
 }
 
@@ -75,6 +85,7 @@ impl InboxState {
 
     /// True when the conversation needs this operator: it waits for a human,
     /// or they hold it and the visitor wrote.
+    #[must_use]
     pub fn needs_me(&self, summary: &ConversationSummary) -> bool {
         match summary.status {
             ConversationStatus::WaitingHuman => true,
@@ -91,6 +102,10 @@ impl InboxState {
 
     /// A conversation changed: the list (and the open conversation) show it
     /// now; the answer says whether to ring.
+    #[allow(
+        clippy::must_use_candidate,
+        reason = "it updates the signals; only the event stream rings"
+    )]
     pub fn apply_summary(&self, summary: ConversationSummary) -> Option<Alert> {
         let previous = self
             .items
@@ -157,7 +172,7 @@ impl InboxState {
     /// Text appended to a streaming answer of the open conversation: only
     /// the part not shown yet (the conversation may have been loaded with
     /// some of it); after a gap the complete message puts it right.
-    pub fn apply_delta(&self, delta: DeltaEvent) {
+    pub fn apply_delta(&self, delta: &DeltaEvent) {
         self.detail.update(|detail| {
             let Some(known) = detail
                 .as_mut()
@@ -176,16 +191,17 @@ impl InboxState {
     }
 
     /// The visitor started or stopped typing (shown for a few seconds at most).
-    pub fn apply_typing(&self, typing: TypingEvent) {
+    pub fn apply_typing(&self, typing: &TypingEvent) {
         if typing.role != MessageRole::Visitor {
             return;
         }
         if typing.active {
-            self.visitor_typing.set(Some(typing.conversation_id));
+            let conversation_id = typing.conversation_id;
+            self.visitor_typing.set(Some(conversation_id));
             let shown = self.visitor_typing;
             set_timeout(
                 move || {
-                    if shown.get_untracked() == Some(typing.conversation_id) {
+                    if shown.get_untracked() == Some(conversation_id) {
                         shown.set(None);
                     }
                 },

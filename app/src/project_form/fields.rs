@@ -98,12 +98,11 @@ impl Fields {
             if text.is_empty() {
                 return None;
             }
-            match text.parse() {
-                Ok(number) => Some(number),
-                Err(_) => {
-                    errors.insert(field.to_owned(), "a whole number".to_owned());
-                    None
-                }
+            if let Ok(number) = text.parse() {
+                Some(number)
+            } else {
+                errors.insert(field.to_owned(), "a whole number".to_owned());
+                None
             }
         };
         let limits = LimitsInput {

@@ -10,6 +10,10 @@ use leptos::prelude::*;
 use uuid::Uuid;
 
 #[component]
+#[allow(
+    unreachable_pub,
+    reason = "#[component] makes the body function it generates `pub`, whatever the visibility"
+)]
 pub(super) fn AiSection(
     fields: Fields,
     errors: FieldErrors,
@@ -144,6 +148,10 @@ pub(super) fn AiSection(
 }
 
 #[component]
+#[allow(
+    unreachable_pub,
+    reason = "#[component] makes the body function it generates `pub`, whatever the visibility"
+)]
 pub(super) fn WidgetSection(
     fields: Fields,
     errors: FieldErrors,
@@ -185,6 +193,10 @@ pub(super) fn WidgetSection(
 }
 
 #[component]
+#[allow(
+    unreachable_pub,
+    reason = "#[component] makes the body function it generates `pub`, whatever the visibility"
+)]
 pub(super) fn LimitsSection(
     fields: Fields,
     errors: FieldErrors,

@@ -38,6 +38,7 @@ pub struct OpenAiProvider {
 
 impl OpenAiProvider {
     /// A provider over `http`, which must have no total `.timeout()` (it would cut long answers).
+    #[must_use]
     pub fn new(http: reqwest::Client, policy: CallPolicy) -> Self {
         Self { http, policy }
     }
@@ -162,12 +163,9 @@ fn answer(
                     return;
                 }
                 Ok(Ok(None)) => (sse.finish().into_iter().collect(), true),
-                Ok(Ok(Some(bytes))) => match sse.push(&bytes) {
-                    Ok(events) => (events, false),
-                    Err(sse::TooLarge) => {
-                        yield Err(failure(LlmErrorKind::UpstreamError, &host));
-                        return;
-                    }
+                Ok(Ok(Some(bytes))) => if let Ok(events) = sse.push(&bytes) { (events, false) } else {
+                    yield Err(failure(LlmErrorKind::UpstreamError, &host));
+                    return;
                 },
             };
             for event in &events {

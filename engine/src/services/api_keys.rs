@@ -27,6 +27,15 @@ pub struct Keyring<'a> {
     pub previous: Option<&'a [u8; 32]>,
 }
 
+impl std::fmt::Debug for Keyring<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Keyring")
+            .field("version", &self.version)
+            .field("previous", &self.previous.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
 impl Keyring<'_> {
     fn key_for(&self, version: u8) -> Option<&[u8; 32]> {
         if version == self.version {
@@ -98,6 +107,7 @@ pub fn decrypt(
 }
 
 /// The generation byte of a stored value (`None` when malformed).
+#[must_use]
 pub fn version_of(stored: &str) -> Option<u8> {
     BASE64.decode(stored).ok()?.first().copied()
 }
@@ -151,6 +161,7 @@ pub async fn rotate(
 }
 
 /// The hint shown instead of the key: its first three and last four characters.
+#[must_use]
 pub fn hint(api_key: &str) -> String {
     let chars: Vec<char> = api_key.trim().chars().collect();
     if chars.len() < 12 {

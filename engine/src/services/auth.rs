@@ -15,9 +15,13 @@ use uuid::Uuid;
 /// The user behind a valid session.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CurrentUser {
+    /// The user's id.
     pub id: Uuid,
+    /// Their login name.
     pub username: String,
+    /// The name visitors and other operators see.
     pub display_name: String,
+    /// `admin` or `operator`.
     pub role: Role,
     /// The projects an operator is a member of (empty for admins, who see all).
     pub project_ids: Vec<Uuid>,
@@ -25,11 +29,13 @@ pub struct CurrentUser {
 
 impl CurrentUser {
     /// True for admins.
+    #[must_use]
     pub fn is_admin(&self) -> bool {
         self.role == Role::Admin
     }
 
     /// True when this user may see `project_id`.
+    #[must_use]
     pub fn can_see(&self, project_id: Uuid) -> bool {
         self.is_admin() || self.project_ids.contains(&project_id)
     }
@@ -50,6 +56,7 @@ impl CurrentUser {
     }
 
     /// The API's view of this user.
+    #[must_use]
     pub fn view(&self) -> UserView {
         UserView {
             id: self.id,

@@ -17,8 +17,11 @@
 //!
 //! On SQLite (one instance) nothing is sent and nothing listens.
 
+mod batch;
+
 use crate::services::hub::Signal;
 use crate::state::AppState;
+use batch::merge;
 use sea_orm::{ConnectionTrait, DatabaseBackend, DbErr, Statement};
 use serde::{Deserialize, Serialize};
 use std::sync::OnceLock;
@@ -43,24 +46,56 @@ const RECONNECT_AFTER: Duration = Duration::from_secs(1);
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "k", rename_all = "snake_case")]
 pub enum Note {
+    // Field names are one letter: a notification carries at most 8000 bytes.
     /// An event was committed: its id, project, conversation and visitor.
-    Event { id: i64, p: Uuid, c: Uuid, v: Uuid },
+    Event {
+        /// The event's id in the `events` table.
+        id: i64,
+        /// Its project.
+        p: Uuid,
+        /// Its conversation.
+        c: Uuid,
+        /// The conversation's visitor (whose streams follow it).
+        v: Uuid,
+    },
     /// Text appended to a streaming message, ending at byte `end`.
     Delta {
+        /// The instance that streams it (which ignores its own notes).
         from: String,
+        /// The project.
         p: Uuid,
+        /// The conversation.
         c: Uuid,
+        /// The conversation's visitor.
         v: Uuid,
+        /// The streaming message.
         m: Uuid,
+        /// The byte of the message's text where `text` ends.
         end: usize,
+        /// The appended text.
         text: String,
     },
     /// A message stopped streaming: forget its live text.
-    EndLive { from: String, m: Uuid },
+    EndLive {
+        /// The instance that streamed it.
+        from: String,
+        /// The message.
+        m: Uuid,
+    },
     /// Stop the AI of a conversation.
-    Cancel { from: String, c: Uuid },
+    Cancel {
+        /// The instance that asks (it has stopped its own run already).
+        from: String,
+        /// The conversation.
+        c: Uuid,
+    },
     /// Answer a conversation again (sent to the lease holder).
-    Restart { to: String, c: Uuid },
+    Restart {
+        /// The instance that holds the conversation's AI lease.
+        to: String,
+        /// The conversation.
+        c: Uuid,
+    },
 }
 
 impl Note {
@@ -70,6 +105,7 @@ impl Note {
 }
 
 /// This instance's name on the bus and the queue of what it sends.
+#[derive(Debug)]
 pub struct Bus {
     instance: String,
     outbox: OnceLock<mpsc::UnboundedSender<Note>>,
@@ -123,6 +159,7 @@ impl Bus {
     /// others' (both until shutdown). The commands the others send to this
     /// instance arrive on the returned channel, which start-up hands to the
     /// relay (the bus only carries them). On SQLite the channel is closed.
+    #[must_use]
     pub fn start(state: &AppState) -> mpsc::UnboundedReceiver<Command> {
         let (commands, received) = mpsc::unbounded_channel();
         if state.db.get_database_backend() != DatabaseBackend::Postgres {
@@ -163,6 +200,7 @@ pub async fn notify_in(txn: &impl ConnectionTrait, note: &Note) -> Result<(), Db
 
 /// Sends queued notes in order; deltas wait ~50 ms so that those of one
 /// message go as one.
+#[tracing::instrument(name = "bus::deliver", skip_all)]
 async fn deliver(state: AppState, mut outbox: mpsc::UnboundedReceiver<Note>) {
     while let Some(first) = outbox.recv().await {
         if matches!(first, Note::Delta { .. }) {
@@ -180,69 +218,8 @@ async fn deliver(state: AppState, mut outbox: mpsc::UnboundedReceiver<Note>) {
     }
 }
 
-/// Joins consecutive deltas of one message, then cuts texts too long for one notification.
-fn merge(batch: Vec<Note>) -> Vec<Note> {
-    let mut merged: Vec<Note> = Vec::new();
-    for note in batch {
-        if let (
-            Some(Note::Delta {
-                m: last_message,
-                end: last_end,
-                text: last_text,
-                ..
-            }),
-            Note::Delta { m, end, text, .. },
-        ) = (merged.last_mut(), &note)
-            && last_message == m
-            && *last_end + text.len() == *end
-        {
-            last_text.push_str(text);
-            *last_end = *end;
-            continue;
-        }
-        merged.push(note);
-    }
-    merged.into_iter().flat_map(split).collect()
-}
-
-fn split(note: Note) -> Vec<Note> {
-    let Note::Delta {
-        from,
-        p,
-        c,
-        v,
-        m,
-        end,
-        text,
-    } = note
-    else {
-        return vec![note];
-    };
-    let mut parts = Vec::new();
-    let mut start = end.saturating_sub(text.len());
-    let mut rest = text.as_str();
-    while !rest.is_empty() {
-        let mut cut = rest.len().min(MAX_DELTA_BYTES);
-        while !rest.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        let (part, tail) = rest.split_at(cut);
-        start += part.len();
-        parts.push(Note::Delta {
-            from: from.clone(),
-            p,
-            c,
-            v,
-            m,
-            end: start,
-            text: part.to_owned(),
-        });
-        rest = tail;
-    }
-    parts
-}
-
 /// Listens until shutdown, connecting again after a loss (and resyncing the streams).
+#[tracing::instrument(name = "bus::listen", skip_all)]
 async fn listen(state: AppState, commands: mpsc::UnboundedSender<Command>) {
     let pool = state.db.get_postgres_connection_pool().clone();
     loop {
@@ -327,64 +304,5 @@ fn dispatch(state: &AppState, commands: &mpsc::UnboundedSender<Command>, payload
             let _ = commands.send(Command::Restart(c));
         }
         Note::Delta { .. } | Note::EndLive { .. } | Note::Cancel { .. } | Note::Restart { .. } => {}
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn delta(m: Uuid, end: usize, text: &str) -> Note {
-        Note::Delta {
-            from: "a".into(),
-            p: Uuid::nil(),
-            c: Uuid::nil(),
-            v: Uuid::nil(),
-            m,
-            end,
-            text: text.into(),
-        }
-    }
-
-    #[test]
-    fn deltas_of_a_message_go_as_one_and_long_texts_are_cut_on_characters() {
-        let (first, second) = (Uuid::new_v4(), Uuid::new_v4());
-        // Ends are byte offsets: "Привет" is 12 bytes.
-        let merged = merge(vec![
-            delta(first, 12, "Привет"),
-            delta(first, 13, ","),
-            delta(second, 3, "Hi!"),
-            delta(first, 20, " мир"),
-        ]);
-        assert_eq!(
-            merged,
-            vec![
-                delta(first, 13, "Привет,"),
-                delta(second, 3, "Hi!"),
-                delta(first, 20, " мир")
-            ]
-        );
-        let long = "я".repeat(MAX_DELTA_BYTES);
-        let parts = split(delta(first, long.len() + 10, &long));
-        assert_eq!(parts.len(), 2);
-        let Note::Delta { end, text, .. } = &parts[0] else {
-            unreachable!()
-        };
-        assert_eq!((*end, text.len()), (10 + MAX_DELTA_BYTES, MAX_DELTA_BYTES));
-        let rejoined: String = parts
-            .iter()
-            .map(|part| match part {
-                Note::Delta { text, .. } => text.as_str(),
-                _ => "",
-            })
-            .collect();
-        assert_eq!(rejoined, long);
-        assert!(parts.iter().all(|part| part.payload().len() < 8000));
-        let escaped = "\"\\\n\u{1f}".repeat(MAX_DELTA_BYTES);
-        let parts = split(delta(first, escaped.len(), &escaped));
-        assert!(
-            parts.iter().all(|part| part.payload().len() < 8000),
-            "text JSON escapes the most still fits"
-        );
     }
 }

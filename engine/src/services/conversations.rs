@@ -161,13 +161,16 @@ pub async fn open(
 /// Who asked for a human.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AskedBy {
+    /// The visitor pressed "talk to a human".
     Visitor,
+    /// The AI called `handoff_to_human`.
     Ai,
 }
 
 impl AskedBy {
     /// The `reason` of the `status` event (the visitor's stream shows who
     /// asked, never the AI's own words, which are for the operator).
+    #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Visitor => "visitor",

@@ -41,6 +41,7 @@ pub enum Kind {
 
 impl Kind {
     /// The stored name, also the SSE `event:` name.
+    #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Message => "message",
@@ -54,9 +55,13 @@ impl Kind {
 /// An event written in a transaction, to publish once it commits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Pending {
+    /// The event's id in the `events` table.
     pub id: i64,
+    /// Its project.
     pub project_id: Uuid,
+    /// Its conversation.
     pub conversation_id: Uuid,
+    /// The conversation's visitor (whose streams follow it).
     pub visitor_id: Uuid,
 }
 
@@ -120,6 +125,7 @@ pub async fn emit(
 /// The payload of a `message` event: which message (the stream sends it as it is then).
 #[derive(Debug, Serialize)]
 pub struct MessageRef {
+    /// The message.
     pub message_id: Uuid,
 }
 
@@ -161,6 +167,7 @@ impl Scope {
     /// True when a live signal of `project_id` may belong to this scope (a
     /// visitor's feed carries their own signals only; stored events are
     /// filtered again when read).
+    #[must_use]
     pub fn covers(&self, project_id: Uuid) -> bool {
         match self {
             Self::Visitor(_) | Self::Conversation(_) | Self::Projects(None) => true,
@@ -248,9 +255,13 @@ pub async fn render_all(
 /// A stored event, ready to send.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Rendered {
+    /// A `message` event: the message as it is now (its row is read at send time).
     Message(MessageView),
+    /// Any other event: its name and its stored payload.
     Other {
+        /// The event's name (`status`, `typing`, `read`, …).
         kind: String,
+        /// Its payload as stored.
         data: serde_json::Value,
     },
 }

@@ -21,16 +21,24 @@ const CHANNEL_CAPACITY: usize = 512;
 pub enum Signal {
     /// An event was committed: receivers read it (and any before it) from the table.
     Event {
+        /// The event's id in the `events` table.
         id: i64,
+        /// Its project (the operators' streams filter on it).
         project_id: Uuid,
+        /// Its conversation, if it has one.
         conversation_id: Option<Uuid>,
     },
     /// Text appended to a streaming message: `text` ends at byte `end` of the message.
     Delta {
+        /// The project.
         project_id: Uuid,
+        /// The conversation.
         conversation_id: Uuid,
+        /// The streaming message.
         message_id: Uuid,
+        /// The byte of the message's text where `text` ends.
         end: usize,
+        /// The appended text.
         text: String,
     },
     /// Signals may have been missed (the instances' listener reconnected):
@@ -40,6 +48,7 @@ pub enum Signal {
 
 impl Signal {
     /// The project the change belongs to (none for a resync, which concerns all).
+    #[must_use]
     pub fn project_id(&self) -> Option<Uuid> {
         match self {
             Self::Event { project_id, .. } | Self::Delta { project_id, .. } => Some(*project_id),
@@ -49,6 +58,7 @@ impl Signal {
 }
 
 /// The fan-out, and the current text of messages being streamed on this instance.
+#[derive(Debug)]
 pub struct Hub {
     visitors: Mutex<HashMap<Uuid, broadcast::Sender<Arc<Signal>>>>,
     all: broadcast::Sender<Arc<Signal>>,
@@ -74,6 +84,7 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 
 /// A subscription to one visitor's signals; dropping the last one of a
 /// visitor removes their channel, so visitors who left cost nothing.
+#[derive(Debug)]
 pub struct VisitorFeed {
     hub: Arc<Hub>,
     visitor_id: Uuid,

@@ -145,6 +145,7 @@ pub async fn visible(
 }
 
 /// `404 conversation_not_found`.
+#[must_use]
 pub fn not_found() -> AppError {
     AppError::not_found("conversation_not_found", "no such conversation")
 }

@@ -101,6 +101,7 @@ pub async fn release(
 
 /// The ids of conversations whose lease is held and has not expired, as a
 /// subquery: only messages of these conversations may still be streaming.
+#[must_use]
 pub fn live_leases() -> sea_orm::sea_query::SelectStatement {
     sea_orm::sea_query::Query::select()
         .column(conversations::Column::Id)

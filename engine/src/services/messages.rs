@@ -100,13 +100,21 @@ pub async fn find_by_client_id(
 /// A message to write.
 #[derive(Debug, Clone)]
 pub struct NewMessage {
+    /// The conversation it belongs to.
     pub conversation_id: Uuid,
+    /// Who wrote it.
     pub role: MessageRole,
+    /// Its text (empty for an answer that starts streaming).
     pub text: String,
+    /// `complete`, or `streaming` for an answer being written.
     pub status: MessageStatus,
+    /// The operator who wrote it.
     pub author_user_id: Option<Uuid>,
+    /// The name shown with it (kept when the operator is deleted).
     pub author_name: Option<String>,
+    /// Why the AI could not answer (a notice's kind, for the operator).
     pub error_kind: Option<String>,
+    /// The visitor's id for a retried send (stored once per conversation).
     pub client_message_id: Option<String>,
 }
 

@@ -6,11 +6,14 @@ use crate::db::entities::{projects, visitors};
 /// Russian or English.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lang {
+    /// Russian.
     Ru,
+    /// English.
     En,
 }
 
 /// The project's fixed language, else the visitor's browser language, else English.
+#[must_use]
 pub fn lang(project: &projects::Model, visitor: Option<&visitors::Model>) -> Lang {
     let tag = project
         .widget_locale
@@ -25,6 +28,7 @@ pub fn lang(project: &projects::Model, visitor: Option<&visitors::Model>) -> Lan
 }
 
 /// The AI failed (any provider fault): short, and pointing to a human.
+#[must_use]
 pub fn fault(lang: Lang) -> &'static str {
     match lang {
         Lang::Ru => {
@@ -37,6 +41,7 @@ pub fn fault(lang: Lang) -> &'static str {
 }
 
 /// Today's AI budget of the project is spent.
+#[must_use]
 pub fn budget_spent(lang: Lang) -> &'static str {
     match lang {
         Lang::Ru => {
@@ -49,6 +54,7 @@ pub fn budget_spent(lang: Lang) -> &'static str {
 }
 
 /// Nobody came in time and the AI answers again.
+#[must_use]
 pub fn nobody_came_ai(lang: Lang) -> &'static str {
     match lang {
         Lang::Ru => {
@@ -61,6 +67,7 @@ pub fn nobody_came_ai(lang: Lang) -> &'static str {
 }
 
 /// Nobody came in time: the visitor may leave a contact (the widget shows the form).
+#[must_use]
 pub fn nobody_came_contact(lang: Lang) -> &'static str {
     match lang {
         Lang::Ru => {
@@ -73,6 +80,7 @@ pub fn nobody_came_contact(lang: Lang) -> &'static str {
 }
 
 /// The visitor left a contact.
+#[must_use]
 pub fn contact_received(lang: Lang) -> &'static str {
     match lang {
         Lang::Ru => "Спасибо! Мы свяжемся с вами.",

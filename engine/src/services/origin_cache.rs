@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 const FRESH_FOR: Duration = Duration::from_secs(30);
 
 /// The cached list.
-#[derive(Default)]
+#[derive(Debug, Default)]
 pub struct OriginCache {
     cached: Mutex<Option<(Instant, Arc<Vec<String>>)>>,
 }

@@ -19,6 +19,7 @@ pub fn hash(password: &str) -> Result<String, AppError> {
 }
 
 /// True when `password` matches the PHC string `hash`; false for a malformed hash.
+#[must_use]
 pub fn verify(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash)
         .map(|parsed| {

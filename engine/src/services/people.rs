@@ -68,7 +68,7 @@ pub async fn create(
     let checked = check(input, errors)?;
     let now = chrono::Utc::now();
     let txn = db::begin_write(&state.db).await?;
-    check_projects_exist(&txn, &checked.project_ids).await?;
+    check_projects_exist(&txn, checked.project_ids.as_ref()).await?;
     let username = checked.username.clone().unwrap_or_default();
     let row = users::ActiveModel {
         id: Set(Uuid::new_v4()),
@@ -114,7 +114,7 @@ pub async fn update(
     {
         return Err(last_admin());
     }
-    check_projects_exist(&txn, &checked.project_ids).await?;
+    check_projects_exist(&txn, checked.project_ids.as_ref()).await?;
     let token_version = row.token_version;
     let mut active = row.into_active_model();
     if let Some(username) = &checked.username {
@@ -228,7 +228,7 @@ fn check(input: &UserInput, mut errors: BTreeMap<String, String>) -> Result<Chec
 
 async fn check_projects_exist(
     txn: &DatabaseTransaction,
-    ids: &Option<Vec<Uuid>>,
+    ids: Option<&Vec<Uuid>>,
 ) -> Result<(), AppError> {
     let Some(ids) = ids else { return Ok(()) };
     let found = projects::Entity::find()

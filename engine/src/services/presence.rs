@@ -10,11 +10,12 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use uuid::Uuid;
 
 /// The operators with a stream open on this instance.
-#[derive(Default)]
+#[derive(Debug, Default)]
 pub struct Presence {
     online: Mutex<HashMap<Uuid, Online>>,
 }
 
+#[derive(Debug)]
 struct Online {
     streams: usize,
     /// The projects they answer (`None`: every project, for admins).
@@ -22,6 +23,7 @@ struct Online {
 }
 
 /// Held while one stream of an operator is open.
+#[derive(Debug)]
 pub struct PresenceGuard {
     presence: Arc<Presence>,
     user_id: Uuid,

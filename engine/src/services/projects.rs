@@ -294,6 +294,7 @@ fn defaults(id: Uuid) -> Project {
 }
 
 /// How the widget of `row` looks and what it may say, as the project stores it.
+#[must_use]
 pub fn widget_settings(row: &projects::Model) -> WidgetSettings {
     WidgetSettings {
         title: row.widget_title.clone(),
@@ -362,6 +363,7 @@ fn view(state: &AppState, row: &Project, check_key: bool) -> ProjectView {
 }
 
 /// The `<script>` tag a site owner pastes, with the title escaped for an attribute.
+#[must_use]
 pub fn embed_snippet(public_url: &str, row: &Project, position: WidgetPosition) -> String {
     let position = match position {
         WidgetPosition::Right => "right",

@@ -37,12 +37,13 @@ const SAVE_EVERY: Duration = Duration::from_secs(1);
 pub const BUDGET_SPENT: &str = "budget_exhausted";
 
 /// The runs in flight on this instance, by conversation.
-#[derive(Default)]
+#[derive(Debug, Default)]
 pub struct Relay {
     runs: Mutex<HashMap<Uuid, Run>>,
     next_run: AtomicU64,
 }
 
+#[derive(Debug)]
 struct Run {
     id: u64,
     cancel: CancellationToken,

@@ -81,7 +81,9 @@ pub struct VisitorClaims {
     pub pid: Uuid,
     /// Always [`VISITOR_AUDIENCE`].
     pub aud: String,
+    /// Issued at (seconds since the Unix epoch).
     pub iat: i64,
+    /// Expires at (seconds since the Unix epoch).
     pub exp: i64,
 }
 
@@ -127,6 +129,7 @@ pub fn verify_visitor(secret: &str, token: &str) -> Result<VisitorClaims, AppErr
 }
 
 /// `401 invalid_visitor_token`: the widget opens a new session.
+#[must_use]
 pub fn invalid_visitor_token() -> AppError {
     AppError::Unauthorized {
         code: "invalid_visitor_token".into(),
@@ -135,6 +138,7 @@ pub fn invalid_visitor_token() -> AppError {
 }
 
 /// `401 invalid_token`.
+#[must_use]
 pub fn invalid_token() -> AppError {
     AppError::Unauthorized {
         code: "invalid_token".into(),

@@ -28,6 +28,7 @@ pub struct Outgoing {
     pub id: Option<i64>,
     /// `message`, `delta`, `status`, `typing`, `read`.
     pub event: String,
+    /// The JSON of `data:`.
     pub data: serde_json::Value,
 }
 
@@ -43,7 +44,7 @@ struct Cursor {
 }
 
 impl Cursor {
-    fn message(&mut self, view: MessageView, id: Option<i64>) -> Outgoing {
+    fn message(&mut self, view: &MessageView, id: Option<i64>) -> Outgoing {
         let have = if view.status == MessageStatus::Streaming {
             view.text.len()
         } else {
@@ -53,7 +54,7 @@ impl Cursor {
         Outgoing {
             id,
             event: "message".into(),
-            data: serde_json::to_value(&view).unwrap_or_default(),
+            data: serde_json::to_value(view).unwrap_or_default(),
         }
     }
 }
@@ -230,7 +231,7 @@ async fn catch_up(
                 changed.push(id);
             }
             match rendered {
-                Some(Rendered::Message(view)) => items.push(cursor.message(view, Some(row.id))),
+                Some(Rendered::Message(view)) => items.push(cursor.message(&view, Some(row.id))),
                 Some(Rendered::Other { kind, data }) => items.push(Outgoing {
                     id: Some(row.id),
                     event: kind,
@@ -307,7 +308,7 @@ async fn resend(
 ) -> Result<Vec<Outgoing>, DbErr> {
     Ok(messages::find(&state.db, message_id)
         .await?
-        .map(|row| cursor.message(messages::view(&row, &state.hub), None))
+        .map(|row| cursor.message(&messages::view(&row, &state.hub), None))
         .into_iter()
         .collect())
 }

@@ -16,6 +16,7 @@ const PER_IP_BURST: u32 = 30;
 const PER_IP_PERIOD: Duration = Duration::from_secs(2);
 
 /// The two keyed limiters of the login endpoint.
+#[derive(Debug)]
 pub struct LoginThrottle {
     by_user: DefaultKeyedRateLimiter<String>,
     by_ip: DefaultKeyedRateLimiter<IpAddr>,

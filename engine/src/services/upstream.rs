@@ -26,6 +26,7 @@ pub fn http_client() -> Result<reqwest::Client, AppError> {
 }
 
 /// The admin API's error for a provider call that failed with `kind`.
+#[must_use]
 pub fn error(kind: LlmErrorKind) -> AppError {
     use LlmErrorKind as K;
     let (code, message) = match kind {

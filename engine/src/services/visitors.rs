@@ -18,14 +18,18 @@ const USER_AGENT_MAX: usize = 400;
 /// What a request tells about its visitor.
 #[derive(Debug, Clone, Default)]
 pub struct Seen {
+    /// The browser's language (`Accept-Language` or the widget's).
     pub locale: Option<String>,
+    /// `User-Agent`, cut to its first 400 characters.
     pub user_agent: Option<String>,
+    /// The client's address; stored only hashed.
     pub ip: Option<IpAddr>,
 }
 
 /// The keyed hash stored instead of an IP address: the same address gives
 /// the same hash (for the per-IP limit), and the address cannot be read back
 /// without the server's secret.
+#[must_use]
 pub fn ip_hash(secret: &str, ip: IpAddr) -> String {
     let digest = Sha256::new()
         .chain_update(b"aiwidget:ip:")
@@ -128,6 +132,7 @@ fn clean_user_agent(agent: Option<&str>) -> Option<String> {
 
 /// `https://shop.example/path?utm=1#top` → `https://shop.example/path`: query
 /// strings and fragments are never stored (they may carry personal data).
+#[must_use]
 pub fn strip_url(url: Option<&str>) -> Option<String> {
     let mut url = url::Url::parse(url?.trim()).ok()?;
     if !matches!(url.scheme(), "http" | "https") {
@@ -141,6 +146,7 @@ pub fn strip_url(url: Option<&str>) -> Option<String> {
 }
 
 /// The ids of a visitor's conversations, as a subquery (their events, their messages).
+#[must_use]
 pub fn ids_of_visitor(visitor_id: Uuid) -> SelectStatement {
     Query::select()
         .column(conversations::Column::Id)

@@ -60,19 +60,19 @@ pub async fn session(
         referrer: visitor_rows::strip_url(request.referrer.as_deref()),
     };
     let txn = begin_write(&state.db).await?;
-    let visitor = match known {
-        Some(visitor) => visitor_rows::touch(&txn, visitor, seen, ip_hash.clone()).await?,
-        None => {
-            limits::check_ip_conversations(&txn, project, ip_hash.as_deref()).await?;
-            visitor_rows::create(&txn, project, seen, ip_hash.clone()).await?
-        }
+    let visitor = if let Some(visitor) = known {
+        visitor_rows::touch(&txn, visitor, seen, ip_hash.clone()).await?
+    } else {
+        limits::check_ip_conversations(&txn, project, ip_hash.as_deref()).await?;
+        visitor_rows::create(&txn, project, seen, ip_hash.clone()).await?
     };
-    let conversation = match conversations::latest_of_visitor_for_update(&txn, visitor.id).await? {
-        Some(conversation) => conversation,
-        None => {
-            limits::check_ip_conversations(&txn, project, ip_hash.as_deref()).await?;
-            conversations::open(&txn, project, &visitor, &origin).await?
-        }
+    let conversation = if let Some(conversation) =
+        conversations::latest_of_visitor_for_update(&txn, visitor.id).await?
+    {
+        conversation
+    } else {
+        limits::check_ip_conversations(&txn, project, ip_hash.as_deref()).await?;
+        conversations::open(&txn, project, &visitor, &origin).await?
     };
     txn.commit().await?;
     // The cursor first: an answer that completes between the two reads is

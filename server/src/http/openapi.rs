@@ -89,6 +89,7 @@ use utoipa::{Modify, OpenApi};
         (name = "conversations", description = "The operators' inbox, takeover and live events"),
     )
 )]
+#[derive(Debug)]
 pub struct ApiDoc;
 
 /// Bearer tokens for API clients, the session cookie for the dashboard.

@@ -29,6 +29,6 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientIp(engine::session::client_ip(parts)))
+        Ok(Self(engine::session::client_ip(parts)))
     }
 }

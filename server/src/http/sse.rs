@@ -17,6 +17,7 @@ const KEEP_ALIVE: Duration = Duration::from_secs(15);
 const RETRY: Duration = Duration::from_secs(3);
 
 /// Where the client's stream resumes: `Last-Event-ID` wins over `?after=`.
+#[must_use]
 pub fn cursor(headers: &HeaderMap, after: Option<i64>) -> Option<i64> {
     headers
         .get("last-event-id")

@@ -65,6 +65,7 @@ pub fn origin(headers: &HeaderMap) -> Option<&str> {
 
 /// The visitor behind `Authorization: Bearer <visitor token>` (or `?token=`
 /// for the event stream, which cannot send headers), from an allowed origin.
+#[derive(Debug)]
 pub struct WidgetVisitor(pub VisitorContext);
 
 impl FromRequestParts<AppState> for WidgetVisitor {

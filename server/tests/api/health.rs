@@ -29,3 +29,26 @@ async fn health_answers_503_when_the_database_is_unreachable() {
     assert_eq!(body["status"], "degraded");
     assert_eq!(body["db"], "unreachable");
 }
+
+/// Every answer names its request (`x-request-id`, a fresh UUID each time),
+/// so that a report from a user finds the log lines of that request.
+#[tokio::test]
+async fn every_answer_carries_its_own_request_id() {
+    // Arrange
+    let app = spawn_app().await;
+    let request_id = |response: &reqwest::Response| {
+        response
+            .headers()
+            .get("x-request-id")
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned)
+            .expect("an x-request-id header")
+    };
+    // Act
+    let first = request_id(&app.get("/health").await);
+    let second = request_id(&app.get("/no/such/path").await);
+    // Assert
+    assert!(uuid::Uuid::parse_str(&first).is_ok(), "{first}");
+    assert!(uuid::Uuid::parse_str(&second).is_ok(), "{second}");
+    assert_ne!(first, second);
+}

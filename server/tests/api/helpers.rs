@@ -1,10 +1,16 @@
 //! `spawn_app`, [`TestApp`] and [`TestDb`]: the harness every test uses.
 
 use aiwidget::startup::Application;
-use engine::state::{Environment, Settings};
-use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use contract::auth::{Role, UserInput};
+use engine::db::entities::users;
+use engine::services::auth::CurrentUser;
+use engine::state::{AppState, Environment, Settings};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, Database, DatabaseConnection, EntityTrait, QueryFilter,
+};
 use secrecy::{SecretBox, SecretString};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// The JWT secret every test server signs with.
 pub(crate) const JWT_SECRET: &str = "test-jwt-secret-that-is-long-enough-0123";
@@ -77,6 +83,9 @@ pub(crate) struct TestApp {
     pub address: String,
     /// The server's own pool (the same database the test made).
     pub db: DatabaseConnection,
+    /// The server's state, for calling the engine's services as the server
+    /// does (`None` for a server in another process: see [`attach`]).
+    state: Option<AppState>,
     /// The database, kept alive for the test.
     pub test_db: TestDb,
     /// The built-asset folder the server serves from.
@@ -121,11 +130,12 @@ async fn spawn_configured(
         .await
         .expect("the server builds");
     let address = format!("http://127.0.0.1:{}", application.port());
-    let db = application.state().db.clone();
+    let state = application.state().clone();
     tokio::spawn(application.run_until(std::future::pending()));
     TestApp {
         address,
-        db,
+        db: state.db.clone(),
+        state: Some(state),
         test_db,
         site_dir: site.path().to_owned(),
         client: reqwest::Client::builder()
@@ -143,6 +153,7 @@ pub(crate) async fn attach(test_db: TestDb, address: String, site: tempfile::Tem
     TestApp {
         address,
         db,
+        state: None,
         test_db,
         site_dir: site.path().to_owned(),
         client: reqwest::Client::builder()
@@ -173,12 +184,12 @@ pub(crate) fn settings(database_url: &str, site_dir: &Path, admin_password: &str
         previous_encryption_key: None,
         allow_private_upstreams: true,
         ai_call: engine::llm::CallPolicy {
-            first_byte: std::time::Duration::from_secs(2),
-            idle: std::time::Duration::from_secs(2),
+            first_byte: Duration::from_secs(2),
+            idle: Duration::from_secs(2),
             max_retries: 2,
-            max_retry_wait: std::time::Duration::from_secs(3),
+            max_retry_wait: Duration::from_secs(3),
         },
-        sweep_every: std::time::Duration::from_millis(100),
+        sweep_every: Duration::from_millis(100),
     }
 }
 
@@ -251,38 +262,46 @@ impl TestApp {
             .bearer_auth(token)
     }
 
-    /// A user with `role`, a password, and membership of `projects`; returns their token.
-    pub(crate) async fn user_token(&self, role: &str, projects: &[uuid::Uuid]) -> String {
-        use engine::db::entities::{project_members, users};
-        use sea_orm::{ActiveModelTrait, Set};
-        let now = chrono::Utc::now();
-        let username = format!("{role}-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
-        let user = users::ActiveModel {
-            id: Set(uuid::Uuid::new_v4()),
-            username: Set(username.clone()),
-            display_name: Set(format!("Test {role}")),
-            password_hash: Set(
-                engine::services::passwords::hash("operator password").expect("hash")
-            ),
-            role: Set(role.to_owned()),
-            token_version: Set(0),
-            last_login_at: Set(None),
-            created_at: Set(now),
-            updated_at: Set(now),
-        }
-        .insert(&self.db)
-        .await
-        .expect("user inserted");
-        for project in projects {
-            project_members::ActiveModel {
-                project_id: Set(*project),
-                user_id: Set(user.id),
-                created_at: Set(now),
-            }
-            .insert(&self.db)
+    /// The state of the server this test runs in its own process.
+    pub(crate) fn state(&self) -> &AppState {
+        self.state
+            .as_ref()
+            .expect("the server runs in the test's process")
+    }
+
+    /// The seeded `admin` as the services see a signed-in admin: for making
+    /// what a test needs through the engine's services, without a login
+    /// (logins are throttled per user).
+    pub(crate) async fn admin(&self) -> CurrentUser {
+        let row = users::Entity::find()
+            .filter(users::Column::Username.eq("admin"))
+            .one(&self.db)
             .await
-            .expect("membership inserted");
+            .expect("query")
+            .expect("the seeded admin");
+        CurrentUser {
+            id: row.id,
+            username: row.username,
+            display_name: row.display_name,
+            role: Role::Admin,
+            project_ids: Vec::new(),
         }
+    }
+
+    /// A user with `role`, a password, and membership of `projects`, made by
+    /// the service behind `POST /api/v1/admin/users`; returns their token.
+    pub(crate) async fn user_token(&self, role: &str, projects: &[uuid::Uuid]) -> String {
+        let username = format!("{role}-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+        let input = UserInput {
+            username: Some(username.clone()),
+            display_name: Some(format!("Test {role}")),
+            password: Some("operator password".to_owned()),
+            role: Some(Role::parse(role)),
+            project_ids: Some(projects.to_vec()),
+        };
+        engine::services::people::create(self.state(), &self.admin().await, &input)
+            .await
+            .expect("user created");
         let (status, body) = json(self.login(&username, "operator password").await).await;
         assert_eq!(status, 200, "{body}");
         body["token"].as_str().expect("token").to_owned()
@@ -314,4 +333,15 @@ pub(crate) async fn json(response: reqwest::Response) -> (u16, serde_json::Value
     let status = response.status().as_u16();
     let body = response.json().await.expect("a JSON body");
     (status, body)
+}
+
+/// True once `condition` holds, polled every 100 ms for up to 5 s.
+pub(crate) async fn eventually(condition: impl Fn() -> bool) -> bool {
+    for _ in 0..50 {
+        if condition() {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    condition()
 }

@@ -6,7 +6,9 @@
 //! a plain `cargo test` lists it as ignored; `.ci/run` runs it with
 //! `TEST_DATABASE_URL` set and `--include-ignored`.
 
-use crate::helpers::{ADMIN_PASSWORD, JWT_SECRET, TestApp, TestDb, attach, stand_in_site};
+use crate::helpers::{
+    ADMIN_PASSWORD, JWT_SECRET, TestApp, TestDb, attach, eventually, stand_in_site,
+};
 use crate::operator_client::Operator;
 use crate::widget_client::{Widget, project};
 use fake_openai::FakeOpenAi;
@@ -124,15 +126,10 @@ async fn two_instances_share_conversations_through_postgres() {
             .iter()
             .any(|f| f.event == "status" && f.data["status"] == "human")
     );
-    let mut dropped = false;
-    for _ in 0..50 {
-        if fake.cancelled_streams() == 1 {
-            dropped = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(dropped, "A dropped the upstream request");
+    assert!(
+        eventually(|| fake.cancelled_streams() == 1).await,
+        "A dropped the upstream request"
+    );
 
     // B's operator writes; A's visitor reads it.
     operator.send(&conversation, "Здравствуйте, я Анна.").await;

@@ -2,7 +2,7 @@
 //! streamed word by word, in both API styles, with sources, cancellation and
 //! replay.
 
-use crate::helpers::spawn_app;
+use crate::helpers::{eventually, spawn_app};
 use crate::widget_client::{Widget, answer, project, streamed};
 use fake_openai::FakeOpenAi;
 use serde_json::{Value, json};
@@ -161,10 +161,21 @@ async fn three_quick_messages_get_one_answer() {
     let id = project(&app, &fake, json!({})).await;
     let widget = Widget::open(&app, &id).await;
     let mut events = widget.events(None).await;
-    for text in ["Привет", "у вас есть доставка", "в Казань?"] {
+    let mut streaming: Vec<Value> = Vec::new();
+    for (sent, text) in ["Привет", "у вас есть доставка", "в Казань?"]
+        .into_iter()
+        .enumerate()
+    {
         let (status, _) = widget.send(text).await;
         assert_eq!(status, 202);
-        tokio::time::sleep(Duration::from_millis(200)).await;
+        if sent < 2 {
+            // The next message comes while this one's answer streams: its
+            // first word (a delta of an answer not seen before) is on the stream.
+            let frames = events
+                .until(|f| f.event == "delta" && !streaming.contains(&f.data["message_id"]))
+                .await;
+            streaming.push(frames.last().expect("delta").data["message_id"].clone());
+        }
     }
     events
         .until(|f| f.event == "message" && f.data["role"] == "ai" && f.data["status"] == "complete")
@@ -190,8 +201,8 @@ async fn three_quick_messages_get_one_answer() {
         .collect();
     assert_eq!(input, ["Привет", "у вас есть доставка", "в Казань?"]);
     assert!(
-        fake.cancelled_streams() >= 1,
-        "replies in flight were dropped upstream"
+        eventually(|| fake.cancelled_streams() == 2).await,
+        "both replies in flight were dropped upstream"
     );
 }
 
@@ -206,7 +217,9 @@ async fn a_retried_send_is_stored_once() {
     let body = json!({"text": "Заказ 42", "client_message_id": "c-1"});
     let (first_status, first) = widget.send_body(&body).await;
     events.until_answer().await;
+    let after = widget.last_event_id().await;
     let (second_status, second) = widget.send_body(&body).await;
+    widget.unanswered_since(after).await;
     assert_eq!((first_status, second_status), (202, 202));
     assert_eq!(first["message"]["id"], second["message"]["id"]);
     let session = Widget::open_with(&app, &id, json!({"visitor_token": widget.token})).await;
@@ -305,17 +318,22 @@ async fn asking_for_a_human_stops_the_ai() {
         !interrupted["text"].as_str().expect("text").is_empty(),
         "partial text kept"
     );
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(
-        fake.cancelled_streams(),
-        1,
+    assert!(
+        eventually(|| fake.cancelled_streams() == 1).await,
         "the upstream request was dropped"
     );
 
     let (again, _) = widget.action("handoff").await;
     assert_eq!(again, 200, "a second request is a no-op");
+    let after = widget.last_event_id().await;
     widget.send("Жду").await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    let since = widget.unanswered_since(after).await;
+    assert!(
+        since
+            .iter()
+            .any(|f| f.event == "message" && f.data["text"] == "Жду"),
+        "the message was stored: {since:?}"
+    );
     assert_eq!(
         fake.requests().len(),
         1,

@@ -1,15 +1,23 @@
 //! The schema of the first migration, on whichever database the suite runs:
 //! tables, keys, uniqueness, cascades and Russian-aware search.
 
-use crate::fixtures::{self, NewMessage};
+use crate::fixtures;
 use crate::helpers::{TestDb, spawn_app};
+use contract::chat::MessageRole;
 use engine::db::entities::{conversations, events, messages, usage_daily};
+use engine::services::messages::{NewMessage, insert};
 use sea_orm::sea_query::{Expr, LockType};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, PaginatorTrait,
-    QueryFilter, QuerySelect, Set, SqlErr, Statement,
+    ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, PaginatorTrait, QueryFilter,
+    QuerySelect, SqlErr, Statement,
 };
 use sea_orm_migration::SchemaManager;
+use uuid::Uuid;
+
+/// A visitor's message of `conversation_id`, as the widget stores one.
+fn visitor_message(conversation_id: Uuid, text: &str) -> NewMessage {
+    NewMessage::new(conversation_id, MessageRole::Visitor, text)
+}
 
 /// Every table of `docs/architecture.md` ("Database") exists after start-up.
 #[tokio::test]
@@ -49,21 +57,19 @@ async fn migration_creates_every_table() {
 async fn client_message_id_is_unique_within_a_conversation() {
     // Arrange
     let app = spawn_app().await;
-    let project = fixtures::project(&app.db).await;
-    let first = fixtures::conversation(&app.db, project).await;
-    let second = fixtures::conversation(&app.db, project).await;
+    let project = fixtures::project(&app).await;
+    let first = fixtures::conversation(&app, project).await;
+    let second = fixtures::conversation(&app, project).await;
     let with_id = |conversation_id| NewMessage {
-        client_message_id: Some("c-1"),
-        ..fixtures::visitor_message(conversation_id, "hello")
+        client_message_id: Some("c-1".to_owned()),
+        ..visitor_message(conversation_id, "hello")
     };
-    // Act
-    fixtures::message(&app.db, with_id(first))
-        .await
-        .expect("first insert");
-    let retried = fixtures::message(&app.db, with_id(first)).await;
-    let elsewhere = fixtures::message(&app.db, with_id(second)).await;
-    let without_a = fixtures::message(&app.db, fixtures::visitor_message(first, "a")).await;
-    let without_b = fixtures::message(&app.db, fixtures::visitor_message(first, "b")).await;
+    // Act: the service's insert, without the widget's check for a retry.
+    insert(&app.db, with_id(first)).await.expect("first insert");
+    let retried = insert(&app.db, with_id(first)).await;
+    let elsewhere = insert(&app.db, with_id(second)).await;
+    let without_a = insert(&app.db, visitor_message(first, "a")).await;
+    let without_b = insert(&app.db, visitor_message(first, "b")).await;
     // Assert
     let err = retried.expect_err("the duplicate must be refused");
     assert!(
@@ -79,10 +85,8 @@ async fn client_message_id_is_unique_within_a_conversation() {
 #[tokio::test]
 async fn foreign_keys_are_enforced() {
     let app = spawn_app().await;
-    let orphan = fixtures::visitor_message(uuid::Uuid::new_v4(), "nobody's");
-    let err = fixtures::message(&app.db, orphan)
-        .await
-        .expect_err("refused");
+    let orphan = visitor_message(Uuid::new_v4(), "nobody's");
+    let err = insert(&app.db, orphan).await.expect_err("refused");
     assert!(
         matches!(
             err.sql_err(),
@@ -97,14 +101,14 @@ async fn foreign_keys_are_enforced() {
 async fn deleting_a_project_removes_its_conversations_messages_and_events() {
     // Arrange
     let app = spawn_app().await;
-    let doomed = fixtures::project(&app.db).await;
-    let kept = fixtures::project(&app.db).await;
+    let doomed = fixtures::project(&app).await;
+    let kept = fixtures::project(&app).await;
     for project in [doomed, kept] {
-        let conversation = fixtures::conversation(&app.db, project).await;
-        fixtures::message(&app.db, fixtures::visitor_message(conversation, "hi"))
+        let conversation = fixtures::conversation(&app, project).await;
+        insert(&app.db, visitor_message(conversation, "hi"))
             .await
             .expect("message");
-        fixtures::event(&app.db, project, conversation).await;
+        fixtures::event(&app, conversation).await;
     }
     // Act
     engine::db::entities::projects::Entity::delete_by_id(doomed)
@@ -134,18 +138,24 @@ async fn deleting_a_project_removes_its_conversations_messages_and_events() {
 #[tokio::test]
 async fn removing_a_user_keeps_their_messages() {
     let app = spawn_app().await;
-    let project = fixtures::project(&app.db).await;
-    let conversation = fixtures::conversation(&app.db, project).await;
-    let operator = fixtures::operator(&app.db).await;
-    let message = fixtures::message(
+    let project = fixtures::project(&app).await;
+    let conversation = fixtures::conversation(&app, project).await;
+    let operator = fixtures::operator(&app).await;
+    let message = insert(
         &app.db,
         NewMessage {
             author_user_id: Some(operator),
-            ..fixtures::visitor_message(conversation, "Здравствуйте, чем помочь?")
+            author_name: Some("Operator".to_owned()),
+            ..NewMessage::new(
+                conversation,
+                MessageRole::Operator,
+                "Здравствуйте, чем помочь?",
+            )
         },
     )
     .await
-    .expect("message");
+    .expect("message")
+    .id;
 
     engine::db::entities::users::Entity::delete_by_id(operator)
         .exec(&app.db)
@@ -165,11 +175,11 @@ async fn removing_a_user_keeps_their_messages() {
 #[tokio::test]
 async fn event_ids_increase() {
     let app = spawn_app().await;
-    let project = fixtures::project(&app.db).await;
-    let conversation = fixtures::conversation(&app.db, project).await;
+    let project = fixtures::project(&app).await;
+    let conversation = fixtures::conversation(&app, project).await;
     let mut ids = Vec::new();
     for _ in 0..5 {
-        ids.push(fixtures::event(&app.db, project, conversation).await);
+        ids.push(fixtures::event(&app, conversation).await);
     }
     assert!(ids.windows(2).all(|pair| pair[0] < pair[1]), "{ids:?}");
 }
@@ -178,14 +188,14 @@ async fn event_ids_increase() {
 #[tokio::test]
 async fn search_text_finds_russian_words_in_any_case() {
     let app = spawn_app().await;
-    let project = fixtures::project(&app.db).await;
-    let conversation = fixtures::conversation(&app.db, project).await;
+    let project = fixtures::project(&app).await;
+    let conversation = fixtures::conversation(&app, project).await;
     for text in [
         "Сколько СТОИТ доставка?",
         "What does delivery cost?",
         "Спасибо",
     ] {
-        fixtures::message(&app.db, fixtures::visitor_message(conversation, text))
+        insert(&app.db, visitor_message(conversation, text))
             .await
             .expect("message");
     }
@@ -254,23 +264,26 @@ async fn the_database_is_configured_as_designed() {
 async fn concurrent_read_then_write_transactions_neither_fail_nor_lose_updates() {
     // Arrange
     let app = spawn_app().await;
-    let project = fixtures::project(&app.db).await;
-    usage_daily::ActiveModel {
-        project_id: Set(project),
-        day: Set("2026-11-26".into()),
-        ai_messages: Set(0),
-        ai_tokens: Set(0),
-    }
-    .insert(&app.db)
-    .await
-    .expect("usage row");
+    let project = fixtures::project(&app).await;
+    let row = engine::db::entities::projects::Entity::find_by_id(project)
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("the project");
+    // Today's usage row, made by the service that counts an AI message.
+    engine::services::limits::reserve_ai_message(&app.db, &row)
+        .await
+        .expect("usage row");
+    let start = usage_row(&app.db, project).await;
+    let day = start.day.clone();
     // Act
     let writers: Vec<_> = (0..16)
         .map(|_| {
             let db = app.db.clone();
+            let day = day.clone();
             tokio::spawn(async move {
                 let txn = engine::db::begin_write(&db).await?;
-                let row = usage_daily::Entity::find_by_id((project, "2026-11-26".to_owned()))
+                let row = usage_daily::Entity::find_by_id((project, day))
                     .lock(LockType::Update)
                     .one(&txn)
                     .await?
@@ -295,12 +308,18 @@ async fn concurrent_read_then_write_transactions_neither_fail_nor_lose_updates()
             .expect("task")
             .expect("no SQLITE_BUSY, no error");
     }
-    let row = usage_daily::Entity::find_by_id((project, "2026-11-26".to_owned()))
-        .one(&app.db)
+    let row = usage_row(&app.db, project).await;
+    assert_eq!(row.ai_messages, start.ai_messages + 16);
+}
+
+/// The one usage row of `project`.
+async fn usage_row(db: &sea_orm::DatabaseConnection, project: Uuid) -> usage_daily::Model {
+    usage_daily::Entity::find()
+        .filter(usage_daily::Column::ProjectId.eq(project))
+        .one(db)
         .await
         .expect("query")
-        .expect("row");
-    assert_eq!(row.ai_messages, 16);
+        .expect("the usage row")
 }
 
 /// Two instances starting together on one database both come up: the

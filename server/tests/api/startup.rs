@@ -1,9 +1,11 @@
 //! What the server does at start-up: the first admin, `ADMIN_PASSWORD`
 //! changes, and messages a crash left streaming.
 
-use crate::fixtures::{self, NewMessage};
+use crate::fixtures;
 use crate::helpers::{ADMIN_PASSWORD, TestDb, spawn_app_on};
+use contract::chat::{MessageRole, MessageStatus};
 use engine::db::entities::{messages, users};
+use engine::services::messages::{NewMessage, insert};
 use engine::services::passwords;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
@@ -55,20 +57,16 @@ async fn a_changed_admin_password_is_rehashed_and_revokes_sessions() {
 async fn messages_left_streaming_by_a_crash_are_interrupted_at_start() {
     // Arrange
     let before = spawn_app_on(TestDb::new().await, ADMIN_PASSWORD).await;
-    let project = fixtures::project(&before.db).await;
-    let conversation = fixtures::conversation(&before.db, project).await;
-    let streaming = fixtures::message(
-        &before.db,
-        NewMessage {
-            status: "streaming",
-            ..fixtures::visitor_message(conversation, "Half an answ")
-        },
-    )
-    .await
-    .expect("message");
-    let complete = fixtures::message(&before.db, fixtures::visitor_message(conversation, "done"))
-        .await
-        .expect("message");
+    let project = fixtures::project(&before).await;
+    let conversation = fixtures::conversation(&before, project).await;
+    // An answer as the relay starts one, and a finished message.
+    let streaming = NewMessage {
+        status: MessageStatus::Streaming,
+        ..NewMessage::new(conversation, MessageRole::Ai, "Half an answ")
+    };
+    let streaming = insert(&before.db, streaming).await.expect("message").id;
+    let complete = NewMessage::new(conversation, MessageRole::Visitor, "done");
+    let complete = insert(&before.db, complete).await.expect("message").id;
     // Act
     let after = spawn_app_on(before.test_db, ADMIN_PASSWORD).await;
     // Assert

@@ -1,38 +1,25 @@
-//! `docs/api.md`, "Conversation states", cell by cell: what visitors' messages, handoffs,
-//! takeovers, releases, closes and the "nobody came" deadline do in each
-//! state, including two operators racing for one conversation.
+//! `docs/api.md`, "Conversation states", cell by cell: what takeovers,
+//! operators' messages, releases and reads do in each state, including two
+//! operators racing for one conversation. `waiting_human`, closing and the
+//! "nobody came" deadline are in [`waiting`]; what the sweep repairs is in
+//! [`sweep`].
 
-use crate::helpers::spawn_app;
+mod sweep;
+mod waiting;
+
+use crate::helpers::{eventually, spawn_app};
 use crate::operator_client::Operator;
-use crate::widget_client::{Widget, post, project, shop};
-use engine::db::entities::conversations;
+use crate::widget_client::{Widget, project, shop};
 use fake_openai::FakeOpenAi;
-use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 use std::time::Duration;
 
+/// The id of the conversation `widget`'s session opened.
 fn conversation_id(widget: &Widget<'_>) -> String {
     widget.session["conversation_id"]
         .as_str()
         .expect("conversation id")
         .to_owned()
-}
-
-/// True once `condition` holds, polled for up to 5 s.
-async fn eventually(condition: impl Fn() -> bool) -> bool {
-    for _ in 0..50 {
-        if condition() {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    condition()
-}
-
-/// Lets a run that should not happen have its chance to show up.
-async fn settle() {
-    tokio::time::sleep(Duration::from_millis(400)).await;
 }
 
 /// `ai` + operator takes over: the reply in flight stops at once (its text so
@@ -73,8 +60,15 @@ async fn taking_over_stops_the_ai_and_keeps_it_silent() {
         "the upstream request was dropped"
     );
 
+    let after = widget.last_event_id().await;
     widget.send("Алло?").await;
-    settle().await;
+    let since = widget.unanswered_since(after).await;
+    assert!(
+        since
+            .iter()
+            .any(|f| f.event == "message" && f.data["text"] == "Алло?"),
+        "the message was stored: {since:?}"
+    );
     assert_eq!(
         fake.requests().len(),
         1,
@@ -101,6 +95,7 @@ async fn operator_messages_and_typing_reach_the_visitor() {
     let operator = Operator::admin(&app).await;
     let mut events = widget.events(None).await;
 
+    let after = widget.last_event_id().await;
     let (status, _) = operator.action(&conversation, "typing").await;
     assert_eq!(status, 204);
     let typing = events.until(|f| f.event == "typing").await;
@@ -129,7 +124,7 @@ async fn operator_messages_and_typing_reach_the_visitor() {
     let message = &frames.last().expect("message").data;
     assert_eq!(message["author_name"], "Administrator");
     assert_eq!(message["text"], "Здравствуйте! Я **Анна**.");
-    settle().await;
+    widget.unanswered_since(after).await;
     assert!(fake.requests().is_empty(), "the AI never answered");
 }
 
@@ -205,8 +200,15 @@ async fn a_conversation_held_by_one_operator_is_theirs() {
     let (status, state) = widget.action("handoff").await;
     assert_eq!((status, state["status"].as_str()), (200, Some("human")));
     let before = fake.requests().len();
+    let after = widget.last_event_id().await;
     widget.send("Вы тут?").await;
-    settle().await;
+    let since = widget.unanswered_since(after).await;
+    assert!(
+        since
+            .iter()
+            .any(|f| f.event == "message" && f.data["text"] == "Вы тут?"),
+        "the message was stored: {since:?}"
+    );
     assert_eq!(fake.requests().len(), before, "no AI answer in `human`");
     let (_, listed) = x.conversation(&conversation).await;
     assert_eq!(listed["conversation"]["operator_unread"], 2);
@@ -245,83 +247,6 @@ async fn two_operators_racing_for_a_conversation_one_wins() {
     }
 }
 
-/// `waiting_human`: the visitor's messages are stored (and alert the
-/// operators' stream) without an AI answer; a second handoff is a no-op; an
-/// operator takes over; `closed` from any state; `closed` + visitor message
-/// opens a new conversation in `ai`; actions on a closed one are refused.
-#[tokio::test]
-async fn waiting_closing_and_reopening() {
-    let (app, fake, id) = shop(json!({})).await;
-    let widget = Widget::open(&app, &id).await;
-    let conversation = conversation_id(&widget);
-    let operator = Operator::member_of(&app, &[&id]).await;
-    let mut inbox = operator.events(None).await;
-
-    widget.send("Привет").await;
-    // From the start: the answer may end before a live-only stream opens.
-    widget.events(Some(0)).await.until_answer().await;
-    let (status, _) = widget.action("handoff").await;
-    assert_eq!(status, 200);
-    let alert = inbox
-        .until(|f| f.event == "conversation" && f.data["status"] == "waiting_human")
-        .await;
-    assert_eq!(
-        alert.last().expect("summary").data["handoff_reason"],
-        "the visitor asked for a human"
-    );
-    let (status, again) = widget.action("handoff").await;
-    assert_eq!(
-        (status, again["status"].as_str()),
-        (200, Some("waiting_human"))
-    );
-    let requests = fake.requests().len();
-    widget.send("Жду человека").await;
-    let message = inbox
-        .until(|f| f.event == "message" && f.data["text"] == "Жду человека")
-        .await;
-    assert_eq!(message.last().expect("message").data["role"], "visitor");
-    settle().await;
-    assert_eq!(
-        fake.requests().len(),
-        requests,
-        "no AI answer while waiting"
-    );
-
-    let (status, taken) = operator.action(&conversation, "takeover").await;
-    assert_eq!((status, taken["status"].as_str()), (200, Some("human")));
-    let (status, closed) = operator.action(&conversation, "close").await;
-    assert_eq!((status, closed["status"].as_str()), (200, Some("closed")));
-    let (status, again) = operator.action(&conversation, "close").await;
-    assert_eq!(
-        (status, again["status"].as_str()),
-        (200, Some("closed")),
-        "no-op"
-    );
-    for action in ["takeover", "release"] {
-        let (status, refused) = operator.action(&conversation, action).await;
-        assert_eq!(status, 409, "{action}");
-        assert_eq!(refused["error"], "conversation_closed");
-    }
-    let (status, refused) = operator.send(&conversation, "Ещё тут?").await;
-    assert_eq!(
-        (status, refused["error"].as_str()),
-        (409, Some("conversation_closed"))
-    );
-
-    let (status, sent) = widget.send("Ещё вопрос").await;
-    assert_eq!(status, 202);
-    let reopened = sent["message"]["conversation_id"].as_str().expect("id");
-    assert_ne!(reopened, conversation, "a new conversation");
-    let (_, fresh) = operator.conversation(reopened).await;
-    assert_eq!(fresh["conversation"]["status"], "ai");
-
-    // An AI conversation closes directly too.
-    let other = Widget::open(&app, &id).await;
-    other.send("Привет").await;
-    let (status, closed) = operator.action(&conversation_id(&other), "close").await;
-    assert_eq!((status, closed["status"].as_str()), (200, Some("closed")));
-}
-
 /// Reading clears the unread count and tells the visitor.
 #[tokio::test]
 async fn reading_tells_the_visitor() {
@@ -340,154 +265,4 @@ async fn reading_tells_the_visitor() {
     let frame = events.next().await;
     assert_eq!(frame.event, "read");
     assert_eq!(frame.data["role"], "operator");
-}
-
-async fn expire_deadlines(app: &crate::helpers::TestApp) {
-    conversations::Entity::update_many()
-        .col_expr(
-            conversations::Column::HandoffDeadlineAt,
-            Expr::value(chrono::Utc::now() - chrono::Duration::seconds(1)),
-        )
-        .filter(conversations::Column::HandoffDeadlineAt.is_not_null())
-        .exec(&app.db)
-        .await
-        .expect("deadline moved");
-}
-
-/// `waiting_human` + nobody came (project: the AI resumes): back to `ai`
-/// with a notice, and the AI answers the visitor's waiting message.
-#[tokio::test]
-async fn when_nobody_comes_the_ai_resumes() {
-    let app = spawn_app().await;
-    let fake = FakeOpenAi::start().await;
-    fake.set_reply("Отвечу я.");
-    let settings = json!({"handoff": {"timeout_minutes": 5, "timeout_action": "ai"}});
-    let id = project(&app, &fake, settings).await;
-    let widget = Widget::open(&app, &id).await;
-    widget.action("handoff").await;
-    widget.send("Есть кто?").await;
-    let mut events = widget.events(None).await;
-    expire_deadlines(&app).await;
-    let frames = events.until_answer().await;
-    assert!(
-        frames
-            .iter()
-            .any(|f| f.event == "status" && f.data["status"] == "ai")
-    );
-    assert!(
-        frames
-            .iter()
-            .any(|f| f.event == "message" && f.data["error_kind"] == "handoff_timeout")
-    );
-    assert_eq!(crate::widget_client::answer(&frames)["text"], "Отвечу я.");
-}
-
-/// `waiting_human` + nobody came (project: leave a contact): the visitor is
-/// asked for a contact, which is stored on the visitor, searchable, and
-/// shown to the operators.
-#[tokio::test]
-async fn when_nobody_comes_the_visitor_leaves_a_contact() {
-    let app = spawn_app().await;
-    let fake = FakeOpenAi::start().await;
-    let settings = json!({"handoff": {"timeout_minutes": 5, "timeout_action": "contact"}});
-    let id = project(&app, &fake, settings).await;
-    let widget = Widget::open(&app, &id).await;
-    let conversation = conversation_id(&widget);
-    widget.send("Нужна консультация").await;
-    // From the start: the answer may end before a live-only stream opens.
-    widget.events(Some(0)).await.until_answer().await;
-    let mut events = widget.events(None).await;
-    widget.action("handoff").await;
-    expire_deadlines(&app).await;
-    let frames = events
-        .until(|f| f.event == "message" && f.data["role"] == "system")
-        .await;
-    assert_eq!(
-        frames.last().expect("notice").data["error_kind"],
-        "contact_requested"
-    );
-
-    let token = widget.token.clone();
-    let bad = json!({"name": "Иван"});
-    let (status, refused) =
-        crate::helpers::json(post(&app, "/api/v1/widget/contact", Some(&token), &bad).await).await;
-    assert_eq!(status, 400, "{refused}");
-    assert!(refused["fields"]["email"].is_string());
-    let contact = json!({"name": "Иван Петров", "email": "ivan@example.ru", "text": "Перезвоните"});
-    let (status, state) =
-        crate::helpers::json(post(&app, "/api/v1/widget/contact", Some(&token), &contact).await)
-            .await;
-    assert_eq!(status, 200, "{state}");
-    assert_eq!(state["status"], "waiting_human");
-
-    let operator = Operator::admin(&app).await;
-    let (_, detail) = operator.conversation(&conversation).await;
-    assert_eq!(detail["visitor"]["contact_email"], "ivan@example.ru");
-    assert_eq!(detail["conversation"]["visitor_label"], "Иван Петров");
-    let (_, found) = operator.inbox("q=ПЕТРОВ").await;
-    assert_eq!(found["items"][0]["id"], conversation.as_str());
-}
-
-/// A visitor message that no instance answers (its run was lost with an
-/// instance, no lease is held) is picked up by the sweep and answered.
-#[tokio::test]
-async fn a_lost_turn_is_answered_by_the_sweep() {
-    use contract::chat::MessageRole;
-    use engine::services::messages::{self, NewMessage};
-    let app = spawn_app().await;
-    let fake = FakeOpenAi::start().await;
-    fake.set_reply("Отвечаю.");
-    let id = project(&app, &fake, json!({})).await;
-    let widget = Widget::open(&app, &id).await;
-    let conversation = conversation_id(&widget);
-    let mut events = widget.events(None).await;
-    let lost = NewMessage::new(
-        conversation.parse().expect("uuid"),
-        MessageRole::Visitor,
-        "Вы тут?",
-    );
-    let row = messages::insert(&app.db, lost)
-        .await
-        .expect("message stored");
-    messages::touch_conversation(&app.db, &row)
-        .await
-        .expect("touched");
-    conversations::Entity::update_many()
-        .col_expr(
-            conversations::Column::LastMessageAt,
-            Expr::value(chrono::Utc::now() - chrono::Duration::seconds(45)),
-        )
-        .exec(&app.db)
-        .await
-        .expect("backdated");
-    let frames = events.until_answer().await;
-    assert_eq!(crate::widget_client::answer(&frames)["text"], "Отвечаю.");
-}
-
-/// An answer left streaming by an instance that died (no live lease) is
-/// marked interrupted by the sweep, and the visitor's stream is told.
-#[tokio::test]
-async fn an_orphaned_answer_is_repaired_and_shown() {
-    use contract::chat::{MessageRole, MessageStatus};
-    use engine::services::messages::{self, NewMessage};
-    let (app, _fake, id) = shop(json!({})).await;
-    let widget = Widget::open(&app, &id).await;
-    let conversation = conversation_id(&widget);
-    let mut events = widget.events(None).await;
-    let mut orphan = NewMessage::new(
-        conversation.parse().expect("uuid"),
-        MessageRole::Ai,
-        "Половина отв",
-    );
-    orphan.status = MessageStatus::Streaming;
-    let row = messages::insert(&app.db, orphan)
-        .await
-        .expect("message stored");
-    let frames = events
-        .until(|f| f.event == "message" && f.data["status"] == "interrupted")
-        .await;
-    let repaired = &frames.last().expect("message").data;
-    assert_eq!(repaired["id"], row.id.to_string());
-    assert_eq!(repaired["text"], "Половина отв", "the partial text is kept");
-    events.until_answer().await;
 }

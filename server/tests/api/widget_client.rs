@@ -13,6 +13,17 @@ pub(crate) const ORIGIN: &str = "https://shop.example";
 /// How long a test waits for an event before failing.
 pub(crate) const WAIT: Duration = Duration::from_secs(10);
 
+/// How long a test gives an AI call that must not happen to reach the fake
+/// provider, once the server has shown that it did not start the AI (see
+/// [`Widget::unanswered_since`]).
+///
+/// No positive signal exists for "the provider was not called": the server
+/// calls it from a task of its own after answering the request that caused
+/// it, and a call that never happens sends nothing anywhere. So this short,
+/// bounded wait stays: far above the few milliseconds from a visitor's
+/// message to the upstream request.
+pub(crate) const NO_CALL_GRACE: Duration = Duration::from_millis(400);
+
 /// A project answered by `fake`, allowing [`ORIGIN`]; `extra` is merged into the body.
 pub(crate) async fn project(app: &TestApp, fake: &FakeOpenAi, extra: Value) -> String {
     let token = app.admin_token().await;
@@ -94,6 +105,56 @@ impl<'a> Widget<'a> {
             .await
             .expect("sent");
         json(response).await
+    }
+
+    /// The id of the visitor's newest stored event, as a resumed session
+    /// reports it (`last_event_id`).
+    pub(crate) async fn last_event_id(&self) -> i64 {
+        let project_id = self.session["config"]["project_id"]
+            .as_str()
+            .expect("project id");
+        let resumed =
+            Self::open_with(self.app, project_id, json!({"visitor_token": self.token})).await;
+        resumed.session["last_event_id"]
+            .as_i64()
+            .expect("last_event_id")
+    }
+
+    /// The visitor's stored events after `after`, up to the newest one
+    /// stored now, replayed by the event stream.
+    pub(crate) async fn events_since(&self, after: i64) -> Vec<Frame> {
+        let newest = self.last_event_id().await;
+        if newest <= after {
+            return Vec::new();
+        }
+        self.events(Some(after))
+            .await
+            .until(|frame| frame.id >= Some(newest))
+            .await
+    }
+
+    /// Proves that the AI was not started by what happened since event
+    /// `after` (take it with [`Self::last_event_id`] first), and returns the
+    /// visitor's events since then.
+    ///
+    /// The positive signal: whenever the server starts the AI, it stores the
+    /// AI's `typing` in the same transaction as its cause (a visitor's
+    /// message, a release, a deadline), so once everything stored up to now
+    /// has been read back, none of it may be that `typing`. The upstream
+    /// call itself has no event: [`NO_CALL_GRACE`] then lets a wrong one
+    /// reach the fake before the caller counts its requests.
+    pub(crate) async fn unanswered_since(&self, after: i64) -> Vec<Frame> {
+        let frames = self.events_since(after).await;
+        assert!(
+            !frames.iter().any(|frame| {
+                frame.event == "typing"
+                    && frame.data["role"] == "ai"
+                    && frame.data["active"] == true
+            }),
+            "the AI was started: {frames:?}"
+        );
+        tokio::time::sleep(NO_CALL_GRACE).await;
+        frames
     }
 
     /// The event stream, from after `after` (or live only).

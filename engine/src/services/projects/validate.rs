@@ -20,6 +20,7 @@ pub const DEFAULT_BASE_URL: &str = "https://api.openai.com/v1";
 pub const DEFAULT_MODEL: &str = "gpt-4.1-mini";
 
 /// What applying an input needs besides the input.
+#[derive(Debug)]
 pub struct Context<'a> {
     /// The keys for the OpenAI key.
     pub keyring: api_keys::Keyring<'a>,
@@ -119,15 +120,14 @@ fn apply_upstream(
     }
     let new_key = match &input.openai_api_key {
         Some(Some(key)) => {
-            match bounded(key, 8, 500).filter(|k| !k.contains(char::is_whitespace)) {
-                Some(key) => Some(Some(key)),
-                None => {
-                    fail(
-                        "openai_api_key",
-                        "an API key is 8 to 500 characters without spaces",
-                    );
-                    None
-                }
+            if let Some(key) = bounded(key, 8, 500).filter(|k| !k.contains(char::is_whitespace)) {
+                Some(Some(key))
+            } else {
+                fail(
+                    "openai_api_key",
+                    "an API key is 8 to 500 characters without spaces",
+                );
+                None
             }
         }
         Some(None) => Some(None),
@@ -164,6 +164,7 @@ fn apply_upstream(
 }
 
 /// The stored name of an [`ApiStyle`].
+#[must_use]
 pub fn style_name(style: ApiStyle) -> &'static str {
     match style {
         ApiStyle::Responses => "responses",

@@ -10,6 +10,7 @@ pub const TOKEN_BUDGET: usize = 6000;
 
 /// A rough token count: four bytes a token (a Cyrillic letter is two bytes,
 /// so about two letters a token, which is what Russian text costs).
+#[must_use]
 pub fn estimate_tokens(text: &str) -> usize {
     text.len().div_ceil(4)
 }
@@ -19,6 +20,7 @@ pub fn estimate_tokens(text: &str) -> usize {
 /// answers are assistant turns (an interrupted one was superseded); operator
 /// messages are assistant turns marked as written by a human; notices and
 /// failed answers are left out.
+#[must_use]
 pub fn turns(rows: &[messages::Model], budget: usize) -> Vec<Turn> {
     let mut kept = Vec::new();
     let mut spent = 0;

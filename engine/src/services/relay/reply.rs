@@ -41,14 +41,13 @@ impl Reply {
         if text.is_empty() {
             return Ok(());
         }
-        let row = match &self.row {
-            Some(row) => row.clone(),
-            None => {
-                let row = create_streaming(state, context).await?;
-                self.row = Some(row.clone());
-                self.saved_at = Some(Instant::now());
-                row
-            }
+        let row = if let Some(row) = &self.row {
+            row.clone()
+        } else {
+            let row = create_streaming(state, context).await?;
+            self.row = Some(row.clone());
+            self.saved_at = Some(Instant::now());
+            row
         };
         let end = state.hub.append_live(row.id, text);
         let signal = Signal::Delta {

@@ -158,11 +158,10 @@ pub(super) async fn load(state: &AppState, run: RunRef) -> Result<Option<Context
 
 pub(super) fn decrypt_key(state: &AppState, project: &projects::Model) -> Option<String> {
     let stored = project.openai_api_key_ciphertext.as_deref()?;
-    match api_keys::decrypt(state.settings.keyring(), project.id, stored) {
-        Ok(key) => Some(key),
-        Err(_) => {
-            tracing::warn!(project_id = %project.id, "the project's key does not decrypt: re-enter it");
-            None
-        }
+    if let Ok(key) = api_keys::decrypt(state.settings.keyring(), project.id, stored) {
+        Some(key)
+    } else {
+        tracing::warn!(project_id = %project.id, "the project's key does not decrypt: re-enter it");
+        None
     }
 }

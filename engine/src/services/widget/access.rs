@@ -6,7 +6,6 @@ use crate::services::sessions;
 use crate::state::AppState;
 use contract::AppError;
 use contract::origins;
-use contract::projects::WidgetSettings;
 use contract::widget::WidgetConfig;
 use sea_orm::EntityTrait;
 use secrecy::ExposeSecret as _;
@@ -52,33 +51,23 @@ pub fn check_origin(
 
 /// True when the normalised `origin` is the dashboard's own (`PUBLIC_URL`),
 /// where the widget runs as a preview for every project.
+#[must_use]
 pub fn is_dashboard_origin(state: &AppState, origin: &str) -> bool {
     origins::normalize(&state.settings.public_url).is_ok_and(|public| public == origin)
 }
 
 /// The project's allowed origins, as stored (normalised).
+#[must_use]
 pub fn allowed_origins(project: &projects::Model) -> Vec<String> {
     serde_json::from_value(project.allowed_origins.clone()).unwrap_or_default()
 }
 
 /// How the widget of `project` looks and what it may say.
+#[must_use]
 pub fn config(state: &AppState, project: &projects::Model) -> WidgetConfig {
-    let WidgetSettings {
-        title,
-        greeting,
-        color,
-        position,
-        locale,
-        privacy_notice,
-    } = crate::services::projects::widget_settings(project);
     WidgetConfig {
         project_id: project.id,
-        title,
-        greeting,
-        color,
-        position,
-        locale,
-        privacy_notice,
+        widget: crate::services::projects::widget_settings(project),
         max_message_chars: project.limit_message_chars,
         ai_enabled: project.openai_api_key_ciphertext.is_some(),
         humans_online: state.presence.anyone_for(project.id),
@@ -88,7 +77,9 @@ pub fn config(state: &AppState, project: &projects::Model) -> WidgetConfig {
 /// A visitor and their project, from a valid visitor token.
 #[derive(Debug, Clone)]
 pub struct VisitorContext {
+    /// The project the token names.
     pub project: projects::Model,
+    /// The visitor it names.
     pub visitor: visitors::Model,
 }
 

@@ -111,12 +111,11 @@ async fn handle(
             let guard = NotifyOnDrop(dropped);
             let body =
                 futures_util::stream::unfold((guard, Some(first)), |(guard, first)| async move {
-                    let text = match first {
-                        Some(first) => first,
-                        None => {
-                            tokio::time::sleep(Duration::from_millis(50)).await;
-                            ": ping\n\n".to_owned()
-                        }
+                    let text = if let Some(first) = first {
+                        first
+                    } else {
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        ": ping\n\n".to_owned()
                     };
                     Some((Ok::<_, Infallible>(text), (guard, None)))
                 });
