@@ -161,8 +161,9 @@ pub enum LlmErrorKind {
     Unavailable,
     /// Another 4xx: the provider did not accept the request.
     BadRequest,
-    /// 404 naming no model or vector store: the base URL is not an
-    /// OpenAI-compatible API.
+    /// A listing (models, vector stores) answered 404: the base URL is not an
+    /// OpenAI-compatible API. (A chat call's 404 stays [`Self::BadRequest`]
+    /// unless it names the model or a vector store.)
     NotFound,
     /// An answer that is not what an OpenAI-compatible API sends.
     BadResponse,

@@ -89,11 +89,15 @@ pub fn cookie(settings: &Settings, token: String) -> Cookie<'static> {
         .build()
 }
 
-/// The `Set-Cookie`s that remove a session: one per name it may have.
+/// The `Set-Cookie`s that remove a session: one per name it may have. A
+/// browser ignores a `__Host-` cookie without `Secure`, its removal included.
 #[must_use]
 pub fn removals() -> [Cookie<'static>; 2] {
     [SESSION_COOKIE, PLAIN_SESSION_COOKIE].map(|name| {
-        let mut cookie = Cookie::build((name, "")).path("/").build();
+        let mut cookie = Cookie::build((name, ""))
+            .path("/")
+            .secure(name == SESSION_COOKIE)
+            .build();
         cookie.make_removal();
         cookie
     })

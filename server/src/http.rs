@@ -78,6 +78,8 @@ pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
         // answer carries it back (`x-request-id`), so a user's report finds its log lines.
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        // A client's own `x-request-id` is dropped: ids are ours, unique and short.
+        .layer(axum::middleware::map_request(drop_request_id))
         .with_state(state)
 }
 
@@ -96,4 +98,11 @@ fn request_span<B>(request: &Request<B>) -> tracing::Span {
         .and_then(|value| value.to_str().ok())
         .unwrap_or("");
     tracing::info_span!("http", method = %request.method(), route, request_id)
+}
+
+/// Removes a request id the client sent (it could repeat one, or fill the
+/// logs with text of its choosing), so that [`SetRequestIdLayer`] makes one.
+async fn drop_request_id<B>(mut request: Request<B>) -> Request<B> {
+    request.headers_mut().remove("x-request-id");
+    request
 }

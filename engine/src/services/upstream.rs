@@ -39,7 +39,7 @@ pub fn error(kind: LlmErrorKind) -> AppError {
             "upstream_forbidden",
             "the provider refused access with this key",
         ),
-        K::NotFound | K::ModelNotFound | K::VectorStoreNotFound => (
+        K::NotFound => (
             "upstream_not_found",
             "the base URL does not look like an OpenAI-compatible API",
         ),
@@ -55,7 +55,11 @@ pub fn error(kind: LlmErrorKind) -> AppError {
             "upstream_bad_response",
             "the provider's answer is not what an OpenAI-compatible API sends",
         ),
-        K::Unavailable | K::BadRequest | K::UpstreamError => (
+        K::Unavailable
+        | K::BadRequest
+        | K::ModelNotFound
+        | K::VectorStoreNotFound
+        | K::UpstreamError => (
             "upstream_unavailable",
             "the provider failed: try again later",
         ),

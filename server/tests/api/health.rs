@@ -30,8 +30,9 @@ async fn health_answers_503_when_the_database_is_unreachable() {
     assert_eq!(body["db"], "unreachable");
 }
 
-/// Every answer names its request (`x-request-id`, a fresh UUID each time),
-/// so that a report from a user finds the log lines of that request.
+/// Every answer names its request (`x-request-id`, a fresh UUID each time,
+/// whatever the client sent), so that a report from a user finds the log
+/// lines of that request.
 #[tokio::test]
 async fn every_answer_carries_its_own_request_id() {
     // Arrange
@@ -47,8 +48,17 @@ async fn every_answer_carries_its_own_request_id() {
     // Act
     let first = request_id(&app.get("/health").await);
     let second = request_id(&app.get("/no/such/path").await);
+    let chosen = app
+        .client
+        .get(format!("{}/health", app.address))
+        .header("x-request-id", "chosen-by-the-client")
+        .send()
+        .await
+        .expect("request sent");
+    let third = request_id(&chosen);
     // Assert
-    assert!(uuid::Uuid::parse_str(&first).is_ok(), "{first}");
-    assert!(uuid::Uuid::parse_str(&second).is_ok(), "{second}");
+    for id in [&first, &second, &third] {
+        assert!(uuid::Uuid::parse_str(id).is_ok(), "{id}");
+    }
     assert_ne!(first, second);
 }

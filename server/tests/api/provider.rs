@@ -197,3 +197,25 @@ async fn operators_cannot_use_the_key() {
     }
     assert!(fake.requests().is_empty());
 }
+
+/// A base URL that answers but is not an OpenAI-compatible API (404 on the
+/// listings) is reported as such, not as the provider failing.
+#[tokio::test]
+async fn a_base_url_that_is_not_an_api_is_reported() {
+    let app = spawn_app().await;
+    let fake = FakeOpenAi::start().await;
+    let token = app.admin_token().await;
+    let base = format!("{}/not-an-api", fake.base_url);
+    let body = json!({"name": "A", "openai_base_url": base, "openai_api_key": VALID_KEY});
+    let (_, project) = app.create_project(&token, body).await;
+    let id = project["id"].as_str().expect("id");
+    for what in ["models", "vector_stores"] {
+        let (status, error) =
+            get(&app, &token, &format!("/api/v1/admin/projects/{id}/{what}")).await;
+        assert_eq!(
+            (status, error["error"].as_str()),
+            (502, Some("upstream_not_found")),
+            "{what}"
+        );
+    }
+}

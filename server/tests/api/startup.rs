@@ -59,6 +59,9 @@ async fn messages_left_streaming_by_a_crash_are_interrupted_at_start() {
     let before = spawn_app_on(TestDb::new().await, ADMIN_PASSWORD).await;
     let project = fixtures::project(&before).await;
     let conversation = fixtures::conversation(&before, project).await;
+    // The first server's sweep repairs orphaned answers too: stop it, so
+    // that only the second server's start can do the repair checked below.
+    before.state().shutdown.cancel();
     // An answer as the relay starts one, and a finished message.
     let streaming = NewMessage {
         status: MessageStatus::Streaming,
@@ -67,6 +70,14 @@ async fn messages_left_streaming_by_a_crash_are_interrupted_at_start() {
     let streaming = insert(&before.db, streaming).await.expect("message").id;
     let complete = NewMessage::new(conversation, MessageRole::Visitor, "done");
     let complete = insert(&before.db, complete).await.expect("message").id;
+    let left = messages::Entity::find_by_id(streaming)
+        .one(&before.db)
+        .await;
+    assert_eq!(
+        left.expect("query").expect("kept").status,
+        "streaming",
+        "still streaming before the restart"
+    );
     // Act
     let after = spawn_app_on(before.test_db, ADMIN_PASSWORD).await;
     // Assert

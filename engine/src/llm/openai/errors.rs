@@ -76,8 +76,6 @@ pub(super) fn status_kind(status: u16, error: &ErrorInfo) -> LlmErrorKind {
         LlmErrorKind::RateLimited
     } else if status >= 500 {
         LlmErrorKind::Unavailable
-    } else if status == 404 {
-        LlmErrorKind::NotFound
     } else {
         LlmErrorKind::BadRequest
     }
@@ -183,7 +181,7 @@ mod tests {
             (
                 404,
                 r#"{"error":"Not Found"}"#,
-                NotFound,
+                BadRequest,
                 "a bare error string without a model",
             ),
         ];

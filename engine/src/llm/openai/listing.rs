@@ -113,10 +113,14 @@ async fn get_json<T: serde::de::DeserializeOwned>(
             tracing::warn!(error = %err.without_url(), "provider unreachable");
             kind
         })?;
-    let status = response.status();
-    if !status.is_success() {
+    let status = response.status().as_u16();
+    if status == 404 {
+        // A listing names no model or store: its 404 means the base URL is not an API.
+        return Err(LlmErrorKind::NotFound);
+    }
+    if !(200..300).contains(&status) {
         let body = response.bytes().await.unwrap_or_default();
-        return Err(status_kind(status.as_u16(), &ErrorInfo::from_body(&body)));
+        return Err(status_kind(status, &ErrorInfo::from_body(&body)));
     }
     response.json().await.map_err(|_| LlmErrorKind::BadResponse)
 }
