@@ -11,6 +11,8 @@ say "Building the visitor widget for release (trunk, size-first profile)"
 trunk build --release --cargo-profile wasm-release
 say "Building the server and the dashboard for release (cargo leptos)"
 cargo leptos build --release
+say "Precompressing the dashboard's assets (.br, .gz beside each file in target/site/pkg)"
+node tools/compress.mjs target/site/pkg
 say "Built"
 ls -l target/release/aiwidget
 du -sh target/site

@@ -15,6 +15,7 @@ say "Size budgets: loader under 5 KB gzip, opened widget under 95 KiB brotli"
 node tests/sizes.mjs
 say "Building the server and the dashboard (cargo leptos)"
 cargo leptos build
+node tools/compress.mjs target/site/pkg
 say "Running the tests on ${TEST_DATABASE_URL:+PostgreSQL}${TEST_DATABASE_URL:-SQLite}"
 cargo test
 

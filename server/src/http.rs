@@ -39,6 +39,7 @@ use axum::routing::get;
 use engine::state::AppState;
 use leptos::config::LeptosOptions;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
@@ -64,6 +65,11 @@ pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
         .fallback(errors::not_found)
         .method_not_allowed_fallback(errors::method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
+        // HTML and JSON go compressed to browsers that accept it (the dashboard
+        // on a phone). The default predicate leaves out `text/event-stream`
+        // (an event must not wait in a compressor), images and tiny bodies;
+        // the built files already carry their `.br`/`.gz` encoding.
+        .layer(CompressionLayer::new())
         .layer(CatchPanicLayer::custom(errors::panicked))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,

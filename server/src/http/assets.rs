@@ -1,5 +1,6 @@
 //! Built files: the visitor widget under `/widget/` (any origin may load it)
-//! and the dashboard's wasm, glue and CSS under `/pkg/`, both from `SITE_DIR`.
+//! and the dashboard's wasm, glue and CSS under `/pkg/`, both from `SITE_DIR`,
+//! each sent as its build-time `.br` or `.gz` copy when the browser takes one.
 
 use axum::Router;
 use axum::handler::HandlerWithoutStateExt;
@@ -20,7 +21,12 @@ pub fn routes(site_dir: &Path) -> Router<AppState> {
         .precompressed_br()
         .precompressed_gzip()
         .not_found_service(super::errors::not_found.into_service());
+    // The same for the dashboard's wasm, glue and CSS (scripts run compress.mjs
+    // on `pkg/` after each `cargo leptos build`): operators on phones get the
+    // brotli copy, about a quarter of the wasm's size.
     let pkg = ServeDir::new(site_dir.join("pkg"))
+        .precompressed_br()
+        .precompressed_gzip()
         .not_found_service(super::errors::not_found.into_service());
     Router::new()
         .nest_service(

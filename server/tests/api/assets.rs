@@ -78,3 +78,73 @@ async fn asset_paths_cannot_escape_the_site_dir() {
     let response = app.get("/widget/..%2F..%2Fetc%2Fpasswd").await;
     assert_eq!(response.status(), 404);
 }
+
+/// The dashboard's wasm goes as its build-time brotli copy to a browser that
+/// takes it (an operator's phone downloads about a quarter of the bytes).
+#[tokio::test]
+async fn dashboard_assets_go_precompressed_to_browsers_that_accept_it() {
+    let app = spawn_app().await;
+    let pkg = app.site_dir.join("pkg");
+    std::fs::write(pkg.join("board.wasm"), b"\0asm\x01\0\0\0plain").expect("wasm");
+    std::fs::write(pkg.join("board.wasm.br"), b"brotli bytes").expect("br");
+    let compressed = app
+        .client
+        .get(format!("{}/pkg/board.wasm", app.address))
+        .header("accept-encoding", "gzip, br")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(compressed.headers()["content-encoding"], "br");
+    assert_eq!(compressed.headers()["content-type"], "application/wasm");
+    assert_eq!(
+        compressed.bytes().await.expect("body").as_ref(),
+        b"brotli bytes"
+    );
+}
+
+/// JSON (and the dashboard's HTML) is compressed for a browser that accepts
+/// it, and left as it is for one that does not.
+#[tokio::test]
+async fn answers_are_compressed_when_the_client_accepts_it() {
+    let app = spawn_app().await;
+    let url = format!("{}/api/v1/openapi.json", app.address);
+    let gzip = app
+        .client
+        .get(&url)
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(gzip.headers()["content-encoding"], "gzip");
+    let body = gzip.bytes().await.expect("body");
+    assert_eq!(&body[..2], &[0x1f, 0x8b], "a gzip stream");
+
+    let plain = app.get("/api/v1/openapi.json").await;
+    assert!(plain.headers().get("content-encoding").is_none());
+    let json: serde_json::Value = plain.json().await.expect("plain JSON");
+    assert!(json["paths"].is_object());
+}
+
+/// An event stream is never compressed: an event must not wait in a
+/// compressor's buffer, whatever the client accepts.
+#[tokio::test]
+async fn event_streams_are_never_compressed() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+    let stream = app
+        .client
+        .get(format!("{}/api/v1/admin/events", app.address))
+        .bearer_auth(&token)
+        .header("accept-encoding", "gzip, br")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(stream.status(), 200);
+    assert!(
+        stream.headers()["content-type"]
+            .to_str()
+            .unwrap_or("")
+            .starts_with("text/event-stream")
+    );
+    assert!(stream.headers().get("content-encoding").is_none());
+}
