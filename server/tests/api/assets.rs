@@ -1,6 +1,6 @@
 //! Built files under `/widget/` and `/pkg/`.
 
-use crate::helpers::spawn_app;
+use crate::helpers::{TestApp, spawn_app};
 
 /// Host pages on any origin load the loader and the wasm.
 #[tokio::test]
@@ -28,24 +28,7 @@ async fn widget_files_are_served_to_any_origin_with_their_types() {
 #[tokio::test]
 async fn widget_files_go_precompressed_to_browsers_that_accept_it() {
     let app = spawn_app().await;
-    let widget = app.site_dir.join("widget");
-    std::fs::write(widget.join("chat_bg.wasm"), b"\0asm\x01\0\0\0plain").expect("wasm");
-    std::fs::write(widget.join("chat_bg.wasm.br"), b"brotli bytes").expect("br");
-    let url = format!("{}/widget/chat_bg.wasm", app.address);
-
-    let compressed = app
-        .client
-        .get(&url)
-        .header("accept-encoding", "gzip, br")
-        .send()
-        .await
-        .expect("sent");
-    assert_eq!(compressed.headers()["content-encoding"], "br");
-    assert_eq!(compressed.headers()["content-type"], "application/wasm");
-    assert_eq!(
-        compressed.bytes().await.expect("body").as_ref(),
-        b"brotli bytes"
-    );
+    let url = assert_served_as_brotli(&app, "widget").await;
 
     let plain = app.client.get(&url).send().await.expect("sent");
     assert!(plain.headers().get("content-encoding").is_none());
@@ -84,12 +67,20 @@ async fn asset_paths_cannot_escape_the_site_dir() {
 #[tokio::test]
 async fn dashboard_assets_go_precompressed_to_browsers_that_accept_it() {
     let app = spawn_app().await;
-    let pkg = app.site_dir.join("pkg");
-    std::fs::write(pkg.join("board.wasm"), b"\0asm\x01\0\0\0plain").expect("wasm");
-    std::fs::write(pkg.join("board.wasm.br"), b"brotli bytes").expect("br");
+    assert_served_as_brotli(&app, "pkg").await;
+}
+
+/// Writes a wasm file and its `.br` copy into `folder` of the site, asks for
+/// it as a browser that accepts brotli, checks that the copy came (typed
+/// `application/wasm`), and returns the file's URL.
+async fn assert_served_as_brotli(app: &TestApp, folder: &str) -> String {
+    let dir = app.site_dir.join(folder);
+    std::fs::write(dir.join("board_bg.wasm"), b"\0asm\x01\0\0\0plain").expect("wasm");
+    std::fs::write(dir.join("board_bg.wasm.br"), b"brotli bytes").expect("br");
+    let url = format!("{}/{folder}/board_bg.wasm", app.address);
     let compressed = app
         .client
-        .get(format!("{}/pkg/board.wasm", app.address))
+        .get(&url)
         .header("accept-encoding", "gzip, br")
         .send()
         .await
@@ -100,6 +91,7 @@ async fn dashboard_assets_go_precompressed_to_browsers_that_accept_it() {
         compressed.bytes().await.expect("body").as_ref(),
         b"brotli bytes"
     );
+    url
 }
 
 /// JSON (and the dashboard's HTML) is compressed for a browser that accepts
