@@ -6,14 +6,24 @@
 //! before it writes starts with `BEGIN IMMEDIATE` ([`begin_write`]), so two
 //! writers queue on the busy timeout instead of failing with `SQLITE_BUSY`
 //! when one upgrades its read lock.
+//!
+//! # Layout
+//! - this file: connecting and [`begin_write`].
+//! - `migrations`: [`migrate`], all pending migrations in one transaction
+//!   under a lock, refused on a schema newer than this binary.
+//! - [`entities`]: the SeaORM entities of the schema.
 
 pub mod entities;
+mod migrations;
 
-use migration::{Migrator, MigratorTrait};
+/// The migrations of aiwidget, in order (tests extend it for [`migrate_with`]).
+pub use migration::Migrator;
+pub use migrations::{MigrateError, migrate, migrate_with};
+
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection,
-    DatabaseTransaction, DbErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbErr,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 use std::path::PathBuf;
 use std::str::FromStr;
@@ -21,10 +31,6 @@ use std::time::Duration;
 
 /// How long a SQLite writer waits for another before giving up.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// The key of the PostgreSQL advisory lock held while migrating, so that two
-/// instances starting together do not race ("aiwidget" in ASCII, truncated).
-const MIGRATION_LOCK_KEY: i64 = 0x6169_7769_6467_6574;
 
 /// Opens the pool for `url` (`sqlite:…` or `postgres:…`).
 ///
@@ -34,36 +40,6 @@ const MIGRATION_LOCK_KEY: i64 = 0x6169_7769_6467_6574;
 /// The [`DbErr`] of a URL that does not parse or a database that does not answer.
 pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     connect_with(url, pool_size(url)).await
-}
-
-/// Runs every pending migration, one migrating process at a time: under a
-/// PostgreSQL advisory lock, or an exclusive lock on a file beside the SQLite
-/// database.
-///
-/// Uses a connection of its own: the advisory lock belongs to a database
-/// session, so the lock, the migrations and the unlock share one connection.
-///
-/// # Errors
-/// The [`DbErr`] of the connection, the lock or a failed migration.
-pub async fn migrate(url: &str) -> Result<(), DbErr> {
-    let _file_lock = if is_sqlite(url) {
-        Some(lock_sqlite_migrations(url).await?)
-    } else {
-        None
-    };
-    let conn = connect_with(url, 1).await?;
-    let postgres = conn.get_database_backend() == DatabaseBackend::Postgres;
-    if postgres {
-        conn.execute_unprepared(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"))
-            .await?;
-    }
-    let migrated = Migrator::up(&conn, None).await;
-    if postgres {
-        conn.execute_unprepared(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})"))
-            .await?;
-    }
-    conn.close().await?;
-    migrated
 }
 
 /// Starts a transaction for work that reads and then writes.
@@ -129,24 +105,4 @@ fn create_sqlite_folder(url: &str) -> Result<(), DbErr> {
             .map_err(|err| conn_err(format!("cannot create {}: {err}", folder.display())))?;
     }
     Ok(())
-}
-
-/// Takes an exclusive lock on `<database>.migrate-lock`, waiting for any other
-/// migrating process; the lock is released when the returned file is dropped.
-async fn lock_sqlite_migrations(url: &str) -> Result<std::fs::File, DbErr> {
-    create_sqlite_folder(url)?;
-    let mut path = sqlite_path(url)?.into_os_string();
-    path.push(".migrate-lock");
-    tokio::task::spawn_blocking(move || {
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)?;
-        file.lock()?;
-        Ok::<_, std::io::Error>(file)
-    })
-    .await
-    .map_err(|err| conn_err(format!("migration lock task: {err}")))?
-    .map_err(|err| conn_err(format!("cannot lock migrations: {err}")))
 }

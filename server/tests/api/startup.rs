@@ -1,5 +1,8 @@
 //! What the server does at start-up: the first admin, `ADMIN_PASSWORD`
-//! changes, and messages a crash left streaming.
+//! changes, and messages a crash left streaming. Migrations at an upgrade
+//! are in [`upgrades`].
+
+mod upgrades;
 
 use crate::fixtures;
 use crate::helpers::{ADMIN_PASSWORD, TestDb, spawn_app_on};
