@@ -10,6 +10,8 @@
 //!   advisory lock, write transactions, the entities.
 //! - [`services`]: the rules, one module per feature.
 //! - [`llm`]: the AI call behind a trait, both API styles, streamed.
+//! - [`metrics`]: what the engine counts for `GET /metrics` (messages, AI
+//!   calls and tokens, open event streams).
 //! - [`session`]: the session token, cookie and client IP of a request.
 //! - [`workers`]: the background tasks an instance runs while it serves.
 //!
@@ -17,6 +19,7 @@
 
 pub mod db;
 pub mod llm;
+pub mod metrics;
 pub mod services;
 pub mod session;
 pub mod state;

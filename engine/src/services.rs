@@ -28,6 +28,7 @@
 //! - [`takeover`]: operators taking over, answering, releasing, closing.
 //! - [`presence`]: which operators are online (an open stream).
 //! - [`deadlines`]: the "nobody came in N minutes" sweep.
+//! - [`legacy_import`]: projects and chats of the Node.js version, same ids.
 
 pub mod api_keys;
 pub mod auth;
@@ -39,6 +40,7 @@ pub mod health;
 pub mod hub;
 pub mod inbox;
 pub mod lease;
+pub mod legacy_import;
 pub mod limits;
 pub mod maintenance;
 pub mod messages;

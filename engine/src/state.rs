@@ -85,6 +85,9 @@ pub struct Settings {
     /// How often stored deadlines ("nobody came in N minutes") are checked,
     /// and operators' open streams re-check their session.
     pub sweep_every: std::time::Duration,
+    /// `METRICS_TOKEN`: `GET /metrics` answers `Authorization: Bearer <it>`
+    /// from anywhere (without it, only the server's own host, not via nginx).
+    pub metrics_token: Option<SecretString>,
 }
 
 impl Settings {

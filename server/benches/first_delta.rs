@@ -149,6 +149,7 @@ fn settings(database_url: &str, site_dir: &std::path::Path) -> Settings {
         allow_private_upstreams: true,
         ai_call: engine::llm::CallPolicy::default(),
         sweep_every: std::time::Duration::from_secs(10),
+        metrics_token: None,
     }
 }
 

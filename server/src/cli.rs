@@ -1,16 +1,30 @@
 //! The commands of the `aiwidget` binary.
+//!
+//! # Layout
+//! - this file: the command line, the env file, `serve`, `migrate`, `rotate-key`.
+//! - `import_legacy`: `import-legacy`, the move from the Node.js version.
+
+mod import_legacy;
 
 use crate::{config, startup, telemetry};
+use anyhow::Context as _;
 use clap::{Parser, Subcommand};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// aiwidget: an embeddable AI chat widget with live human takeover.
 ///
-/// Configuration comes from the environment and `.env` (see `.env.example`).
-/// With nothing set it runs in development on SQLite under `data/`.
+/// Configuration comes from the environment and `.env` (see `.env.example`),
+/// or from the file given with `--env-file`. With nothing set it runs in
+/// development on SQLite under `data/`.
 #[derive(Debug, Parser)]
 #[command(name = "aiwidget", version, about, long_about)]
 pub struct Cli {
+    /// Read the configuration from this file (KEY=value lines, the format of
+    /// systemd's EnvironmentFile, e.g. /etc/aiwidget/aiwidget.env) instead of
+    /// ./.env. Variables already set in the environment win.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub env_file: Option<PathBuf>,
     /// What to do (default: serve).
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -26,16 +40,35 @@ pub enum Command {
     /// Re-encrypt every project's OpenAI key with ENCRYPTION_KEY (generation
     /// ENCRYPTION_KEY_VERSION), reading older ones with PREVIOUS_ENCRYPTION_KEY.
     RotateKey,
+    /// Copy the projects of the Node.js version (same ids, so pasted snippets
+    /// keep working), with their conversations, into DATABASE_URL.
+    ImportLegacy(ImportLegacy),
+}
+
+/// The arguments of `import-legacy`.
+#[derive(Debug, clap::Args)]
+pub struct ImportLegacy {
+    /// The Node.js version's database, e.g. postgres://user:password@old-host/olddb
+    /// (or set LEGACY_DATABASE_URL, which keeps the password out of the shell's history).
+    #[arg(long, value_name = "POSTGRES_URL", env = "LEGACY_DATABASE_URL")]
+    pub from: String,
+    /// Show what would be imported, and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 /// Parses the command line and runs the command.
 pub async fn run() -> ExitCode {
     let cli = Cli::parse();
+    // The env file first: it may set the log filter and format.
+    let loaded = load_env_file(cli.env_file.as_deref());
     telemetry::init();
-    let result = match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => serve().await,
-        Command::Migrate => migrate().await,
-        Command::RotateKey => rotate_key().await,
+    let result = match (loaded, cli.command.unwrap_or(Command::Serve)) {
+        (Err(err), _) => Err(err),
+        (Ok(()), Command::Serve) => serve().await,
+        (Ok(()), Command::Migrate) => migrate().await,
+        (Ok(()), Command::RotateKey) => rotate_key().await,
+        (Ok(()), Command::ImportLegacy(args)) => import_legacy(&args).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -46,8 +79,25 @@ pub async fn run() -> ExitCode {
     }
 }
 
+/// Sets the variables of `env_file`, or of `./.env` when none is given (a
+/// missing `.env` is the normal case), without overriding the environment.
+fn load_env_file(env_file: Option<&Path>) -> anyhow::Result<()> {
+    match env_file {
+        Some(path) => dotenvy::from_path(path)
+            .with_context(|| format!("--env-file {}: cannot read it", path.display())),
+        None => match dotenvy::dotenv() {
+            Err(err) if !err.not_found() => Err(anyhow::anyhow!(".env: {err}")),
+            _ => Ok(()),
+        },
+    }
+}
+
+fn environment() -> config::Env {
+    std::env::vars().collect()
+}
+
 async fn serve() -> anyhow::Result<()> {
-    let loaded = config::load()?;
+    let loaded = config::from_env(&environment())?;
     for warning in &loaded.warnings {
         tracing::warn!("{warning}");
     }
@@ -66,20 +116,14 @@ async fn serve() -> anyhow::Result<()> {
 }
 
 async fn migrate() -> anyhow::Result<()> {
-    if let Err(err) = dotenvy::dotenv()
-        && !err.not_found()
-    {
-        anyhow::bail!(".env: {err}");
-    }
-    let url = config::database_url(&std::env::vars().collect());
+    let url = config::database_url(&environment());
     engine::db::migrate(&url).await?;
     println!("the database is migrated to the newest schema");
     Ok(())
 }
 
 async fn rotate_key() -> anyhow::Result<()> {
-    let loaded = config::load()?;
-    let settings = loaded.settings;
+    let settings = config::for_command(&environment())?;
     engine::db::migrate(&settings.database_url).await?;
     let db = engine::db::connect(&settings.database_url).await?;
     let report = engine::services::api_keys::rotate(&db, settings.keyring()).await?;
@@ -93,4 +137,9 @@ async fn rotate_key() -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+async fn import_legacy(args: &ImportLegacy) -> anyhow::Result<()> {
+    let settings = config::for_command(&environment())?;
+    import_legacy::run(args, &settings).await
 }

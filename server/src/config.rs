@@ -9,7 +9,9 @@
 //! # Layout
 //! - this file: the settings, read and checked.
 //! - `secrets`: the three secrets and the key generations.
+//! - `command`: what `rotate-key` and `import-legacy` need; never generates a secret.
 
+use crate::telemetry::{LOG_FORMAT, LogFormat};
 use engine::state::{Environment, Settings};
 use secrecy::{SecretBox, SecretString};
 use secrets::{
@@ -109,6 +111,10 @@ pub fn from_env(env: &Env) -> Result<Loaded, ConfigError> {
     let (encryption_key_version, previous_encryption_key) = key_generation(env, &mut problems);
     let allow_private_upstreams = flag(env, "ALLOW_PRIVATE_UPSTREAMS", &mut problems);
     let ai_call = ai_call(env, &mut problems);
+    // Read by logging before this check (`telemetry`); refused here by name.
+    if let Err(problem) = LogFormat::parse(env.get(LOG_FORMAT).map(String::as_str)) {
+        problems.push(problem);
+    }
 
     if !problems.is_empty() {
         return Err(ConfigError(problems));
@@ -139,6 +145,7 @@ pub fn from_env(env: &Env) -> Result<Loaded, ConfigError> {
             allow_private_upstreams,
             ai_call,
             sweep_every: SWEEP_EVERY,
+            metrics_token: non_empty(env, "METRICS_TOKEN").map(SecretString::from),
         },
         generated_admin_password,
         warnings,
@@ -254,6 +261,9 @@ fn flag(env: &Env, name: &str, problems: &mut Vec<String>) -> bool {
     }
 }
 
+mod command;
 mod secrets;
+
+pub use command::{CommandSettings, MISSING_KEY, for_command};
 #[cfg(test)]
 mod tests;

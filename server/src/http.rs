@@ -3,6 +3,7 @@
 //!
 //! # Layout
 //! - [`health`]: `GET /health`.
+//! - [`metrics`]: `GET /metrics` (Prometheus), for this host or `METRICS_TOKEN`.
 //! - [`admin_auth`]: login, logout and `me` of the admin API.
 //! - [`admin_projects`]: projects of the admin API.
 //! - [`admin_users`]: operators and admins.
@@ -25,6 +26,7 @@ pub mod cors;
 pub mod dashboard;
 pub mod errors;
 pub mod health;
+pub mod metrics;
 pub mod openapi;
 pub mod session;
 pub mod sse;
@@ -51,8 +53,11 @@ pub const BODY_LIMIT_BYTES: usize = 64 * 1024;
 
 /// Every route of the server, with its layers, ready to serve.
 pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
+    // The recorder exists before the first request is counted.
+    crate::metrics::handle();
     Router::new()
         .route("/health", get(health::health))
+        .route("/metrics", get(metrics::metrics))
         .route("/api/v1/openapi.json", get(openapi::openapi_json))
         .route("/", get(|| async { Redirect::temporary("/admin/") }))
         .merge(admin_auth::routes())
@@ -75,6 +80,8 @@ pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
         ))
+        // Counted by matched route, with the status the client gets (a panic's 500 too).
+        .layer(axum::middleware::from_fn(crate::metrics::track))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(request_span)

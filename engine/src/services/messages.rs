@@ -134,17 +134,19 @@ impl NewMessage {
     }
 }
 
-/// Writes `new` (inside the caller's transaction).
+/// Writes `new` (inside the caller's transaction), counted in
+/// [`crate::metrics::MESSAGES`] (the one place messages are inserted).
 ///
 /// # Errors
 /// The [`DbErr`] of the insert (a repeated `client_message_id` is a unique violation).
 pub async fn insert(txn: &impl ConnectionTrait, new: NewMessage) -> Result<messages::Model, DbErr> {
     let now = chrono::Utc::now();
     let complete = new.status != MessageStatus::Streaming;
-    messages::ActiveModel {
+    let role = new.role;
+    let row = messages::ActiveModel {
         id: Set(Uuid::now_v7()),
         conversation_id: Set(new.conversation_id),
-        role: Set(new.role.as_str().to_owned()),
+        role: Set(role.as_str().to_owned()),
         search_text: Set(contract::text::search_text(&new.text)),
         text: Set(new.text),
         status: Set(new.status.as_str().to_owned()),
@@ -161,7 +163,9 @@ pub async fn insert(txn: &impl ConnectionTrait, new: NewMessage) -> Result<messa
         updated_at: Set(now),
     }
     .insert(txn)
-    .await
+    .await?;
+    crate::metrics::message(role);
+    Ok(row)
 }
 
 /// Records `message` as the conversation's latest activity: its time, a

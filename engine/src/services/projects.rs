@@ -260,7 +260,7 @@ fn validation_errors(fields: validate::FieldErrors) -> AppError {
 }
 
 /// A new project with the defaults of a small site.
-fn defaults(id: Uuid) -> Project {
+pub(crate) fn defaults(id: Uuid) -> Project {
     let now = chrono::Utc::now();
     Project {
         id,

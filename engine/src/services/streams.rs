@@ -6,6 +6,7 @@
 //! nothing of HTTP.
 
 use crate::db::entities::conversations;
+use crate::metrics::{OpenStream, StreamKind};
 use crate::services::auth::CurrentUser;
 use crate::services::events::{self, Rendered, Scope};
 use crate::services::hub::{Signal, VisitorFeed};
@@ -78,8 +79,9 @@ impl Live {
 /// The stream of one visitor's conversations, from after event `after`,
 /// until the server shuts down or the database fails (the client reconnects).
 pub fn visitor(state: AppState, visitor_id: Uuid, after: i64) -> impl Stream<Item = Outgoing> {
+    let open = OpenStream::open(StreamKind::Visitor);
     let live = Live::Visitor(state.hub.subscribe_visitor(visitor_id));
-    follow(state, Scope::Visitor(visitor_id), live, after, None)
+    follow(state, Scope::Visitor(visitor_id), live, after, None, open)
 }
 
 /// The operator behind a stream: their session, as when it opened.
@@ -122,6 +124,7 @@ pub fn operator(
         token,
         _presence: state.presence.enter(user.id, projects.clone()),
     };
+    let open = OpenStream::open(StreamKind::Operator);
     let live = Live::All(state.hub.subscribe_all());
     follow(
         state,
@@ -129,6 +132,7 @@ pub fn operator(
         live,
         after,
         Some(operator),
+        open,
     )
 }
 
@@ -138,8 +142,11 @@ fn follow(
     mut live: Live,
     after: i64,
     operator: Option<Operator>,
+    open: OpenStream,
 ) -> impl Stream<Item = Outgoing> {
     async_stream::stream! {
+        // Counted until the stream is dropped: it ended, or the client left.
+        let _open = open;
         // An operator's stream checks, as often as the stored deadlines are,
         // that its session still holds and its projects are the same (a
         // logout, a removal or a new membership ends it; the dashboard

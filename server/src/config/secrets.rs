@@ -68,6 +68,13 @@ impl Secrets {
     }
 }
 
+/// The value of `name` stored in `data_dir/secrets.env` by an earlier `serve`
+/// in development; never generates one, never writes.
+pub(super) fn stored_secret(data_dir: &Path, name: &str) -> Result<Option<String>, String> {
+    let mut stored = read_secrets_file(&data_dir.join(SECRETS_FILE))?;
+    Ok(stored.remove(name).filter(|value| !value.is_empty()))
+}
+
 pub(super) fn random_base64(bytes: usize) -> String {
     let mut buffer = vec![0u8; bytes];
     rand::rng().fill(buffer.as_mut_slice());

@@ -272,3 +272,23 @@ fn a_rotation_names_the_generation_and_the_previous_key() {
         );
     }
 }
+
+/// `LOG_FORMAT` is `text` or `json`; anything else is refused by name.
+/// `METRICS_TOKEN` is optional, kept as a secret.
+#[test]
+fn log_format_is_checked_and_the_metrics_token_is_read() {
+    let problems = refusal(&production(&[("LOG_FORMAT", "xml")]));
+    assert!(
+        problems.iter().any(|p| p.starts_with("LOG_FORMAT")),
+        "{problems:?}"
+    );
+    let loaded = from_env(&production(&[
+        ("LOG_FORMAT", "json"),
+        ("METRICS_TOKEN", "scrape-token"),
+    ]))
+    .expect("valid");
+    let token = loaded.settings.metrics_token.expect("the token");
+    assert_eq!(token.expose_secret(), "scrape-token");
+    let none = from_env(&production(&[])).expect("valid");
+    assert!(none.settings.metrics_token.is_none());
+}

@@ -77,7 +77,13 @@ fn help_lists_the_commands() {
     let output = aiwidget().arg("--help").output().expect("runs");
     assert!(output.status.success());
     let help = String::from_utf8_lossy(&output.stdout);
-    for command in ["serve", "migrate", "rotate-key"] {
+    for command in [
+        "serve",
+        "migrate",
+        "rotate-key",
+        "import-legacy",
+        "--env-file",
+    ] {
         assert!(help.contains(command), "`{command}` missing from:\n{help}");
     }
 }
@@ -118,4 +124,97 @@ fn production_without_secrets_refuses_to_start_and_names_them() {
     for name in ["ADMIN_PASSWORD", "JWT_SECRET", "ENCRYPTION_KEY"] {
         assert!(stderr.contains(name), "{name} not named in:\n{stderr}");
     }
+}
+
+/// Commands that write encrypted keys never make a key up: with an empty
+/// environment and an empty folder they refuse, name ENCRYPTION_KEY and the
+/// way to give it, and leave the folder empty (no secrets.env, no database).
+#[test]
+fn key_commands_refuse_to_run_without_an_encryption_key() {
+    let commands: [&[&str]; 2] = [
+        &["rotate-key"],
+        &[
+            "import-legacy",
+            "--from",
+            "postgres://nobody@127.0.0.1:1/none",
+        ],
+    ];
+    for args in commands {
+        // Arrange
+        let folder = tempfile::tempdir().expect("temp dir");
+        // Act
+        let output = aiwidget()
+            .current_dir(folder.path())
+            .args(args)
+            .output()
+            .expect("runs");
+        // Assert
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{args:?} ran: {stderr}");
+        assert!(
+            stderr.contains("ENCRYPTION_KEY is not set"),
+            "{args:?}: {stderr}"
+        );
+        assert!(stderr.contains("--env-file"), "{args:?}: {stderr}");
+        let left: Vec<_> = std::fs::read_dir(folder.path())
+            .expect("listed")
+            .map(|entry| entry.expect("entry").path())
+            .collect();
+        assert!(left.is_empty(), "{args:?} wrote {left:?}");
+    }
+}
+
+/// With the server's env file (`--env-file`, KEY=value lines as systemd
+/// reads them) `rotate-key` finds the key and the database.
+#[tokio::test]
+async fn rotate_key_reads_the_server_env_file() {
+    use base64::Engine as _;
+    // Arrange: a project saved with the test server's key ([7; 32]).
+    let app = crate::helpers::spawn_app().await;
+    let token = app.admin_token().await;
+    let body = serde_json::json!({"name": "A", "openai_api_key": "sk-env-file-1234"});
+    let (status, _) = app.create_project(&token, body).await;
+    assert_eq!(status, 201);
+    let folder = tempfile::tempdir().expect("temp dir");
+    let env_file = folder.path().join("aiwidget.env");
+    let key = base64::engine::general_purpose::STANDARD.encode([7u8; 32]);
+    std::fs::write(
+        &env_file,
+        format!(
+            "# as /etc/aiwidget/aiwidget.env\nDATABASE_URL={}\nENCRYPTION_KEY={key}\n",
+            app.test_db.url
+        ),
+    )
+    .expect("env file");
+    // Act
+    let output = aiwidget()
+        .current_dir(folder.path())
+        .arg("--env-file")
+        .arg(&env_file)
+        .arg("rotate-key")
+        .output()
+        .expect("runs");
+    // Assert
+    let said = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        said.contains("0 re-encrypted, 1 already current, 0 unreadable"),
+        "{said}"
+    );
+}
+
+/// A missing env file is named, not silently ignored.
+#[test]
+fn a_missing_env_file_is_named() {
+    let output = aiwidget()
+        .args(["--env-file", "/nonexistent/aiwidget.env", "migrate"])
+        .output()
+        .expect("runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("/nonexistent/aiwidget.env"), "{stderr}");
 }

@@ -114,7 +114,8 @@ pub(crate) async fn spawn_production_app() -> TestApp {
     .await
 }
 
-async fn spawn_configured(
+/// Starts a server with [`settings`] changed by `configure`.
+pub(crate) async fn spawn_configured(
     test_db: TestDb,
     admin_password: &str,
     configure: impl FnOnce(&mut Settings),
@@ -190,6 +191,7 @@ pub(crate) fn settings(database_url: &str, site_dir: &Path, admin_password: &str
             max_retry_wait: Duration::from_secs(3),
         },
         sweep_every: Duration::from_millis(100),
+        metrics_token: None,
     }
 }
 

@@ -6,7 +6,8 @@ use super::reply::{
 use super::{RunRef, history};
 
 use crate::db::entities::{conversations, projects, visitors};
-use crate::llm::{LlmErrorKind, LlmEvent, LlmRequest};
+use crate::llm::{LlmErrorKind, LlmEvent, LlmRequest, Usage};
+use crate::metrics::{self, AiOutcome};
 use crate::services::lease::{self, Lease};
 use crate::services::messages;
 use crate::services::{api_keys, conversations as conversation_rows, limits, notices};
@@ -77,6 +78,7 @@ pub(super) async fn answer(
             biased;
             () = cancel.cancelled() => {
                 drop(stream);
+                metrics::ai_call(AiOutcome::Cancelled);
                 return interrupted(state, &context, reply).await;
             }
             _ = renew.tick() => {
@@ -84,6 +86,7 @@ pub(super) async fn answer(
                 if lease != Lease::Ours {
                     // Another instance runs it now: this run stops.
                     drop(stream);
+                    metrics::ai_call(AiOutcome::Cancelled);
                     return interrupted(state, &context, reply).await;
                 }
                 continue;
@@ -100,13 +103,17 @@ pub(super) async fn answer(
                 sources,
                 usage,
                 handoff: None,
-            })) => return complete(state, &context, reply, text, sources, usage).await,
+            })) => {
+                completed(usage);
+                return complete(state, &context, reply, text, sources, usage).await;
+            }
             Some(Ok(LlmEvent::Completed {
                 text,
                 sources,
                 usage,
                 handoff: Some(reason),
             })) => {
+                completed(usage);
                 if text.is_empty() && reply.row.is_none() {
                     finish_reply(state, &context, None, None).await?;
                     limits::add_ai_tokens(
@@ -120,10 +127,26 @@ pub(super) async fn answer(
                 }
                 return hand_off(state, &context, &reason).await;
             }
-            Some(Err(err)) => return failed(state, &context, reply, err.kind).await,
-            None => return failed(state, &context, reply, LlmErrorKind::StreamCut).await,
+            Some(Err(err)) => {
+                metrics::ai_call(if err.kind == LlmErrorKind::Timeout {
+                    AiOutcome::Timeout
+                } else {
+                    AiOutcome::Failed
+                });
+                return failed(state, &context, reply, err.kind).await;
+            }
+            None => {
+                metrics::ai_call(AiOutcome::Failed);
+                return failed(state, &context, reply, LlmErrorKind::StreamCut).await;
+            }
         }
     }
+}
+
+/// Counts a call the provider completed, with the tokens it reported.
+fn completed(usage: Usage) {
+    metrics::ai_call(AiOutcome::Completed);
+    metrics::ai_tokens(usage);
 }
 
 /// The conversation, its project and the visitor's language, when the AI should answer it.
