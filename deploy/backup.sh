@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Backs up the aiwidget database into BACKUP_DIR and keeps the newest BACKUP_KEEP.
 #
-#   backup.sh [--env-file FILE] [--reason WORD]
+#   backup.sh [--env-file FILE] [--reason WORD] [--no-rotate]
 #
 # DATABASE_URL, BACKUP_DIR (default /var/backups/aiwidget) and BACKUP_KEEP
 # (default 14) come from the environment, else from FILE (KEY=value lines, e.g.
@@ -9,18 +9,38 @@
 # into aiwidget-YYYYmmdd-HHMMSS[-WORD].dump, SQLite copied with sqlite3's
 # .backup (safe while the server runs) into aiwidget-YYYYmmdd-HHMMSS[-WORD].sqlite3;
 # the time is UTC, the file mode 600. Prints the file's path. On failure it exits
-# non-zero and leaves no partial file. Restore with restore.sh.
+# non-zero and leaves no partial file. --no-rotate deletes no older backup
+# (restore.sh saves the database it replaces so). Restore with restore.sh.
 # The backup is useless without the ENCRYPTION_KEY of the env file: keep both.
 set -euo pipefail
 umask 077
 
 die() { echo "backup.sh: $*" >&2; exit 1; }
+# Sets $decoded to $1 with each %XX replaced by its byte, as sqlx reads a URL
+# (a % not followed by two hex digits stays; backslashes are plain characters).
+percent_decode() {
+  local rest=$1 char
+  decoded=''
+  while [[ $rest == *%* ]]; do
+    decoded+=${rest%%\%*}
+    rest=${rest#*%}
+    if [[ $rest =~ ^[0-9A-Fa-f]{2} ]]; then
+      printf -v char %b "\\x${rest:0:2}"
+      decoded+=$char
+      rest=${rest:2}
+    else
+      decoded+=%
+    fi
+  done
+  decoded+=$rest
+}
 
-env_file='' reason=''
+env_file='' reason='' rotate=1
 while [ $# -gt 0 ]; do
   case $1 in
     --env-file) env_file=${2:-}; shift 2 || die "--env-file needs a file" ;;
     --reason) reason=${2:-}; shift 2 || die "--reason needs a word" ;;
+    --no-rotate) rotate=''; shift ;;
     -h | --help) sed -n '2,/^set /{/^set /d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
     *) die "unknown argument: $1 (see --help)" ;;
   esac
@@ -54,9 +74,9 @@ case $url in
     file="$dir/$name.dump"
     # The password goes to libpq through PGPASSWORD, not the command line (ps).
     if [[ $url =~ ^(postgres(ql)?://[^:@/]*):([^@/]*)@(.*)$ ]]; then
-      PGPASSWORD=$(printf '%b' "${BASH_REMATCH[3]//%/\\x}")
-      export PGPASSWORD
       url="${BASH_REMATCH[1]}@${BASH_REMATCH[4]}"
+      percent_decode "${BASH_REMATCH[3]}" # (its own match replaces BASH_REMATCH)
+      export PGPASSWORD=$decoded
     fi
     partial="$file.partial"
     pg_dump --format=custom --file="$partial" --dbname="$url" || die "pg_dump failed"
@@ -67,7 +87,8 @@ case $url in
     db=${url#sqlite:}
     db=${db#//}
     db=${db%%\?*}
-    db=$(printf '%b' "${db//%/\\x}")
+    percent_decode "$db"
+    db=$decoded
     [ "$db" != :memory: ] || die "an in-memory database has nothing to back up"
     [ -f "$db" ] || die "no SQLite database at $db (relative to $(pwd))"
     partial="$file.partial"
@@ -89,5 +110,6 @@ partial=''
 # Names start with the UTC time, so the name order is the age order.
 mapfile -t old < <(find "$dir" -maxdepth 1 -type f \
   \( -name 'aiwidget-*.dump' -o -name 'aiwidget-*.sqlite3' \) -printf '%f\n' | sort -r | tail -n +"$((keep + 1))")
+[ -n "$rotate" ] || old=()
 for stale in "${old[@]}"; do rm -f -- "${dir:?}/$stale"; done
 echo "$file"

@@ -8,13 +8,35 @@
 # from FILE (e.g. /etc/aiwidget/aiwidget.env).
 # - PostgreSQL (a .dump): pg_restore --clean --if-exists --no-owner, in one
 #   transaction, into the database as it is or into an empty one (createdb).
+#   A database with tables is first saved by backup.sh (beside this script)
+#   into BACKUP_DIR as aiwidget-YYYYmmdd-HHMMSS-before-restore.dump; when that
+#   fails nothing is restored.
 # - SQLite (a .sqlite3): the backup replaces the database file; the replaced
-#   file (with its -wal and -shm) is kept beside it as *.before-restore.
+#   file (with its -wal and -shm) is kept beside it as
+#   *.before-restore-YYYYmmdd-HHMMSS (UTC), never overwritten.
 # The restored keys decrypt only with the ENCRYPTION_KEY of the backed-up server.
 set -euo pipefail
 umask 077
 
 die() { echo "restore.sh: $*" >&2; exit 1; }
+# Sets $decoded to $1 with each %XX replaced by its byte, as sqlx reads a URL
+# (a % not followed by two hex digits stays; backslashes are plain characters).
+percent_decode() {
+  local rest=$1 char
+  decoded=''
+  while [[ $rest == *%* ]]; do
+    decoded+=${rest%%\%*}
+    rest=${rest#*%}
+    if [[ $rest =~ ^[0-9A-Fa-f]{2} ]]; then
+      printf -v char %b "\\x${rest:0:2}"
+      decoded+=$char
+      rest=${rest:2}
+    else
+      decoded+=%
+    fi
+  done
+  decoded+=$rest
+}
 
 env_file='' backup=''
 while [ $# -gt 0 ]; do
@@ -43,9 +65,18 @@ case $url in
     [ "$(head -c 5 "$backup")" = PGDMP ] || die "$backup is not a PostgreSQL dump"
     # The password goes to libpq through PGPASSWORD, not the command line (ps).
     if [[ $url =~ ^(postgres(ql)?://[^:@/]*):([^@/]*)@(.*)$ ]]; then
-      PGPASSWORD=$(printf '%b' "${BASH_REMATCH[3]//%/\\x}")
-      export PGPASSWORD
       url="${BASH_REMATCH[1]}@${BASH_REMATCH[4]}"
+      percent_decode "${BASH_REMATCH[3]}" # (its own match replaces BASH_REMATCH)
+      export PGPASSWORD=$decoded
+    fi
+    # --clean drops what is there: save it first, unless there is nothing.
+    tables=$(psql --dbname="$url" -Atc "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'") ||
+      die "cannot read the database of DATABASE_URL: nothing was restored"
+    if [ "$tables" != 0 ]; then
+      saved=$(DATABASE_URL=$DATABASE_URL "$(dirname "${BASH_SOURCE[0]}")/backup.sh" \
+        ${env_file:+--env-file "$env_file"} --reason before-restore --no-rotate) ||
+        die "cannot save the database it would replace (see above): nothing was restored"
+      echo "the replaced database is saved as $saved"
     fi
     pg_restore --clean --if-exists --no-owner --no-privileges --single-transaction \
       --exit-on-error --dbname="$url" "$backup" || die "pg_restore failed: the database is unchanged"
@@ -62,7 +93,8 @@ case $url in
     db=${url#sqlite:}
     db=${db#//}
     db=${db%%\?*}
-    db=$(printf '%b' "${db//%/\\x}")
+    percent_decode "$db"
+    db=$decoded
     [ "$db" != :memory: ] || die "an in-memory database cannot be restored"
     mkdir -p "$(dirname "$db")"
     cp -- "$backup" "$db.restoring"
@@ -70,11 +102,19 @@ case $url in
       chown --reference="$db" "$db.restoring" 2>/dev/null || true
       chmod --reference="$db" "$db.restoring"
       # A -wal left beside the new file would be replayed into it: move it too.
-      rm -f -- "$db.before-restore"{,-wal,-shm,-journal}
-      for suffix in '' -wal -shm -journal; do
-        [ ! -e "$db$suffix" ] || mv -f -- "$db$suffix" "$db.before-restore$suffix"
+      # A new name each time: an earlier restore's copy may be all that is left.
+      stamp="$db.before-restore-$(date -u +%Y%m%d-%H%M%S)" kept='' n=1
+      while [ -z "$kept" ]; do
+        kept=$stamp
+        [ "$n" = 1 ] || kept+="-$n"
+        for suffix in '' -wal -shm -journal; do
+          [ ! -e "$kept$suffix" ] || { kept='' n=$((n + 1)); break; }
+        done
       done
-      echo "the replaced database is kept as $db.before-restore"
+      for suffix in '' -wal -shm -journal; do
+        [ ! -e "$db$suffix" ] || mv -- "$db$suffix" "$kept$suffix"
+      done
+      echo "the replaced database is kept as $kept"
     else
       chown --reference="$(dirname "$db")" "$db.restoring" 2>/dev/null || true
     fi

@@ -50,7 +50,12 @@ pub enum Command {
 pub struct ImportLegacy {
     /// The Node.js version's database, e.g. postgres://user:password@old-host/olddb
     /// (or set LEGACY_DATABASE_URL, which keeps the password out of the shell's history).
-    #[arg(long, value_name = "POSTGRES_URL", env = "LEGACY_DATABASE_URL")]
+    #[arg(
+        long,
+        value_name = "POSTGRES_URL",
+        env = "LEGACY_DATABASE_URL",
+        hide_env_values = true
+    )]
     pub from: String,
     /// Show what would be imported, and write nothing.
     #[arg(long)]

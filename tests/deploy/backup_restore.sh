@@ -3,7 +3,9 @@
 # SQLite: aiwidget serves a project with an OpenAI key; deploy/backup.sh dumps
 # it; deploy/restore.sh restores it into an EMPTY database; aiwidget serves the
 # restored project, and `aiwidget rotate-key` proves the key still decrypts
-# with the same ENCRYPTION_KEY and not with another one.
+# with the same ENCRYPTION_KEY and not with another one. A restore over a
+# database keeps a copy of what it replaced; a password with special
+# characters reaches libpq as sqlx reads it.
 #
 #   tests/deploy/backup_restore.sh [path/to/aiwidget]   (default target/debug/aiwidget)
 #
@@ -153,6 +155,31 @@ check_case() {
   "$root/deploy/restore.sh" --env-file "$dir/restored.env" "$file" >/dev/null || fail "second restore failed"
   # The key is back at generation 1, as it was in the backup.
   rotate_key "$dir/restored.env" "0 re-encrypted, 1 already current, 0 unreadable"
+  check_replaced_kept "$kind" "$dir" "$file"
+}
+
+# replaced_copies KIND DIR: the copies restore.sh kept of the databases it replaced.
+replaced_copies() {
+  if [ "$1" = postgres ]; then
+    find "$2/backups" -name 'aiwidget-*-before-restore.dump'
+  else
+    find "$2/sqlite-restored" -name 'aiwidget.db.before-restore-*' ! -name '*-wal' ! -name '*-shm'
+  fi
+}
+
+# check_replaced_kept KIND DIR BACKUP: the second restore kept what it
+# replaced (the database at key generation 2); a third keeps both copies.
+check_replaced_kept() {
+  local kind=$1 dir=$2 copies
+  mapfile -t copies < <(replaced_copies "$kind" "$dir")
+  { [ "${#copies[@]}" = 1 ] && [ -s "${copies[0]}" ]; } || fail "no copy of the replaced database: ${copies[*]}"
+  [ "$(stat -c %a "${copies[0]}")" = 600 ] || fail "${copies[0]} is not mode 600"
+  [ -s "$3" ] || fail "the restored backup $3 was rotated away"
+  [ "$kind" != postgres ] || sleep 1 # backup.sh names its file by the second
+  "$root/deploy/restore.sh" --env-file "$dir/restored.env" "$3" >/dev/null || fail "third restore failed"
+  mapfile -t copies < <(replaced_copies "$kind" "$dir")
+  [ "${#copies[@]}" = 2 ] || fail "a restore overwrote the copy of an earlier one: ${copies[*]}"
+  ok "each restore over a database kept it: $(basename -a "${copies[@]}" | tr '\n' ' ')"
 }
 
 for name in src dst; do
@@ -162,7 +189,7 @@ done
 pg="postgres://$PGUSER@$PGHOST:$PGPORT"
 check_case postgres "$pg/aiw_backup_src_$$" "$pg/aiw_backup_dst_$$"
 check_case sqlite "sqlite://$work/sqlite/data/aiwidget.db?mode=rwc" \
-  "sqlite://$work/sqlite/restored/aiwidget.db?mode=rwc"
+  "sqlite://$work/sqlite/sqlite-restored/aiwidget.db?mode=rwc"
 
 step "backup.sh keeps the newest BACKUP_KEEP (the environment wins over the env file)"
 for reason in a b c; do
@@ -179,5 +206,27 @@ if DATABASE_URL="$pg/aiw_backup_missing_$$" BACKUP_DIR="$work/failed" "$root/dep
 fi
 [ -z "$(ls -A "$work/failed")" ] || fail "a partial file was left: $(ls "$work/failed")"
 ok "non-zero exit, no file: $(tail -n 1 "$work/failed.txt")"
+
+step "a password with special characters reaches pg_dump as sqlx reads it, never on its command line"
+mkdir -p "$work/stub"
+cat >"$work/stub/pg_dump" <<'EOF'
+#!/usr/bin/env bash
+printf '%s' "${PGPASSWORD-}" >"$STUB_OUT.password"
+printf '%s\n' "$@" >"$STUB_OUT.args"
+exit 1
+EOF
+chmod +x "$work/stub/pg_dump"
+# Encoded: @ : / space % é; raw (as sqlx leaves them): a % without hex digits, \ $ ' & "
+# shellcheck disable=SC2016 # a literal $ in the password
+raw_password='p@ss:w/rd 50%off a\b $x'"'"'"&%41é'
+url_password="p%40ss%3Aw%2Frd%2050%off%20a\\b%20\$x'\"&%2541%C3%A9"
+STUB_OUT="$work/stub/out" PATH="$work/stub:$PATH" BACKUP_DIR="$work/stubbed" \
+  DATABASE_URL="postgres://aiwidget:$url_password@127.0.0.1:5432/aiwidget" \
+  "$root/deploy/backup.sh" 2>/dev/null && fail "the stub pg_dump fails, backup.sh did not"
+[ "$(cat "$work/stub/out.password")" = "$raw_password" ] ||
+  fail "PGPASSWORD was '$(cat "$work/stub/out.password")', not '$raw_password'"
+grep -qx -- '--dbname=postgres://aiwidget@127.0.0.1:5432/aiwidget' "$work/stub/out.args" ||
+  fail "pg_dump's arguments: $(cat "$work/stub/out.args")"
+ok "PGPASSWORD decoded as sqlx does; the URL on pg_dump's command line has no password"
 
 printf '\nBackup and restore passed on PostgreSQL and SQLite in %s s\n' "$((SECONDS - started))"

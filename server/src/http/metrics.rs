@@ -44,7 +44,8 @@ fn allowed(token: Option<&SecretString>, request: &Request) -> bool {
     let from_this_host = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
-        .is_some_and(|ConnectInfo(peer)| peer.ip().is_loopback());
+        // `to_canonical`: on a dual-stack listener (`[::]:3000`) 127.0.0.1 is `::ffff:127.0.0.1`.
+        .is_some_and(|ConnectInfo(peer)| peer.ip().to_canonical().is_loopback());
     from_this_host && !PROXY_HEADERS.iter().any(|name| headers.contains_key(*name))
 }
 
@@ -91,9 +92,23 @@ mod tests {
         let right = [("authorization", "Bearer scrape-token")];
         let wrong = [("authorization", "Bearer scrape-tokeN")];
         let proxied = [("x-forwarded-for", "203.0.113.9")];
-        let cases: [(&str, &[(&str, &str)], Option<&SecretString>, bool, &str); 8] = [
+        let cases: [(&str, &[(&str, &str)], Option<&SecretString>, bool, &str); 10] = [
             ("127.0.0.1:5000", &[], None, true, "loopback, direct"),
             ("[::1]:5000", &[], None, true, "IPv6 loopback, direct"),
+            (
+                "[::ffff:127.0.0.1]:5000",
+                &[],
+                None,
+                true,
+                "loopback on a dual-stack listener",
+            ),
+            (
+                "[::ffff:203.0.113.9]:5000",
+                &[],
+                None,
+                false,
+                "another host on a dual-stack listener",
+            ),
             (
                 "127.0.0.1:5000",
                 &proxied,

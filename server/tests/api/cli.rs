@@ -88,6 +88,24 @@ fn help_lists_the_commands() {
     }
 }
 
+/// `import-legacy --help` names LEGACY_DATABASE_URL but never shows its value
+/// (the old database's password).
+#[test]
+fn help_never_shows_the_legacy_database_password() {
+    let output = aiwidget()
+        .args(["import-legacy", "--help"])
+        .env(
+            "LEGACY_DATABASE_URL",
+            "postgres://old:s3cret-pass@old-host/olddb",
+        )
+        .output()
+        .expect("runs");
+    assert!(output.status.success());
+    let help = String::from_utf8_lossy(&output.stdout);
+    assert!(help.contains("LEGACY_DATABASE_URL"), "{help}");
+    assert!(!help.contains("s3cret-pass"), "{help}");
+}
+
 /// `aiwidget migrate` creates the schema at DATABASE_URL and exits.
 #[tokio::test]
 async fn migrate_creates_the_schema_and_exits() {

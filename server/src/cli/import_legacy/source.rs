@@ -323,14 +323,58 @@ fn quote(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
-/// `url` with its password replaced by `***`, for printing.
+/// `url` with its password replaced by `***`, for printing: the one in the
+/// user part and any query parameter named like one (`?password=`,
+/// `sslpassword=`: libpq and sqlx read both).
 pub(super) fn redact(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut parsed) if parsed.password().is_some() => {
-            let _ = parsed.set_password(Some("***"));
-            parsed.to_string()
+    let Ok(mut parsed) = url::Url::parse(url) else {
+        return "the given URL".to_owned();
+    };
+    if parsed.password().is_some() {
+        let _ = parsed.set_password(Some("***"));
+    }
+    let secret = |name: &str| name.to_ascii_lowercase().contains("password");
+    if parsed.query_pairs().any(|(name, _)| secret(&name)) {
+        let pairs: Vec<(String, String)> = parsed
+            .query_pairs()
+            .map(|(name, value)| {
+                let value = if secret(&name) { "***".into() } else { value };
+                (name.into_owned(), value.into_owned())
+            })
+            .collect();
+        parsed.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    parsed.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    /// No password is printed, wherever the URL carries it.
+    #[test]
+    fn redact_hides_every_password_of_a_url() {
+        let cases = [
+            (
+                "postgres://old:s3cret@old-host/olddb",
+                "postgres://old:***@old-host/olddb",
+            ),
+            (
+                "postgres://old@old-host/olddb?sslmode=require&password=s3cret",
+                "postgres://old@old-host/olddb?sslmode=require&password=***",
+            ),
+            (
+                "postgresql://old-host/olddb?sslpassword=s3cret&PASSWORD=s3cret",
+                "postgresql://old-host/olddb?sslpassword=***&PASSWORD=***",
+            ),
+            (
+                "sqlite://data/aiwidget.db?mode=rwc",
+                "sqlite://data/aiwidget.db?mode=rwc",
+            ),
+        ];
+        for (url, expected) in cases {
+            assert_eq!(redact(url), expected, "{url}");
         }
-        Ok(parsed) => parsed.to_string(),
-        Err(_) => "the given URL".to_owned(),
+        assert_eq!(redact("not a url"), "the given URL");
     }
 }
