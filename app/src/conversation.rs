@@ -103,7 +103,7 @@ fn Conversation(id: Uuid) -> impl IntoView {
             {move || (state.visitor_typing.get() == Some(id))
                 .then(|| view! { <p class="typing muted" aria-live="polite">{texts.visitor_typing}</p> })}
             <Composer id />
-            {move || detail().map(|detail| visitor_view(texts, &detail.visitor, detail.conversation.handoff_reason.clone()))}
+            {move || detail().map(|detail| visitor_view(texts, &detail.visitor, detail.conversation.handoff_reason.as_deref().map(|why| crate::i18n::reason(lang, why))))}
         </section>
     }
 }
@@ -160,6 +160,11 @@ fn Header(detail: ConversationDetail, act: Action<InboxAction, ()>) -> impl Into
 
 /// The reply box: Enter sends, Shift+Enter starts a new line; typing is
 /// told to the visitor at most every 3 s.
+///
+/// The box is emptied when a message is sent, not when the server answers, so
+/// what the operator types meanwhile is kept; a message sent while another is
+/// on its way waits in a queue and goes after it, in order. A failed message
+/// comes back into the box when the box is empty.
 #[component]
 fn Composer(id: Uuid) -> impl IntoView {
     let state = expect_context::<InboxState>();
@@ -167,7 +172,9 @@ fn Composer(id: Uuid) -> impl IntoView {
     let lang = use_lang();
     let text = RwSignal::new(String::new());
     let last_typing = StoredValue::new(0.0_f64);
+    let queued = StoredValue::new(std::collections::VecDeque::<String>::new());
     let send = Action::new_local(move |body: &String| {
+        let body = body.clone();
         let request = SendMessageRequest {
             text: body.clone(),
             client_message_id: client_message_id(),
@@ -176,11 +183,27 @@ fn Composer(id: Uuid) -> impl IntoView {
             match send_operator_message(id, request).await {
                 Ok(message) => {
                     state.apply_message(message);
-                    text.set(String::new());
                     state.error.set(None);
                 }
-                Err(err) => state.error.set(Some(failure(lang, &err))),
+                Err(err) => {
+                    text.update(|current| {
+                        if current.trim().is_empty() {
+                            *current = body;
+                        }
+                    });
+                    state.error.set(Some(failure(lang, &err)));
+                }
             }
+        }
+    });
+    // The next queued message goes when the one on its way has been answered.
+    Effect::new(move |_| {
+        if !send.pending().get()
+            && let Some(next) = queued
+                .try_update_value(std::collections::VecDeque::pop_front)
+                .flatten()
+        {
+            send.dispatch(next);
         }
     });
     let closed = move || {
@@ -203,7 +226,13 @@ fn Composer(id: Uuid) -> impl IntoView {
     };
     let submit = move || {
         let body = text.get_untracked();
-        if !body.trim().is_empty() && !send.pending().get_untracked() {
+        if body.trim().is_empty() {
+            return;
+        }
+        text.set(String::new());
+        if send.pending().get_untracked() {
+            queued.update_value(|queue| queue.push_back(body));
+        } else {
             send.dispatch(body);
         }
     };

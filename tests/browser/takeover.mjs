@@ -100,6 +100,18 @@ try {
     await visitor.locator(".aiw-operator", { hasText: text }).waitFor();
     timings.push(Date.now() - started);
   }
+  // Two messages typed back to back, the second while the first is on its way:
+  // neither is lost, and they arrive in order.
+  step = "Two operator messages sent back to back both arrive, in order.";
+  await reply.fill("Первое подряд");
+  await reply.press("Enter");
+  await reply.fill("Второе подряд");
+  await reply.press("Enter");
+  await visitor.locator(".aiw-operator", { hasText: "Второе подряд" }).waitFor();
+  const operatorTexts = await visitor.locator(".aiw-operator").allInnerTexts();
+  const firstAt = operatorTexts.findIndex((t) => t.includes("Первое подряд"));
+  const secondAt = operatorTexts.findIndex((t) => t.includes("Второе подряд"));
+  check(firstAt >= 0 && firstAt < secondAt, `back-to-back messages arrive in order (${firstAt}, ${secondAt})`);
   check(
     (await visitor.locator(".aiw-operator .aiw-author", { hasText: "Administrator" }).count()) >= 1,
     "the operator's name shows in the widget",
