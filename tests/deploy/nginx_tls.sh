@@ -236,6 +236,7 @@ expect "status and HTTP version" "$(tail -n 1 <<<"$answer")" "200 2"
 grep -q '"status":"ok"' <<<"$answer" || fail "/health: $answer"
 ok "body: $(head -n 1 <<<"$answer")"
 expect "HSTS" "$(header strict-transport-security <"$tmp/h")" "max-age=63072000"
+expect "one HSTS header (aiwidget's own is hidden)" "$(grep -ci "^strict-transport-security:" <"$tmp/h")" "1"
 expect "Server (server_tokens off)" "$(header server <"$tmp/h")" nginx
 expect "TLS 1.3" "$(https_ --tlsv1.3 -o /dev/null -w '%{http_code}' "$base/health")" 200
 expect "TLS 1.2" "$(https_ --tlsv1.2 --tls-max 1.2 -o /dev/null -w '%{http_code}' "$base/health")" 200
