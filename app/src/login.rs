@@ -27,7 +27,7 @@ pub fn LoginPage() -> impl IntoView {
             .get()
             .and_then(Result::err)
             .map(|err| match err {
-                AppError::RateLimited { .. } => texts.too_many_attempts,
+                AppError::RateLimited { .. } | AppError::Busy { .. } => texts.too_many_attempts,
                 _ => texts.wrong_credentials,
             })
     };

@@ -153,7 +153,8 @@ pub struct MessageView {
     pub author_name: Option<String>,
     /// Citations of file search; empty when none.
     pub sources: Vec<Source>,
-    /// For `failed` messages and fault notices: `invalid_api_key`, `rate_limited`, `timeout`, ….
+    /// For `failed` messages and fault notices: `invalid_api_key`, `rate_limited`, `timeout`, …
+    /// (operators); a visitor reads `ai_unavailable` for a fault of the provider or key.
     pub error_kind: Option<String>,
     /// The id the client chose when sending it (1 to 64 characters), `null`
     /// when none was given.
@@ -194,7 +195,8 @@ pub struct StatusEvent {
     pub conversation_id: Uuid,
     /// Its state now.
     pub status: ConversationStatus,
-    /// Who asked for a human, when it waits for one: `visitor` or `ai`.
+    /// Why it waits for a human: `visitor` or `ai` (who asked), or
+    /// `operator_removed` (the operator who held it was removed).
     pub reason: Option<String>,
     /// The operator who took it over (status `human`).
     #[serde(default)]

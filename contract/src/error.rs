@@ -106,6 +106,13 @@ pub enum AppError {
         /// The human-readable explanation (English), sent as `message`.
         message: String,
     },
+    /// `503 busy`: the server is at its limit of concurrent work of this kind
+    /// (password checks); retry after the given number of seconds.
+    #[error("the server is busy, retry in {retry_after_secs} s")]
+    Busy {
+        /// Seconds to wait before retrying, sent as `Retry-After`.
+        retry_after_secs: u64,
+    },
     /// `500`: something failed inside; the cause was logged, not sent.
     #[error("internal error")]
     Internal,
@@ -159,7 +166,7 @@ impl AppError {
             Self::RateLimited { .. } => 429,
             Self::Internal => 500,
             Self::Upstream { .. } => 502,
-            Self::Unavailable { .. } => 503,
+            Self::Unavailable { .. } | Self::Busy { .. } => 503,
         }
     }
 
@@ -180,6 +187,7 @@ impl AppError {
             Self::PayloadTooLarge => "payload_too_large",
             Self::UnsupportedMediaType { .. } => "unsupported_media_type",
             Self::RateLimited { .. } => "rate_limited",
+            Self::Busy { .. } => "busy",
             Self::Internal => "internal",
         }
     }
@@ -234,7 +242,7 @@ mod server {
             let status =
                 StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             let mut response = (status, axum::Json(self.body())).into_response();
-            if let Self::RateLimited { retry_after_secs } = self {
+            if let Self::RateLimited { retry_after_secs } | Self::Busy { retry_after_secs } = self {
                 response
                     .headers_mut()
                     .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
@@ -302,6 +310,13 @@ mod tests {
                 },
                 429,
                 "rate_limited",
+            ),
+            (
+                AppError::Busy {
+                    retry_after_secs: 1,
+                },
+                503,
+                "busy",
             ),
             (AppError::Internal, 500, "internal"),
         ];

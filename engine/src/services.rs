@@ -55,6 +55,7 @@ pub mod sessions;
 pub mod streams;
 pub mod takeover;
 pub mod throttle;
+pub mod typing;
 pub mod upstream;
 pub mod users;
 pub mod visitors;

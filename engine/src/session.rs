@@ -15,7 +15,8 @@ use std::net::{IpAddr, SocketAddr};
 /// The cookie of a dashboard session. Browsers accept the `__Host-` prefix
 /// only with `Secure`, which they allow on https and on localhost.
 pub const SESSION_COOKIE: &str = "__Host-aiw_session";
-/// The same cookie where `Secure` is impossible (plain http on another host).
+/// The same cookie where `Secure` is impossible (plain http on another host);
+/// never accepted when `PUBLIC_URL` is https.
 pub const PLAIN_SESSION_COOKIE: &str = "aiw_session";
 
 /// The session token of a request: a Bearer token (API clients), else the
@@ -29,7 +30,7 @@ pub fn token(parts: &Parts, settings: &Settings) -> Result<String, AppError> {
         return Ok(token.to_owned());
     }
     let jar = CookieJar::from_headers(&parts.headers);
-    let token = [SESSION_COOKIE, PLAIN_SESSION_COOKIE]
+    let token = accepted_cookies(settings)
         .iter()
         .find_map(|name| jar.get(name))
         .map(|cookie| cookie.value().to_owned())
@@ -115,13 +116,29 @@ fn secure_cookies(settings: &Settings) -> bool {
     url.scheme() == "https" || matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"))
 }
 
+/// The cookie names a session may arrive under. On https only the `__Host-`
+/// one: a browser takes it only from this very host over https, whereas an
+/// unprefixed cookie can be planted by a sibling subdomain or a plain http
+/// page (session fixation). On plain http the unprefixed one is the session.
+fn accepted_cookies(settings: &Settings) -> &'static [&'static str] {
+    let https = url::Url::parse(&settings.public_url).is_ok_and(|url| url.scheme() == "https");
+    if https {
+        &[SESSION_COOKIE]
+    } else {
+        &[SESSION_COOKIE, PLAIN_SESSION_COOKIE]
+    }
+}
+
 /// The client's address: the peer, or the address nginx on the same host
 /// reports in `X-Forwarded-For` (its last entry: the one nginx added).
+///
+/// IPv4-mapped IPv6 addresses come back as IPv4 (`to_canonical`): on a
+/// dual-stack listener (`[::]:3000`) the local nginx is `::ffff:127.0.0.1`.
 pub fn client_ip(parts: &Parts) -> Option<IpAddr> {
     let peer = parts
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| addr.ip())?;
+        .map(|ConnectInfo(addr)| addr.ip().to_canonical())?;
     if !peer.is_loopback() {
         return Some(peer);
     }
@@ -130,6 +147,10 @@ pub fn client_ip(parts: &Parts) -> Option<IpAddr> {
         .get("x-forwarded-for")
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.rsplit(',').next())
-        .and_then(|last| last.trim().parse().ok());
+        .and_then(|last| last.trim().parse::<IpAddr>().ok())
+        .map(|ip| ip.to_canonical());
     Some(forwarded.unwrap_or(peer))
 }
+
+#[cfg(test)]
+mod client_ip_tests;

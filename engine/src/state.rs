@@ -28,7 +28,7 @@ pub struct AppState {
     /// The AI runs in flight on this instance.
     pub relay: Arc<crate::services::relay::Relay>,
     /// One stored `typing` event per conversation every few seconds.
-    pub typing_throttle: Arc<governor::DefaultKeyedRateLimiter<uuid::Uuid>>,
+    pub typing_throttle: Arc<crate::services::typing::TypingThrottle>,
     /// This instance on the `LISTEN/NOTIFY` bus shared with the others.
     pub bus: Arc<crate::services::bus::Bus>,
     /// Operators with an open stream (`humans_online`).

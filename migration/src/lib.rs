@@ -9,6 +9,8 @@
 //!   at server start-up (under a PostgreSQL advisory lock, see `engine::db`).
 //! - `m20261126_000001_create_schema`: users, project members, projects,
 //!   visitors, conversations, messages, events and daily usage.
+//! - `m20261129_000001_create_app_settings`: values the server keeps between
+//!   starts (the hash of the `ADMIN_PASSWORD` last applied).
 
 pub use sea_orm_migration::prelude::*;
 
@@ -20,6 +22,7 @@ pub use sea_orm_migration::prelude::*;
     reason = "released before these lints; released migrations are never edited"
 )]
 mod m20261126_000001_create_schema;
+mod m20261129_000001_create_app_settings;
 
 /// Every migration of aiwidget, in the order they run.
 #[derive(Debug)]
@@ -28,6 +31,9 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261126_000001_create_schema::Migration)]
+        vec![
+            Box::new(m20261126_000001_create_schema::Migration),
+            Box::new(m20261129_000001_create_app_settings::Migration),
+        ]
     }
 }

@@ -3,8 +3,10 @@
 //! # Layout
 //! - this file: the command line, the env file, `serve`, `migrate`, `rotate-key`.
 //! - `import_legacy`: `import-legacy`, the move from the Node.js version.
+//! - `reset_admin`: `reset-admin`, the way back in without the admin's password.
 
 mod import_legacy;
+mod reset_admin;
 
 use crate::{config, startup, telemetry};
 use anyhow::Context as _;
@@ -43,6 +45,10 @@ pub enum Command {
     /// Copy the projects of the Node.js version (same ids, so pasted snippets
     /// keep working), with their conversations, into DATABASE_URL.
     ImportLegacy(ImportLegacy),
+    /// Give the `admin` user a new password (generated and printed once, or
+    /// read with --password-stdin), the admin role and no earlier session;
+    /// re-creates `admin` if it was removed. Needs only DATABASE_URL.
+    ResetAdmin(reset_admin::ResetAdmin),
 }
 
 /// The arguments of `import-legacy`.
@@ -74,6 +80,7 @@ pub async fn run() -> ExitCode {
         (Ok(()), Command::Migrate) => migrate().await,
         (Ok(()), Command::RotateKey) => rotate_key().await,
         (Ok(()), Command::ImportLegacy(args)) => import_legacy(&args).await,
+        (Ok(()), Command::ResetAdmin(args)) => reset_admin::run(&args, &environment()).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -265,5 +265,6 @@ mod command;
 mod secrets;
 
 pub use command::{CommandSettings, MISSING_KEY, for_command};
+pub(crate) use secrets::random_password;
 #[cfg(test)]
 mod tests;

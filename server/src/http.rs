@@ -9,6 +9,7 @@
 //! - [`admin_users`]: operators and admins.
 //! - [`admin_conversations`]: the inbox, takeover, operator messages, the operators' stream.
 //! - [`session`]: who is calling (Bearer or session cookie), and the client IP.
+//! - [`security`]: the dashboard's frame and script policy, HSTS, `Referrer-Policy`.
 //! - [`openapi`]: `GET /api/v1/openapi.json`, the document of the v1 API.
 //! - [`dashboard`]: `/admin/` pages and server functions (Leptos).
 //! - [`assets`]: `/widget/*` and `/pkg/*` built files.
@@ -28,6 +29,7 @@ pub mod errors;
 pub mod health;
 pub mod metrics;
 pub mod openapi;
+pub mod security;
 pub mod session;
 pub mod sse;
 pub mod widget;
@@ -47,8 +49,10 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
-/// The largest request body accepted anywhere: chat messages and project
-/// settings are small; anything larger is refused with `413 payload_too_large`.
+/// The largest request body of a route that sets no limit of its own (the
+/// project routes take more, [`admin_projects::PROJECT_BODY_LIMIT_BYTES`]; the
+/// widget's less, [`widget::WIDGET_BODY_LIMIT_BYTES`]); anything larger is
+/// refused with `413 payload_too_large`.
 pub const BODY_LIMIT_BYTES: usize = 64 * 1024;
 
 /// Every route of the server, with its layers, ready to serve.
@@ -65,7 +69,11 @@ pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
         .merge(admin_users::routes())
         .merge(admin_conversations::routes())
         .merge(widget::routes(&state))
-        .merge(dashboard::routes(&state, leptos_options))
+        .merge(
+            dashboard::routes(&state, leptos_options).layer(axum::middleware::from_fn(
+                admin_projects::dashboard_form_limit,
+            )),
+        )
         .merge(assets::routes(&state.settings.site_dir))
         .fallback(errors::not_found)
         .method_not_allowed_fallback(errors::method_not_allowed)
@@ -79,6 +87,15 @@ pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
+        ))
+        // The dashboard's CSP (its nonce reaches the page through the request)
+        // and the headers of every answer; the widget's stay frameable.
+        .layer(axum::middleware::from_fn_with_state(
+            security::SecurityHeaders::new(
+                &state.settings.public_url,
+                std::env::var_os("LEPTOS_WATCH").is_some(),
+            ),
+            security::add,
         ))
         // Counted by matched route, with the status the client gets (a panic's 500 too).
         .layer(axum::middleware::from_fn(crate::metrics::track))

@@ -26,8 +26,9 @@ pub struct Application {
 
 impl Application {
     /// Migrates the database (under an advisory lock on PostgreSQL), connects,
-    /// marks messages a crash left streaming as interrupted, keeps the `admin`
-    /// user in step with `ADMIN_PASSWORD`, and binds `LISTEN_ADDR`.
+    /// marks messages a crash left streaming as interrupted, applies
+    /// `ADMIN_PASSWORD` (creates the first admin; resets `admin`'s password
+    /// only when the value changed since the last start), and binds `LISTEN_ADDR`.
     ///
     /// # Errors
     /// Any step that fails, with what it was doing.
@@ -51,7 +52,15 @@ impl Application {
         let seed = users::ensure_admin(&db, settings.admin_password.expose_secret())
             .await
             .context("seeding the admin user")?;
-        tracing::info!(?seed, "admin user checked");
+        match seed {
+            users::AdminSeed::ChangedWithoutAdmin => tracing::warn!(
+                "ADMIN_PASSWORD changed but there is no `admin` user (it was removed): nothing was reset; `aiwidget reset-admin` re-creates it"
+            ),
+            users::AdminSeed::PasswordChanged => tracing::warn!(
+                "ADMIN_PASSWORD changed: the password of `admin` was reset and its sessions signed out"
+            ),
+            seed => tracing::info!(?seed, "admin user checked"),
+        }
         let listener = TcpListener::bind(settings.listen_addr)
             .await
             .with_context(|| format!("binding {}", settings.listen_addr))?;
@@ -71,10 +80,7 @@ impl Application {
             llm,
             relay: Arc::default(),
             origin_cache: Arc::default(),
-            typing_throttle: Arc::new(governor::RateLimiter::keyed(
-                governor::Quota::with_period(std::time::Duration::from_secs(2))
-                    .unwrap_or_else(|| governor::Quota::per_second(std::num::NonZeroU32::MIN)),
-            )),
+            typing_throttle: Arc::default(),
             bus: Arc::default(),
             presence: Arc::default(),
             shutdown: tokio_util::sync::CancellationToken::new(),

@@ -30,6 +30,11 @@ try {
     const page = await context.newPage();
     const errors = [];
     page.on("pageerror", (error) => errors.push(String(error)));
+    // The dashboard's Content-Security-Policy must block nothing it needs.
+    const cspViolations = [];
+    page.on("console", (message) => {
+      if (message.text().includes("Content Security Policy")) cspViolations.push(message.text());
+    });
     const t = layout.texts;
     const shot = (what) => page.screenshot({ path: join(SCREENSHOTS, `dashboard-${what}-${layout.name}.png`), fullPage: true });
 
@@ -98,6 +103,9 @@ try {
 
       const operator = await browser.newContext({ viewport: layout.viewport, locale: "en-US" });
       const operatorPage = await operator.newPage();
+      operatorPage.on("console", (message) => {
+        if (message.text().includes("Content Security Policy")) cspViolations.push(message.text());
+      });
       await operatorPage.goto(`${server.url}/admin/login`);
       await hydrated(operatorPage);
       await operatorPage.getByLabel(/username/i).fill("olga");
@@ -111,6 +119,7 @@ try {
     }
 
     check(errors.length === 0, `no script errors on the ${layout.name}: ${errors.join("; ")}`);
+    check(cspViolations.length === 0, `no CSP violations on the ${layout.name}: ${cspViolations.join("; ")}`);
     await context.close();
     console.log(`dashboard in the browser, ${layout.name} (${layout.locale}): ok`);
   }

@@ -136,4 +136,32 @@ pub(super) const REASONS_RU: &[(&str, &str)] = &[
         "OpenAI shut the Assistants API down on 2026-08-26 and prompt objects (pmpt_…) on 2026-11-30: fill in the model, the instructions and the vector stores instead",
         "OpenAI отключила Assistants API 26.08.2026, а объекты промптов (pmpt_…) 30.11.2026: заполните модель, инструкции и векторные хранилища",
     ),
+    (
+        "the visitor asked for a human",
+        "посетитель попросил человека",
+    ),
+    (
+        "the operator who held it was removed",
+        "оператор, который вёл разговор, удалён",
+    ),
 ];
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::REASONS_RU;
+
+    /// The reasons a conversation waits for a human, as the engine stores
+    /// them, read in Russian in the inbox.
+    #[test]
+    fn handoff_reasons_of_the_engine_have_a_russian_text() {
+        for english in [
+            engine::services::takeover::OPERATOR_REMOVED,
+            "the visitor asked for a human",
+        ] {
+            assert!(
+                REASONS_RU.iter().any(|(en, _)| *en == english),
+                "untranslated: {english}"
+            );
+        }
+    }
+}

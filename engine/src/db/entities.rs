@@ -1,4 +1,4 @@
-//! SeaORM entities, one per table of the first migration.
+//! SeaORM entities, one per table of the migrations.
 //!
 //! Each is a table's columns as SeaORM needs them: the columns are described
 //! where they are made (the migrations) and where they are read (the
@@ -8,6 +8,7 @@
     reason = "a table's columns, described by the migrations and the services that read them"
 )]
 
+pub mod app_settings;
 pub mod conversations;
 pub mod events;
 pub mod messages;

@@ -1,7 +1,8 @@
 //! Logging in and out, and who a session belongs to.
 
 use crate::db::entities::{project_members, users};
-use crate::services::{passwords, sessions};
+use crate::services::passwords::HashGate;
+use crate::services::sessions;
 use crate::state::AppState;
 use contract::AppError;
 use contract::auth::{LoginResponse, Role, UserView};
@@ -9,7 +10,7 @@ use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
 use secrecy::ExposeSecret as _;
 use std::net::IpAddr;
-use std::sync::OnceLock;
+use tokio::sync::OnceCell;
 use uuid::Uuid;
 
 /// The user behind a valid session.
@@ -68,13 +69,22 @@ impl CurrentUser {
     }
 }
 
+/// A login name as it is looked up (and throttled): trimmed, lower case.
+#[must_use]
+pub fn normalised_username(username: &str) -> String {
+    username.trim().to_lowercase()
+}
+
 /// Checks `username` and `password` and opens a session.
 ///
-/// Unknown users cost the same argon2 time as known ones, so timing does not
-/// tell which usernames exist. Attempts are throttled per username and per IP.
+/// Unknown users cost the same argon2 time as known ones (a fixed dummy hash
+/// is verified), so timing does not tell which usernames exist. Attempts are
+/// throttled per username and per IP (/64 for IPv6), and the argon2 checks
+/// of all logins run through one bounded gate.
 ///
 /// # Errors
-/// `429 rate_limited` when throttled; `401 invalid_credentials` otherwise.
+/// `429 rate_limited` when throttled; `503 busy` when the gate stayed full;
+/// `401 invalid_credentials` otherwise.
 #[tracing::instrument(name = "auth::login", skip_all)]
 pub async fn login(
     state: &AppState,
@@ -82,15 +92,17 @@ pub async fn login(
     password: &str,
     ip: Option<IpAddr>,
 ) -> Result<LoginResponse, AppError> {
-    state.login_throttle.check(username, ip)?;
+    let throttle = &state.login_throttle;
+    throttle.check(username, ip)?;
     let user = users::Entity::find()
-        .filter(users::Column::Username.eq(username.trim().to_lowercase()))
+        .filter(users::Column::Username.eq(normalised_username(username)))
         .one(&state.db)
         .await?;
-    let hash = user
-        .as_ref()
-        .map_or_else(|| dummy_hash(), |user| user.password_hash.as_str());
-    let verified = passwords::verify_blocking(password.to_owned(), hash.to_owned()).await;
+    let hash = match &user {
+        Some(user) => user.password_hash.clone(),
+        None => dummy_hash(throttle.hashes()).await?.to_owned(),
+    };
+    let verified = throttle.hashes().verify(password.to_owned(), hash).await?;
     let user = match user {
         Some(user) if verified => user,
         _ => {
@@ -174,8 +186,11 @@ async fn current_user(
     })
 }
 
-/// A real argon2 hash of nothing anyone knows, verified for unknown users.
-fn dummy_hash() -> &'static str {
-    static HASH: OnceLock<String> = OnceLock::new();
-    HASH.get_or_init(|| passwords::hash(&Uuid::new_v4().to_string()).unwrap_or_default())
+/// A real argon2 hash of nothing anyone knows, verified for unknown users;
+/// made once, through the gate like any other hash.
+async fn dummy_hash(gate: &HashGate) -> Result<&'static str, AppError> {
+    static HASH: OnceCell<String> = OnceCell::const_new();
+    HASH.get_or_try_init(|| gate.hash(Uuid::new_v4().to_string()))
+        .await
+        .map(String::as_str)
 }

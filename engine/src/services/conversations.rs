@@ -165,6 +165,8 @@ pub enum AskedBy {
     Visitor,
     /// The AI called `handoff_to_human`.
     Ai,
+    /// Nobody asked: the operator who held it was removed.
+    OperatorRemoved,
 }
 
 impl AskedBy {
@@ -175,6 +177,7 @@ impl AskedBy {
         match self {
             Self::Visitor => "visitor",
             Self::Ai => "ai",
+            Self::OperatorRemoved => "operator_removed",
         }
     }
 }

@@ -6,13 +6,13 @@
 
 use crate::db::{self, entities::project_members, entities::projects, entities::users};
 use crate::services::auth::CurrentUser;
-use crate::services::passwords;
+use crate::services::{events, passwords, takeover};
 use crate::state::AppState;
 use contract::AppError;
 use contract::auth::{Role, UserInput, UserView};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, Set, SqlErr,
+    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, SqlErr,
 };
 use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
@@ -140,7 +140,9 @@ pub async fn update(
     Ok(view(row, projects))
 }
 
-/// Removes a user (admins only); their messages stay, without an author.
+/// Removes a user (admins only); their messages stay, without an author,
+/// and the conversations they held go back to waiting for a human, with
+/// the reason for the inbox ([`takeover::OPERATOR_REMOVED`]).
 ///
 /// # Errors
 /// `404 user_not_found`; `409 cannot_remove_self` or `409 last_admin`.
@@ -154,12 +156,19 @@ pub async fn delete(state: &AppState, me: &CurrentUser, id: Uuid) -> Result<(), 
         });
     }
     let txn = db::begin_write(&state.db).await?;
-    let row = find(&txn, id).await?;
+    // Locked: a takeover by this user cannot slip in before the removal.
+    let row = users::Entity::find_by_id(id)
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::not_found("user_not_found", "no such user"))?;
     if row.role == Role::Admin.as_str() && count_admins(&txn).await? <= 1 {
         return Err(last_admin());
     }
+    let pending = takeover::return_held_to_waiting(&txn, id).await?;
     users::Entity::delete_by_id(id).exec(&txn).await?;
     txn.commit().await?;
+    events::publish(&state.hub, pending);
     Ok(())
 }
 

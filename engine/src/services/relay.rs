@@ -23,6 +23,7 @@ use run::answer;
 use crate::services::bus::Note;
 use crate::services::lease::{self, Lease};
 use crate::state::AppState;
+use contract::chat::MessageView;
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -35,6 +36,33 @@ const SAVE_EVERY: Duration = Duration::from_secs(1);
 
 /// The error kind of the notice sent when today's budget is spent.
 pub const BUDGET_SPENT: &str = "budget_exhausted";
+
+/// The `error_kind` a visitor reads in place of a fault's own kind.
+pub const AI_UNAVAILABLE: &str = "ai_unavailable";
+
+/// The kinds of the product's notices, which a visitor may read (the widget
+/// acts on them); every other kind names a fault of the site owner's
+/// provider or key, for operators only.
+const VISITOR_KINDS: [&str; 3] = [
+    BUDGET_SPENT,
+    crate::services::deadlines::CONTACT_REQUESTED,
+    crate::services::deadlines::NOBODY_CAME,
+];
+
+/// A message as its visitor reads it (their event stream, their session): a
+/// fault's kind (`invalid_api_key`, `quota_exceeded`, …) becomes
+/// [`AI_UNAVAILABLE`]; operators read the stored kind.
+#[must_use]
+pub fn for_visitor(mut view: MessageView) -> MessageView {
+    if view
+        .error_kind
+        .as_deref()
+        .is_some_and(|kind| !VISITOR_KINDS.contains(&kind))
+    {
+        view.error_kind = Some(AI_UNAVAILABLE.to_owned());
+    }
+    view
+}
 
 /// The runs in flight on this instance, by conversation.
 #[derive(Debug, Default)]
@@ -170,5 +198,55 @@ impl Relay {
             Some(_) => false,
             None => true,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use contract::chat::{MessageRole, MessageStatus};
+
+    fn notice(kind: &str) -> MessageView {
+        MessageView {
+            id: Uuid::nil(),
+            conversation_id: Uuid::nil(),
+            role: MessageRole::System,
+            text: "Sorry".into(),
+            status: MessageStatus::Complete,
+            author_name: None,
+            sources: Vec::new(),
+            error_kind: Some(kind.into()),
+            client_message_id: None,
+            created_at: chrono::Utc::now(),
+        }
+    }
+
+    /// A provider's or key's fault reaches the visitor as `ai_unavailable`.
+    #[test]
+    fn faults_are_hidden_from_the_visitor() {
+        for kind in [
+            "invalid_api_key",
+            "quota_exceeded",
+            "api_key_unreadable",
+            "internal",
+        ] {
+            assert_eq!(
+                for_visitor(notice(kind)).error_kind.as_deref(),
+                Some(AI_UNAVAILABLE),
+                "{kind}"
+            );
+        }
+    }
+
+    /// The product's notices keep the kind the widget acts on; a message
+    /// without a kind stays without one.
+    #[test]
+    fn product_notices_keep_their_kind() {
+        for kind in VISITOR_KINDS {
+            assert_eq!(for_visitor(notice(kind)).error_kind.as_deref(), Some(kind));
+        }
+        let mut plain = notice("x");
+        plain.error_kind = None;
+        assert_eq!(for_visitor(plain).error_kind, None);
     }
 }

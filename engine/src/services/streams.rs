@@ -11,12 +11,12 @@ use crate::services::auth::CurrentUser;
 use crate::services::events::{self, Rendered, Scope};
 use crate::services::hub::{Signal, VisitorFeed};
 use crate::services::presence::PresenceGuard;
-use crate::services::{auth, inbox, messages};
+use crate::services::{auth, inbox, messages, relay};
 use crate::state::AppState;
 use contract::chat::{DeltaEvent, MessageStatus, MessageView};
 use futures_util::Stream;
 use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter};
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use tokio::sync::broadcast;
 use tokio::sync::broadcast::error::RecvError;
@@ -33,29 +33,98 @@ pub struct Outgoing {
     pub data: serde_json::Value,
 }
 
+/// How many messages sent as final a stream remembers (the newest): a late
+/// delta of one of them is dropped; of an older one it costs a resend.
+const FINISHED_KEPT: usize = 256;
+
 /// Where a stream stands: the last event sent, and how much of each
 /// message's text the client has.
 #[derive(Debug, Default)]
 struct Cursor {
     last: i64,
+    /// The last read filled a page: the next one is read before waiting.
+    behind: bool,
     /// Operators' streams follow each change with the conversation's summary.
     summaries: bool,
-    /// message id → bytes of text sent (`usize::MAX` once the message is final).
+    /// A visitor's stream: faults are shown without their kind
+    /// ([`relay::for_visitor`]).
+    visitor: bool,
+    /// message id → bytes of text sent (`usize::MAX` once the message is
+    /// final): every message still streaming, and the last [`FINISHED_KEPT`]
+    /// final ones.
     sent: HashMap<Uuid, usize>,
+    /// The final messages in `sent`, oldest first.
+    finished: VecDeque<Uuid>,
+}
+
+/// What a delta asks of a stream.
+#[derive(Debug, PartialEq)]
+enum DeltaPlan {
+    /// The client has it all.
+    Skip,
+    /// The part the client lacks.
+    Send(Outgoing),
+    /// The client has a gap (or the message is unknown): the whole message.
+    Resend,
 }
 
 impl Cursor {
     fn message(&mut self, view: &MessageView, id: Option<i64>) -> Outgoing {
-        let have = if view.status == MessageStatus::Streaming {
-            view.text.len()
+        if view.status == MessageStatus::Streaming {
+            self.sent.insert(view.id, view.text.len());
         } else {
-            usize::MAX
+            self.finish(view.id);
+        }
+        let data = if self.visitor {
+            serde_json::to_value(relay::for_visitor(view.clone()))
+        } else {
+            serde_json::to_value(view)
         };
-        self.sent.insert(view.id, have);
         Outgoing {
             id,
             event: "message".into(),
-            data: serde_json::to_value(view).unwrap_or_default(),
+            data: data.unwrap_or_default(),
+        }
+    }
+
+    /// Marks `message_id` final, forgetting the oldest final one past
+    /// [`FINISHED_KEPT`].
+    fn finish(&mut self, message_id: Uuid) {
+        if self.sent.insert(message_id, usize::MAX) == Some(usize::MAX) {
+            return;
+        }
+        self.finished.push_back(message_id);
+        while self.finished.len() > FINISHED_KEPT {
+            if let Some(oldest) = self.finished.pop_front()
+                && self.sent.get(&oldest) == Some(&usize::MAX)
+            {
+                self.sent.remove(&oldest);
+            }
+        }
+    }
+
+    /// The part of a delta (`text`, ending at byte `end`) the client lacks.
+    fn plan_delta(&mut self, message_id: Uuid, end: usize, text: &str) -> DeltaPlan {
+        let start = end.saturating_sub(text.len());
+        match self.sent.get(&message_id).copied() {
+            Some(have) if have >= end => DeltaPlan::Skip,
+            Some(have) if have >= start => match text.get(have - start..) {
+                Some(part) => {
+                    self.sent.insert(message_id, end);
+                    let data = DeltaEvent {
+                        message_id,
+                        text: part.to_owned(),
+                        end,
+                    };
+                    DeltaPlan::Send(Outgoing {
+                        id: None,
+                        event: "delta".into(),
+                        data: serde_json::to_value(&data).unwrap_or_default(),
+                    })
+                }
+                None => DeltaPlan::Resend,
+            },
+            _ => DeltaPlan::Resend,
         }
     }
 }
@@ -154,7 +223,8 @@ fn follow(
         let every = state.settings.sweep_every;
         let mut recheck = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
         let summaries = matches!(scope, Scope::Projects(_));
-        let mut cursor = Cursor { last: after, summaries, ..Cursor::default() };
+        let visitor = matches!(scope, Scope::Visitor(_));
+        let mut cursor = Cursor { last: after, summaries, visitor, ..Cursor::default() };
         let mut next: Result<Option<Arc<Signal>>, RecvError> = Ok(None);
         loop {
             let items = match next {
@@ -173,6 +243,14 @@ fn follow(
                     tracing::warn!(error = %err, "an event stream ends on a database error");
                     break;
                 }
+            }
+            if cursor.behind {
+                // More stored events wait: the next page, before anything live.
+                if state.shutdown.is_cancelled() {
+                    return;
+                }
+                next = Ok(None);
+                continue;
             }
             next = loop {
                 tokio::select! {
@@ -216,7 +294,11 @@ async fn on_signal(
     }
 }
 
-/// Every stored event after the cursor, in order.
+/// The next page of stored events after the cursor, in order, followed (on
+/// operators' streams) by the summaries of the conversations they changed.
+/// A full page leaves the cursor `behind`: the stream reads the next one
+/// before it waits, so a long backlog goes out page by page, never whole in
+/// memory, and no query names more than a page of conversations.
 async fn catch_up(
     state: &AppState,
     scope: &Scope,
@@ -224,34 +306,30 @@ async fn catch_up(
 ) -> Result<Vec<Outgoing>, DbErr> {
     let mut items = Vec::new();
     let mut changed = Vec::new();
-    loop {
-        let rows = events::after(&state.db, scope, cursor.last).await?;
-        let full_page = rows.len() as u64 == events::PAGE;
-        let rendered = events::render_all(&state.db, &state.hub, &rows).await?;
-        for (row, rendered) in rows.into_iter().zip(rendered) {
-            cursor.last = row.id;
-            if cursor.summaries
-                && row.kind != events::Kind::Typing.as_str()
-                && let Some(id) = row.conversation_id
-                && !changed.contains(&id)
-            {
-                changed.push(id);
-            }
-            match rendered {
-                Some(Rendered::Message(view)) => items.push(cursor.message(&view, Some(row.id))),
-                Some(Rendered::Other { kind, data }) => items.push(Outgoing {
-                    id: Some(row.id),
-                    event: kind,
-                    data,
-                }),
-                None => {}
-            }
+    let rows = events::after(&state.db, scope, cursor.last).await?;
+    cursor.behind = rows.len() as u64 == events::PAGE;
+    let rendered = events::render_all(&state.db, &state.hub, &rows).await?;
+    for (row, rendered) in rows.into_iter().zip(rendered) {
+        cursor.last = row.id;
+        if cursor.summaries
+            && row.kind != events::Kind::Typing.as_str()
+            && let Some(id) = row.conversation_id
+            && !changed.contains(&id)
+        {
+            changed.push(id);
         }
-        if !full_page {
-            items.extend(summaries(state, &changed).await?);
-            return Ok(items);
+        match rendered {
+            Some(Rendered::Message(view)) => items.push(cursor.message(&view, Some(row.id))),
+            Some(Rendered::Other { kind, data }) => items.push(Outgoing {
+                id: Some(row.id),
+                event: kind,
+                data,
+            }),
+            None => {}
         }
     }
+    items.extend(summaries(state, &changed).await?);
+    Ok(items)
 }
 
 /// `conversation` frames: the changed conversations as the inbox lists them.
@@ -283,41 +361,27 @@ async fn delta(
     end: usize,
     text: &str,
 ) -> Result<Vec<Outgoing>, DbErr> {
-    let start = end.saturating_sub(text.len());
-    let have = cursor.sent.get(&message_id).copied();
-    match have {
-        Some(have) if have >= end => Ok(Vec::new()),
-        Some(have) if have >= start => match text.get(have - start..) {
-            Some(part) => {
-                cursor.sent.insert(message_id, end);
-                let data = DeltaEvent {
-                    message_id,
-                    text: part.to_owned(),
-                    end,
-                };
-                Ok(vec![Outgoing {
-                    id: None,
-                    event: "delta".into(),
-                    data: serde_json::to_value(&data).unwrap_or_default(),
-                }])
-            }
-            None => resend(state, cursor, message_id).await,
-        },
-        _ => resend(state, cursor, message_id).await,
+    match cursor.plan_delta(message_id, end, text) {
+        DeltaPlan::Skip => Ok(Vec::new()),
+        DeltaPlan::Send(item) => Ok(vec![item]),
+        DeltaPlan::Resend => resend(state, cursor, message_id).await,
     }
 }
 
-/// The message as it is now, without an event id.
+/// The message as it is now, without an event id (a message that is gone
+/// is forgotten).
 async fn resend(
     state: &AppState,
     cursor: &mut Cursor,
     message_id: Uuid,
 ) -> Result<Vec<Outgoing>, DbErr> {
-    Ok(messages::find(&state.db, message_id)
-        .await?
-        .map(|row| cursor.message(&messages::view(&row, &state.hub), None))
-        .into_iter()
-        .collect())
+    let Some(row) = messages::find(&state.db, message_id).await? else {
+        cursor.sent.remove(&message_id);
+        return Ok(Vec::new());
+    };
+    Ok(vec![
+        cursor.message(&messages::view(&row, &state.hub), None),
+    ])
 }
 
 /// After falling behind the live feed: the stored events missed, and the
@@ -338,4 +402,88 @@ async fn resync(
         items.extend(resend(state, cursor, id).await?);
     }
     Ok(items)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use contract::chat::MessageRole;
+
+    fn view(id: Uuid, status: MessageStatus, text: &str) -> MessageView {
+        MessageView {
+            id,
+            conversation_id: Uuid::nil(),
+            role: MessageRole::Ai,
+            text: text.into(),
+            status,
+            author_name: None,
+            sources: Vec::new(),
+            error_kind: None,
+            client_message_id: None,
+            created_at: chrono::Utc::now(),
+        }
+    }
+
+    /// A long replay of final messages keeps only the newest in memory.
+    #[test]
+    fn the_sent_set_stays_bounded() {
+        // Arrange
+        let mut cursor = Cursor::default();
+        let streaming = Uuid::new_v4();
+        cursor.message(&view(streaming, MessageStatus::Streaming, "Hel"), Some(1));
+        // Act
+        for id in 0..10_000 {
+            cursor.message(
+                &view(Uuid::new_v4(), MessageStatus::Complete, "Done"),
+                Some(id),
+            );
+        }
+        // Assert
+        assert!(
+            cursor.sent.len() <= FINISHED_KEPT + 1,
+            "{}",
+            cursor.sent.len()
+        );
+        assert_eq!(cursor.finished.len(), FINISHED_KEPT);
+        assert_eq!(
+            cursor.sent.get(&streaming),
+            Some(&3),
+            "the streaming one stays"
+        );
+    }
+
+    /// De-duplication still holds for recent messages: a late delta of a
+    /// recent final message is dropped, a streaming one gets only its new part.
+    #[test]
+    fn recent_messages_are_still_deduplicated() {
+        let mut cursor = Cursor::default();
+        let streaming = Uuid::new_v4();
+        cursor.message(&view(streaming, MessageStatus::Streaming, "Hel"), Some(1));
+        let mut recent = Uuid::nil();
+        for id in 0..1_000 {
+            recent = Uuid::new_v4();
+            cursor.message(&view(recent, MessageStatus::Complete, "Done"), Some(id));
+        }
+        assert_eq!(cursor.plan_delta(recent, 4, "ne"), DeltaPlan::Skip);
+        assert_eq!(cursor.plan_delta(streaming, 3, "el"), DeltaPlan::Skip);
+        let DeltaPlan::Send(part) = cursor.plan_delta(streaming, 5, "llo") else {
+            panic!("the new part is sent");
+        };
+        assert_eq!(part.data["text"], "lo");
+        assert_eq!(
+            cursor.plan_delta(Uuid::new_v4(), 5, "llo"),
+            DeltaPlan::Resend
+        );
+    }
+
+    /// A message finished twice counts once.
+    #[test]
+    fn a_message_finished_again_is_kept_once() {
+        let mut cursor = Cursor::default();
+        let id = Uuid::new_v4();
+        for event in 0..10 {
+            cursor.message(&view(id, MessageStatus::Complete, "Done"), Some(event));
+        }
+        assert_eq!(cursor.finished.len(), 1);
+    }
 }

@@ -10,6 +10,7 @@
 use crate::db::begin_write;
 use crate::db::entities::{conversations, messages as message_rows, projects, users};
 use crate::services::auth::CurrentUser;
+use crate::services::conversations::AskedBy;
 use crate::services::events::{self, Kind, Pending};
 use crate::services::messages::{self, NewMessage};
 use crate::services::{conversations as conversation_rows, inbox, widget};
@@ -18,10 +19,10 @@ use contract::AppError;
 use contract::chat::{ConversationStatus, MessageRole, MessageView};
 use contract::inbox::{ConversationSummary, OperatorRef, ReadEvent};
 use contract::widget::SendMessageRequest;
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, LockType};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
-    TransactionTrait,
+    QuerySelect, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -211,6 +212,47 @@ pub async fn send(
         state.relay.cancel(state, id);
     }
     Ok(messages::view(&message, &state.hub))
+}
+
+/// Why a conversation waits again after the operator holding it was
+/// removed: kept as its `handoff_reason`, which the inbox shows.
+pub const OPERATOR_REMOVED: &str = "the operator who held it was removed";
+
+/// The conversations `user_id` holds go back to waiting for a human (as a
+/// handoff leaves them, with the project's deadline), in the caller's
+/// transaction that removes the user; their `status` events are returned to
+/// publish after the commit.
+///
+/// # Errors
+/// [`AppError::Internal`] on a database failure (logged).
+pub async fn return_held_to_waiting(
+    txn: &DatabaseTransaction,
+    user_id: Uuid,
+) -> Result<Vec<Pending>, AppError> {
+    let held = conversations::Entity::find()
+        .filter(conversations::Column::Status.eq(ConversationStatus::Human.as_str()))
+        .filter(conversations::Column::AssignedUserId.eq(user_id))
+        .order_by_asc(conversations::Column::Id)
+        .lock(LockType::NoKeyUpdate)
+        .all(txn)
+        .await?;
+    let mut pending = Vec::with_capacity(held.len());
+    for conversation in held {
+        let project = projects::Entity::find_by_id(conversation.project_id)
+            .one(txn)
+            .await?
+            .ok_or(AppError::Internal)?;
+        let (_, event) = conversation_rows::wait_for_human(
+            txn,
+            &project,
+            conversation,
+            AskedBy::OperatorRemoved,
+            OPERATOR_REMOVED,
+        )
+        .await?;
+        pending.push(event);
+    }
+    Ok(pending)
 }
 
 /// The conversation, locked, when `user` may see it.

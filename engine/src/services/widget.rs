@@ -22,7 +22,7 @@ use crate::services::conversations::{self, Origin};
 use crate::services::events::{self, Scope};
 use crate::services::messages::{self, NewMessage};
 use crate::services::notices;
-use crate::services::{limits, sessions, visitors as visitor_rows};
+use crate::services::{limits, relay, sessions, visitors as visitor_rows};
 use crate::state::AppState;
 use contract::AppError;
 use contract::chat::{ConversationStatus, MessageRole, MessageView};
@@ -85,7 +85,7 @@ pub async fn session(
         status: ConversationStatus::parse(&conversation.status),
         messages: rows
             .iter()
-            .map(|row| messages::view(row, &state.hub))
+            .map(|row| relay::for_visitor(messages::view(row, &state.hub)))
             .collect(),
         last_event_id,
         config: config(state, project),

@@ -81,7 +81,8 @@ pub(super) fn random_base64(bytes: usize) -> String {
     BASE64.encode(buffer)
 }
 
-pub(super) fn random_password() -> String {
+/// 20 characters of an alphabet without look-alikes (about 116 bits).
+pub(crate) fn random_password() -> String {
     const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     let mut rng = rand::rng();
     (0..20)

@@ -32,6 +32,7 @@ pub fn routes() -> Router<AppState> {
         (status = 400, description = "Missing or oversized fields", body = ErrorBody),
         (status = 401, description = "`invalid_credentials`", body = ErrorBody),
         (status = 429, description = "`rate_limited`: too many attempts for this user or IP", body = ErrorBody),
+        (status = 503, description = "`busy`: every password-check slot is taken (`Retry-After`)", body = ErrorBody),
     )
 )]
 pub async fn login(

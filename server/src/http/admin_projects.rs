@@ -3,8 +3,11 @@
 use super::errors::{ApiJson, ApiPath};
 use super::session::AuthUser;
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::handler::Handler;
 use axum::http::StatusCode;
+use axum::middleware::Next;
+use axum::response::Response;
 use axum::routing::get;
 use contract::AppError;
 use contract::error::ErrorBody;
@@ -12,15 +15,46 @@ use contract::list::Page;
 use contract::projects::{ModelInfo, ModelsProbe, ProjectInput, ProjectView, VectorStoreInfo};
 use engine::services::projects;
 use engine::state::AppState;
+use tower::{Layer, ServiceExt};
 use uuid::Uuid;
+
+/// The largest body a project's create or update takes: its instructions
+/// alone may be 32,000 characters of up to 4 bytes each, with the privacy
+/// notice, the welcome texts and the JSON around them. Every other route keeps
+/// [`super::BODY_LIMIT_BYTES`]; beyond it: `413 payload_too_large`.
+pub const PROJECT_BODY_LIMIT_BYTES: usize = 256 * 1024;
+
+/// The dashboard's server function that saves a project (`app::api::save_project`).
+const SAVE_PROJECT_FN: &str = "/admin/fn/save_project";
+
+/// Middleware for the dashboard's routes: its project form gets the body
+/// limit of the project routes ([`PROJECT_BODY_LIMIT_BYTES`]); every other
+/// server function keeps the server's own.
+pub async fn dashboard_form_limit(request: Request, next: Next) -> Response {
+    if request.uri().path() != SAVE_PROJECT_FN {
+        return next.run(request).await;
+    }
+    match DefaultBodyLimit::max(PROJECT_BODY_LIMIT_BYTES)
+        .layer(next)
+        .oneshot(request)
+        .await
+    {
+        Ok(response) => response,
+        Err(never) => match never {},
+    }
+}
 
 /// The routes of this module.
 pub fn routes() -> Router<AppState> {
+    let project_body = || DefaultBodyLimit::max(PROJECT_BODY_LIMIT_BYTES);
     Router::new()
-        .route("/api/v1/admin/projects", get(list).post(create))
+        .route(
+            "/api/v1/admin/projects",
+            get(list).post(create.layer(project_body())),
+        )
         .route(
             "/api/v1/admin/projects/{id}",
-            get(read).patch(update).delete(delete),
+            get(read).patch(update.layer(project_body())).delete(delete),
         )
         .route("/api/v1/admin/projects/{id}/models", get(models))
         .route(

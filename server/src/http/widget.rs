@@ -5,7 +5,7 @@
 use super::errors::{ApiJson, ApiQuery};
 use super::session::ClientIp;
 use axum::Router;
-use axum::extract::{FromRequestParts, State};
+use axum::extract::{DefaultBodyLimit, FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::routing::{get, options, post};
@@ -18,6 +18,12 @@ use contract::widget::{
 use engine::services::visitors::Seen;
 use engine::services::widget::{self, VisitorContext};
 use engine::state::AppState;
+
+/// The largest body a widget call takes: a message of up to 10,000
+/// characters (the highest `limits.message_chars`) of up to 4 bytes each, or a
+/// contact with such a text, and the JSON around it. Anything larger is
+/// refused with `413 payload_too_large` before it is parsed.
+pub const WIDGET_BODY_LIMIT_BYTES: usize = 48 * 1024;
 
 /// The routes of this module and the event stream, with CORS. Each route
 /// takes `OPTIONS` too, so that preflights reach the CORS layer instead of
@@ -53,6 +59,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             "/api/v1/widget/events",
             get(super::widget_events::events).merge(preflight),
         )
+        .layer(DefaultBodyLimit::max(WIDGET_BODY_LIMIT_BYTES))
         .layer(super::cors::widget_layer(state))
 }
 

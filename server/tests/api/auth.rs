@@ -1,5 +1,7 @@
 //! Admin login, sessions, logout and throttling (`docs/architecture.md`, "Security").
 
+mod attacks;
+
 use crate::helpers::{ADMIN_PASSWORD, TestDb, json, spawn_app, spawn_app_on};
 use reqwest::Method;
 use reqwest::header::{COOKIE, ORIGIN, SET_COOKIE};

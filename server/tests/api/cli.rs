@@ -82,6 +82,7 @@ fn help_lists_the_commands() {
         "migrate",
         "rotate-key",
         "import-legacy",
+        "reset-admin",
         "--env-file",
     ] {
         assert!(help.contains(command), "`{command}` missing from:\n{help}");

@@ -1,8 +1,10 @@
 //! The fault matrix: whatever the provider does wrong, the visitor gets a
-//! short notice in their language, the conversation carries the mapped
-//! error kind, and nothing the visitor wrote is lost.
+//! short notice in their language (its kind only `ai_unavailable`), the
+//! conversation carries the mapped error kind for operators, and nothing the
+//! visitor wrote is lost.
 
 use crate::helpers::spawn_app;
+use crate::operator_client::Operator;
 use crate::widget_client::{Widget, answer, project};
 use fake_openai::{FakeOpenAi, Fault};
 use serde_json::json;
@@ -78,7 +80,8 @@ async fn every_provider_fault_ends_in_a_notice_and_a_mapped_kind() {
             .until(|f| f.event == "message" && f.data["role"] == "system")
             .await;
         let notice = &frames.last().expect("notice").data;
-        assert_eq!(notice["error_kind"], kind, "{why}");
+        assert_eq!(notice["error_kind"], "ai_unavailable", "{why}");
+        assert_eq!(operator_kind(&app, &widget).await, kind, "{why}");
         assert!(
             notice["text"]
                 .as_str()
@@ -95,7 +98,34 @@ async fn every_provider_fault_ends_in_a_notice_and_a_mapped_kind() {
             session.session["messages"][0]["text"], "Вопрос",
             "{why}: the visitor's message is kept"
         );
+        assert!(
+            session.session["messages"]
+                .as_array()
+                .expect("messages")
+                .iter()
+                .all(|m| m["error_kind"] != kind),
+            "{why}: the session does not name the fault"
+        );
     }
+}
+
+/// The `error_kind` of the newest system notice of the widget's
+/// conversation, as operators read it.
+async fn operator_kind(app: &crate::helpers::TestApp, widget: &Widget<'_>) -> String {
+    let conversation = widget.session["conversation_id"]
+        .as_str()
+        .expect("conversation id");
+    let (status, detail) = Operator::admin(app).await.conversation(conversation).await;
+    assert_eq!(status, 200, "{detail}");
+    detail["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .rev()
+        .find(|m| m["role"] == "system")
+        .and_then(|m| m["error_kind"].as_str())
+        .expect("a notice with a kind")
+        .to_owned()
 }
 
 /// A stream cut after two words keeps those words on the failed answer.
@@ -120,7 +150,8 @@ async fn a_cut_stream_keeps_the_text_it_had() {
         .expect("the answer");
     assert_eq!(failed.data["status"], "failed");
     assert_eq!(failed.data["text"], "Alpha beta ");
-    assert_eq!(failed.data["error_kind"], "stream_cut");
+    assert_eq!(failed.data["error_kind"], "ai_unavailable");
+    assert_eq!(operator_kind(&app, &widget).await, "stream_cut");
     let notice = &frames.last().expect("notice").data;
     assert!(
         notice["text"].as_str().expect("text").starts_with("Sorry"),
@@ -162,9 +193,9 @@ async fn unknown_models_and_vector_stores_are_named() {
         let widget = Widget::open(&app, &id).await;
         let mut events = widget.events(None).await;
         widget.send("?").await;
-        let frames = events
+        events
             .until(|f| f.event == "message" && f.data["role"] == "system")
             .await;
-        assert_eq!(frames.last().expect("notice").data["error_kind"], kind);
+        assert_eq!(operator_kind(&app, &widget).await, kind);
     }
 }

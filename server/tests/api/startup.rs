@@ -1,7 +1,9 @@
 //! What the server does at start-up: the first admin, `ADMIN_PASSWORD`
 //! changes, and messages a crash left streaming. Migrations at an upgrade
-//! are in [`upgrades`].
+//! are in [`upgrades`]; `ADMIN_PASSWORD` against the dashboard's password in
+//! [`admin`].
 
+mod admin;
 mod upgrades;
 
 use crate::fixtures;

@@ -1,6 +1,9 @@
-//! `/api/v1/admin/users`: admins manage operators; operators see only their projects.
+//! `/api/v1/admin/users`: admins manage operators; operators see only their
+//! projects; a removed operator's conversations wait for a human again.
 
 use crate::helpers::{ADMIN_PASSWORD, TestApp, json, spawn_app};
+use crate::operator_client::Operator;
+use crate::widget_client::Widget;
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -281,3 +284,62 @@ async fn removal_rules_hold() {
         (404, Some("user_not_found"))
     );
 }
+
+/// Removing an operator who holds a conversation puts it back to waiting for
+/// a human: live dashboards are told, with the reason the inbox shows, and
+/// another operator takes it over.
+#[tokio::test]
+async fn removing_an_operator_returns_their_conversations_to_waiting() {
+    // Arrange: `leaving` holds a conversation with an unanswered visitor.
+    let app = spawn_app().await;
+    let admin = Operator::admin(&app).await;
+    let project = crate::fixtures::project(&app).await.to_string();
+    let widget = Widget::open(&app, &project).await;
+    assert_eq!(widget.send("Есть кто живой?").await.0, 202);
+    let conversation = widget.session["conversation_id"].as_str().expect("id");
+    let body = json!({"username": "leaving", "password": "long enough password", "project_ids": [project]});
+    let (status, leaving) = send(
+        &app,
+        &admin.token,
+        Method::POST,
+        "/api/v1/admin/users",
+        Some(body),
+    )
+    .await;
+    assert_eq!(status, 201, "{leaving}");
+    let (_, login) = json(app.login("leaving", "long enough password").await).await;
+    let holder = Operator {
+        app: &app,
+        token: login["token"].as_str().expect("token").to_owned(),
+    };
+    let (status, taken) = holder.action(conversation, "takeover").await;
+    assert_eq!((status, taken["status"].as_str()), (200, Some("human")));
+    let other = Operator::member_of(&app, &[&project]).await;
+    let mut live = admin.events(None).await;
+    // Act
+    let path = format!(
+        "/api/v1/admin/users/{}",
+        leaving["id"].as_str().expect("id")
+    );
+    let (status, _) = send(&app, &admin.token, Method::DELETE, &path, None).await;
+    // Assert
+    assert_eq!(status, 204);
+    let frames = live
+        .until(|f| f.event == "conversation" && f.data["status"] == "waiting_human")
+        .await;
+    let summary = &frames.last().expect("the conversation frame").data;
+    assert_eq!(summary["handoff_reason"], REMOVED);
+    assert_eq!(summary["assigned"], Value::Null);
+    let (_, detail) = other.conversation(conversation).await;
+    assert_eq!(detail["conversation"]["status"], "waiting_human");
+    assert_eq!(detail["conversation"]["handoff_reason"], REMOVED);
+    let (status, taken) = other.action(conversation, "takeover").await;
+    assert_eq!(
+        (status, taken["status"].as_str()),
+        (200, Some("human")),
+        "{taken}"
+    );
+}
+
+/// The reason a conversation waits again after its operator was removed.
+const REMOVED: &str = "the operator who held it was removed";
