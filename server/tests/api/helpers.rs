@@ -337,9 +337,10 @@ pub(crate) async fn json(response: reqwest::Response) -> (u16, serde_json::Value
     (status, body)
 }
 
-/// True once `condition` holds, polled every 100 ms for up to 5 s.
+/// True once `condition` holds, polled every 100 ms for up to 15 s (a loaded CI machine
+/// needs more than 5: it returns as soon as the condition holds).
 pub(crate) async fn eventually(condition: impl Fn() -> bool) -> bool {
-    for _ in 0..50 {
+    for _ in 0..150 {
         if condition() {
             return true;
         }
