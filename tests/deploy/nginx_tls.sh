@@ -287,6 +287,7 @@ expect "/pkg/aiwidget.wasm, Accept-Encoding: br" "$(header content-encoding <"$t
 expect "its size is the .br file's" "$(stat -c %s "$tmp/body")" "$(stat -c %s "$wasm.br")"
 expect "/pkg/ Cache-Control (added by nginx)" "$(header cache-control <"$tmp/h")" no-cache
 expect "HSTS on /pkg/" "$(header strict-transport-security <"$tmp/h")" "max-age=63072000"
+expect "one HSTS header on /pkg/" "$(grep -ci "^strict-transport-security:" <"$tmp/h")" "1"
 modified="$(header last-modified <"$tmp/h")"
 expect "revalidation with If-Modified-Since" \
   "$(https_ -o /dev/null -w '%{http_code}' -H 'accept-encoding: br' -H "if-modified-since: $modified" "$base/pkg/aiwidget.wasm")" 304
@@ -312,6 +313,7 @@ expect "chat_bg.wasm?v= Cache-Control (nginx: the URL changes with each release)
   "$(header cache-control <"$tmp/h")" "public, max-age=31536000, immutable"
 expect "chat_bg.wasm?v= Content-Encoding" "$(header content-encoding <"$tmp/h")" br
 expect "HSTS on chat_bg.wasm" "$(header strict-transport-security <"$tmp/h")" "max-age=63072000"
+expect "one HSTS header on chat_bg.wasm" "$(grep -ci "^strict-transport-security:" <"$tmp/h")" "1"
 https_ -o /dev/null -D "$tmp/h" "$base/widget/chat.js"
 expect "chat.js without ?v= keeps the short cache" "$(header cache-control <"$tmp/h")" "public, max-age=300"
 # The year-long cache of ?v= is only right while ?v= changes with every release.
