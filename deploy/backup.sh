@@ -16,24 +16,8 @@ set -euo pipefail
 umask 077
 
 die() { echo "backup.sh: $*" >&2; exit 1; }
-# Sets $decoded to $1 with each %XX replaced by its byte, as sqlx reads a URL
-# (a % not followed by two hex digits stays; backslashes are plain characters).
-percent_decode() {
-  local rest=$1 char
-  decoded=''
-  while [[ $rest == *%* ]]; do
-    decoded+=${rest%%\%*}
-    rest=${rest#*%}
-    if [[ $rest =~ ^[0-9A-Fa-f]{2} ]]; then
-      printf -v char %b "\\x${rest:0:2}"
-      decoded+=$char
-      rest=${rest:2}
-    else
-      decoded+=%
-    fi
-  done
-  decoded+=$rest
-}
+# shellcheck source=deploy/database-url.sh
+source "$(dirname "${BASH_SOURCE[0]}")/database-url.sh"
 
 env_file='' reason='' rotate=1
 while [ $# -gt 0 ]; do
@@ -72,12 +56,7 @@ trap '[ -z "$partial" ] || rm -f -- "$partial"' EXIT
 case $url in
   postgres://* | postgresql://*)
     file="$dir/$name.dump"
-    # The password goes to libpq through PGPASSWORD, not the command line (ps).
-    if [[ $url =~ ^(postgres(ql)?://[^:@/]*):([^@/]*)@(.*)$ ]]; then
-      url="${BASH_REMATCH[1]}@${BASH_REMATCH[4]}"
-      percent_decode "${BASH_REMATCH[3]}" # (its own match replaces BASH_REMATCH)
-      export PGPASSWORD=$decoded
-    fi
+    move_password_to_env
     partial="$file.partial"
     pg_dump --format=custom --file="$partial" --dbname="$url" || die "pg_dump failed"
     pg_restore --list "$partial" >/dev/null || die "the dump does not read back"

@@ -19,24 +19,8 @@ set -euo pipefail
 umask 077
 
 die() { echo "restore.sh: $*" >&2; exit 1; }
-# Sets $decoded to $1 with each %XX replaced by its byte, as sqlx reads a URL
-# (a % not followed by two hex digits stays; backslashes are plain characters).
-percent_decode() {
-  local rest=$1 char
-  decoded=''
-  while [[ $rest == *%* ]]; do
-    decoded+=${rest%%\%*}
-    rest=${rest#*%}
-    if [[ $rest =~ ^[0-9A-Fa-f]{2} ]]; then
-      printf -v char %b "\\x${rest:0:2}"
-      decoded+=$char
-      rest=${rest:2}
-    else
-      decoded+=%
-    fi
-  done
-  decoded+=$rest
-}
+# shellcheck source=deploy/database-url.sh
+source "$(dirname "${BASH_SOURCE[0]}")/database-url.sh"
 
 env_file='' backup=''
 while [ $# -gt 0 ]; do
@@ -63,12 +47,7 @@ fi
 case $url in
   postgres://* | postgresql://*)
     [ "$(head -c 5 "$backup")" = PGDMP ] || die "$backup is not a PostgreSQL dump"
-    # The password goes to libpq through PGPASSWORD, not the command line (ps).
-    if [[ $url =~ ^(postgres(ql)?://[^:@/]*):([^@/]*)@(.*)$ ]]; then
-      url="${BASH_REMATCH[1]}@${BASH_REMATCH[4]}"
-      percent_decode "${BASH_REMATCH[3]}" # (its own match replaces BASH_REMATCH)
-      export PGPASSWORD=$decoded
-    fi
+    move_password_to_env
     # --clean drops what is there: save it first, unless there is nothing.
     tables=$(psql --dbname="$url" -Atc "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'") ||
       die "cannot read the database of DATABASE_URL: nothing was restored"

@@ -94,14 +94,10 @@ impl Settings {
     /// The keys for the projects' API keys.
     #[must_use]
     pub fn keyring(&self) -> crate::services::api_keys::Keyring<'_> {
-        use secrecy::ExposeSecret as _;
-        crate::services::api_keys::Keyring {
-            version: self.encryption_key_version,
-            current: self.encryption_key.expose_secret(),
-            previous: self
-                .previous_encryption_key
-                .as_ref()
-                .map(|key| key.expose_secret()),
-        }
+        crate::services::api_keys::Keyring::of(
+            self.encryption_key_version,
+            &self.encryption_key,
+            self.previous_encryption_key.as_ref(),
+        )
     }
 }

@@ -27,6 +27,24 @@ pub struct Keyring<'a> {
     pub previous: Option<&'a [u8; 32]>,
 }
 
+impl<'a> Keyring<'a> {
+    /// The keyring of the configured secrets (`ENCRYPTION_KEY`, its
+    /// generation and `PREVIOUS_ENCRYPTION_KEY`).
+    #[must_use]
+    pub fn of(
+        version: u8,
+        current: &'a secrecy::SecretBox<[u8; 32]>,
+        previous: Option<&'a secrecy::SecretBox<[u8; 32]>>,
+    ) -> Self {
+        use secrecy::ExposeSecret as _;
+        Self {
+            version,
+            current: current.expose_secret(),
+            previous: previous.map(|key| key.expose_secret()),
+        }
+    }
+}
+
 impl std::fmt::Debug for Keyring<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Keyring")

@@ -14,7 +14,7 @@ use super::{
 };
 use engine::services::api_keys::Keyring;
 use engine::state::Environment;
-use secrecy::{ExposeSecret as _, SecretBox};
+use secrecy::SecretBox;
 use std::path::PathBuf;
 
 /// What a command that touches encrypted keys works with.
@@ -34,14 +34,11 @@ impl CommandSettings {
     /// The keys for the projects' API keys.
     #[must_use]
     pub fn keyring(&self) -> Keyring<'_> {
-        Keyring {
-            version: self.encryption_key_version,
-            current: self.encryption_key.expose_secret(),
-            previous: self
-                .previous_encryption_key
-                .as_ref()
-                .map(|key| key.expose_secret()),
-        }
+        Keyring::of(
+            self.encryption_key_version,
+            &self.encryption_key,
+            self.previous_encryption_key.as_ref(),
+        )
     }
 }
 
@@ -96,6 +93,7 @@ pub fn for_command(env: &Env) -> Result<CommandSettings, ConfigError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use secrecy::ExposeSecret as _;
 
     const GOOD_KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
 
