@@ -30,3 +30,4 @@ cargo build -p fake-openai
 node tests/browser/dashboard.mjs
 node tests/browser/widget.mjs
 node tests/browser/takeover.mjs
+node tests/browser/privacy.mjs

@@ -325,6 +325,22 @@ pub async fn send_operator_message(
     )
 }
 
+/// Deletes everything of a visitor (admins; `docs/privacy.md`).
+#[server(prefix = "/admin/fn", endpoint = "delete_visitor")]
+pub async fn delete_visitor(
+    /// The visitor's id.
+    id: Uuid,
+) -> Result<(), AppError> {
+    ssr::finish(
+        async move {
+            let (state, user) = ssr::session_user().await?;
+            engine::session::require_public_origin(&ssr::parts().await?.headers, &state.settings)?;
+            engine::services::privacy::delete(&state, &user, id).await
+        }
+        .await,
+    )
+}
+
 /// The operator is typing.
 #[server(prefix = "/admin/fn", endpoint = "operator_typing")]
 pub async fn operator_typing(

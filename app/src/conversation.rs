@@ -104,6 +104,7 @@ fn Conversation(id: Uuid) -> impl IntoView {
                 .then(|| view! { <p class="typing muted" aria-live="polite">{texts.visitor_typing}</p> })}
             <Composer id />
             {move || detail().map(|detail| visitor_view(texts, &detail.visitor, detail.conversation.handoff_reason.as_deref().map(|why| crate::i18n::reason(lang, why))))}
+            {move || detail().map(|detail| view! { <crate::visitor_privacy::VisitorPrivacy visitor_id=detail.visitor.id /> })}
         </section>
     }
 }

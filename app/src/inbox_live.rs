@@ -7,6 +7,7 @@ use crate::i18n::InboxTexts;
 use crate::inbox::{Alert, InboxState};
 use contract::chat::{DeltaEvent, MessageView, TypingEvent};
 use contract::inbox::ConversationSummary;
+use contract::privacy::ConversationRemovedEvent;
 use leptos::prelude::*;
 use std::cell::RefCell;
 use ui::live::listen;
@@ -48,6 +49,13 @@ pub fn connect(state: InboxState, texts: &'static InboxTexts) {
     listen(&source, "typing", move |typing: TypingEvent| {
         state.apply_typing(&typing);
     });
+    listen(
+        &source,
+        "conversation_removed",
+        move |removed: ConversationRemovedEvent| {
+            state.remove_conversation(removed.conversation_id);
+        },
+    );
     let source = send_wrapper::SendWrapper::new(source);
     on_cleanup(move || source.close());
 }

@@ -14,6 +14,7 @@
 //! - [`login`], [`projects`], [`project_form`], [`users`]: the pages.
 //! - [`forms`]: field errors from the server, shown next to their inputs.
 //! - [`inbox`], [`conversation`]: the live inbox and the open conversation;
+//!   [`visitor_privacy`]: its visitor's data exported or deleted (admins);
 //!   `inbox_live` (hydrate): its event stream and alerts.
 //!
 //! Features: `ssr` for the server, `hydrate` for the dashboard's wasm.
@@ -34,5 +35,6 @@ pub mod project_form;
 pub mod projects;
 pub mod routes;
 pub mod users;
+pub mod visitor_privacy;
 
 pub use routes::{App, shell};

@@ -61,7 +61,7 @@ pub enum AppError {
     #[error("{message}")]
     Conflict {
         /// The stable code sent as `error`: `not_taken`, `conversation_closed`, `no_conversation`,
-        /// `project_exists`, …
+        /// `project_exists`, `consent_required`, …
         code: String,
         /// The human-readable explanation (English), sent as `message`.
         message: String,

@@ -17,6 +17,7 @@
 //! - [`chat`]: conversations, messages and event payloads on the wire.
 //! - [`widget`]: the shapes of the widget's v1 API (config, session, send).
 //! - [`inbox`]: the shapes of the operators' inbox (conversations, takeover).
+//! - [`privacy`]: a visitor's data exported, and the removal of a conversation.
 //! - [`markdown`]: the safe markdown subset of answers, as a tree of plain text.
 //! - [`text`]: text helpers shared by both sides (search text folding).
 //! - `origins` (server): allowed origins, normalised and matched.
@@ -28,6 +29,7 @@ pub mod health;
 pub mod inbox;
 pub mod list;
 pub mod markdown;
+pub mod privacy;
 pub mod projects;
 pub mod text;
 pub mod widget;

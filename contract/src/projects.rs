@@ -114,6 +114,27 @@ pub struct Limits {
     /// AI tokens (input and output) per project per UTC day (0 to
     /// 1000000000, default 2000000).
     pub daily_ai_tokens: i64,
+    /// Visitor messages per IP address (IPv6: per /64 network) per minute,
+    /// across all the visitors behind it (1 to 6000, default 30).
+    #[serde(default = "default_messages_per_ip_per_minute")]
+    pub messages_per_ip_per_minute: i32,
+    /// The most tokens one AI answer may use (16 to 100000, default 2000):
+    /// sent to the provider as its output cap, and reserved from the daily
+    /// token budget before the call.
+    #[serde(default = "default_max_output_tokens")]
+    pub max_output_tokens: i32,
+}
+
+/// [`Limits::messages_per_ip_per_minute`] of a project that never set it.
+#[must_use]
+pub const fn default_messages_per_ip_per_minute() -> i32 {
+    30
+}
+
+/// [`Limits::max_output_tokens`] of a project that never set it.
+#[must_use]
+pub const fn default_max_output_tokens() -> i32 {
+    2000
 }
 
 /// Handing a conversation to a human.
@@ -307,6 +328,12 @@ pub struct LimitsInput {
     /// AI tokens per project per UTC day: 0 to 1000000000.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub daily_ai_tokens: Option<i64>,
+    /// Visitor messages per IP address (IPv6: per /64) per minute: 1 to 6000.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub messages_per_ip_per_minute: Option<i32>,
+    /// The most tokens one AI answer may use: 16 to 100000.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_output_tokens: Option<i32>,
 }
 
 /// Changes to [`HandoffSettings`].

@@ -22,9 +22,17 @@ pub struct WidgetConfig {
     /// The project's id.
     pub project_id: Uuid,
     /// Title, greeting, colour, position, language and privacy notice, as the
-    /// project sets them (fields of this object on the wire, not nested).
+    /// project sets them (fields of this object on the wire, not nested). The
+    /// notice comes as the visitor reads it: its `{retention}` placeholder is
+    /// replaced by how long conversations are kept.
     #[serde(flatten)]
     pub widget: WidgetSettings,
+    /// The version of the privacy notice as shown (a short hash of its text):
+    /// send it as `consent_version` once the visitor accepts the notice; any
+    /// change of the text makes a new version, which asks again. `null` when
+    /// the project has no notice.
+    #[serde(default)]
+    pub privacy_notice_version: Option<String>,
     /// The longest message the visitor may send, in characters.
     pub max_message_chars: i32,
     /// Whether the AI answers (the project has a key); otherwise only humans do.
@@ -52,6 +60,12 @@ pub struct SessionRequest {
     /// The browser's language, e.g. `ru-RU`.
     #[serde(default)]
     pub locale: Option<String>,
+    /// The config's `privacy_notice_version` the visitor accepted. With a
+    /// notice set, a session without the current version (here or stored
+    /// with the visitor) is refused with `409 consent_required` and nothing
+    /// is stored; ignored when the project has no notice.
+    #[serde(default)]
+    pub consent_version: Option<String>,
 }
 
 /// The answer to a session: who the visitor is and where their conversation stands.

@@ -39,7 +39,21 @@ const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// # Errors
 /// The [`DbErr`] of a URL that does not parse or a database that does not answer.
 pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
-    connect_with(url, pool_size(url)).await
+    connect_with(url, pool_size(url), None).await
+}
+
+/// The `application_name` prefix of a serving instance's connections on
+/// PostgreSQL: `aiwidget/<instance>`, so that any instance can tell which
+/// instances are alive (see `lease::release_dead`).
+pub const INSTANCE_APPLICATION_NAME: &str = "aiwidget/";
+
+/// [`connect`] for the server `instance` (its id on the bus): on
+/// PostgreSQL its connections are named after it.
+///
+/// # Errors
+/// The [`DbErr`] of a database that cannot be reached or opened.
+pub async fn connect_as(url: &str, instance: &str) -> Result<DatabaseConnection, DbErr> {
+    connect_with(url, pool_size(url), Some(instance)).await
 }
 
 /// Starts a transaction for work that reads and then writes.
@@ -66,7 +80,11 @@ fn is_sqlite(url: &str) -> bool {
     url.starts_with("sqlite:")
 }
 
-async fn connect_with(url: &str, max_connections: u32) -> Result<DatabaseConnection, DbErr> {
+async fn connect_with(
+    url: &str,
+    max_connections: u32,
+    instance: Option<&str>,
+) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(url.to_owned());
     options
         .max_connections(max_connections)
@@ -83,6 +101,9 @@ async fn connect_with(url: &str, max_connections: u32) -> Result<DatabaseConnect
                 .busy_timeout(SQLITE_BUSY_TIMEOUT)
                 .foreign_keys(true)
         });
+    } else if let Some(instance) = instance {
+        let name = format!("{INSTANCE_APPLICATION_NAME}{instance}");
+        options.map_sqlx_postgres_opts(move |opts| opts.application_name(&name));
     }
     Database::connect(options).await
 }

@@ -6,7 +6,10 @@
 //! - this file: the request, the events, the errors and the trait.
 //! - `openai`: [`OpenAiProvider`], the one implementation (both styles), with
 //!   connect / first-byte / idle time-outs and bounded retries before the first token.
+//! - [`addresses`]: which addresses a provider may be reached at (no private
+//!   ones in production), checked on the resolved addresses.
 
+pub mod addresses;
 mod openai;
 
 pub use openai::OpenAiProvider;
@@ -39,6 +42,10 @@ pub struct LlmRequest {
     /// Whether the model may hand the conversation to a human (the
     /// [`HANDOFF_TOOL`] function tool, in both styles).
     pub handoff_tool: bool,
+    /// The most tokens the answer may use (`max_output_tokens` in the
+    /// `responses` style, `max_tokens` in `chat_completions`); `None`: the
+    /// provider's own limit.
+    pub max_output_tokens: Option<u32>,
 }
 
 /// The function tool the AI calls to hand the conversation to a human.
@@ -87,6 +94,7 @@ impl fmt::Debug for LlmRequest {
             .field("turns", &self.turns.len())
             .field("vector_store_ids", &self.vector_store_ids)
             .field("handoff_tool", &self.handoff_tool)
+            .field("max_output_tokens", &self.max_output_tokens)
             .finish()
     }
 }
@@ -226,6 +234,10 @@ pub struct CallPolicy {
     pub max_retries: u32,
     /// A `retry-after` longer than this is not waited for: the call fails as rate limited.
     pub max_retry_wait: Duration,
+    /// Whether a base URL may be a private IP literal (`ALLOW_PRIVATE_UPSTREAMS`
+    /// or development); names are checked by the client's resolver
+    /// ([`addresses::PublicOnly`]).
+    pub allow_private: bool,
 }
 
 impl Default for CallPolicy {
@@ -235,6 +247,7 @@ impl Default for CallPolicy {
             idle: Duration::from_secs(30),
             max_retries: 2,
             max_retry_wait: Duration::from_secs(10),
+            allow_private: false,
         }
     }
 }

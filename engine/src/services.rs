@@ -23,11 +23,14 @@
 //! - [`streams`]: what an event stream sends (replay + live, each delta once).
 //! - [`relay`]: the AI answering a conversation, cancellable, fault-tolerant.
 //! - [`limits`]: per-visitor, per-IP and daily AI limits, counted in the database.
+//! - [`flood`]: requests per client of the widget's API, in memory, before the database.
 //! - [`origin_cache`]: all allowed origins, for CORS preflights.
 //! - [`inbox`]: the operators' list of conversations and one conversation.
 //! - [`takeover`]: operators taking over, answering, releasing, closing.
 //! - [`presence`]: which operators are online (an open stream).
 //! - [`deadlines`]: the "nobody came in N minutes" sweep.
+//! - [`retention`]: conversations past their project's retention, old events.
+//! - [`privacy`]: one visitor's data exported or deleted (admins).
 //! - [`legacy_import`]: projects and chats of the Node.js version, same ids.
 
 pub mod api_keys;
@@ -36,6 +39,7 @@ pub mod bus;
 pub mod conversations;
 pub mod deadlines;
 pub mod events;
+pub mod flood;
 pub mod health;
 pub mod hub;
 pub mod inbox;
@@ -49,8 +53,10 @@ pub mod origin_cache;
 pub mod passwords;
 pub mod people;
 pub mod presence;
+pub mod privacy;
 pub mod projects;
 pub mod relay;
+pub mod retention;
 pub mod sessions;
 pub mod streams;
 pub mod takeover;

@@ -17,6 +17,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// The HTTP client for the projects' AI providers.
     pub http: reqwest::Client,
+    /// Requests per client of the widget's API, before the database.
+    pub flood_guard: Arc<crate::services::flood::FloodGuard>,
     /// Login attempts per username and per IP.
     pub login_throttle: Arc<crate::services::throttle::LoginThrottle>,
     /// Real-time fan-out to the event streams.
@@ -91,6 +93,13 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// Whether a project's provider may be on a private address:
+    /// `ALLOW_PRIVATE_UPSTREAMS`, or development.
+    #[must_use]
+    pub fn allows_private_upstreams(&self) -> bool {
+        self.allow_private_upstreams || self.environment == Environment::Development
+    }
+
     /// The keys for the projects' API keys.
     #[must_use]
     pub fn keyring(&self) -> crate::services::api_keys::Keyring<'_> {

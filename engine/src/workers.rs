@@ -3,18 +3,21 @@
 //!
 //! - the sweep of stored deadlines and orphaned answers
 //!   ([`crate::services::deadlines`]);
+//! - the retention sweep: old conversations, visitors and events
+//!   ([`crate::services::retention`]);
 //! - the bus between instances ([`crate::services::bus`]), whose commands for this
 //!   instance are routed here to the relay ([`crate::services::relay`]): the
 //!   transport carries them, the domain acts on them.
 
 use crate::services::bus::{Bus, Command};
-use crate::services::deadlines;
+use crate::services::{deadlines, retention};
 use crate::state::AppState;
 use tokio::sync::mpsc;
 
 /// Starts every worker of this instance (each ends at shutdown).
 pub fn start(state: &AppState) {
     deadlines::spawn(state.clone());
+    retention::spawn(state.clone());
     let commands = Bus::start(state);
     tokio::spawn(obey(state.clone(), commands));
 }

@@ -11,6 +11,8 @@
 //!   visitors, conversations, messages, events and daily usage.
 //! - `m20261129_000001_create_app_settings`: values the server keeps between
 //!   starts (the hash of the `ADMIN_PASSWORD` last applied).
+//! - `m20261129_000002_trust`: per-IP message limits, the cap on each AI
+//!   answer, the visitor's consent, and the record of deleted visitors.
 
 pub use sea_orm_migration::prelude::*;
 
@@ -23,6 +25,7 @@ pub use sea_orm_migration::prelude::*;
 )]
 mod m20261126_000001_create_schema;
 mod m20261129_000001_create_app_settings;
+mod m20261129_000002_trust;
 
 /// Every migration of aiwidget, in the order they run.
 #[derive(Debug)]
@@ -34,6 +37,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261126_000001_create_schema::Migration),
             Box::new(m20261129_000001_create_app_settings::Migration),
+            Box::new(m20261129_000002_trust::Migration),
         ]
     }
 }

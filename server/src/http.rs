@@ -8,6 +8,7 @@
 //! - [`admin_projects`]: projects of the admin API.
 //! - [`admin_users`]: operators and admins.
 //! - [`admin_conversations`]: the inbox, takeover, operator messages, the operators' stream.
+//! - [`admin_visitors`]: one visitor's data exported or deleted (privacy).
 //! - [`session`]: who is calling (Bearer or session cookie), and the client IP.
 //! - [`security`]: the dashboard's frame and script policy, HSTS, `Referrer-Policy`.
 //! - [`openapi`]: `GET /api/v1/openapi.json`, the document of the v1 API.
@@ -22,6 +23,7 @@ pub mod admin_auth;
 pub mod admin_conversations;
 pub mod admin_projects;
 pub mod admin_users;
+pub mod admin_visitors;
 pub mod assets;
 pub mod cors;
 pub mod dashboard;
@@ -68,6 +70,7 @@ pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
         .merge(admin_projects::routes())
         .merge(admin_users::routes())
         .merge(admin_conversations::routes())
+        .merge(admin_visitors::routes())
         .merge(widget::routes(&state))
         .merge(
             dashboard::routes(&state, leptos_options).layer(axum::middleware::from_fn(

@@ -36,9 +36,19 @@ impl Application {
         engine::db::migrate(&settings.database_url)
             .await
             .context("migrating the database")?;
-        let db = engine::db::connect(&settings.database_url)
+        let bus = engine::services::bus::Bus::default();
+        let db = engine::db::connect_as(&settings.database_url, bus.instance())
             .await
             .context("connecting to the database")?;
+        let released = engine::services::lease::release_dead(&db, bus.instance())
+            .await
+            .context("releasing the AI leases of instances that are gone")?;
+        if released > 0 {
+            tracing::info!(
+                released,
+                "AI leases of instances that are gone were released"
+            );
+        }
         // No stream is open yet: the events are stored, nobody to tell now.
         let (interrupted, _) = maintenance::interrupt_orphaned_streams(&db)
             .await
@@ -66,22 +76,27 @@ impl Application {
             .with_context(|| format!("binding {}", settings.listen_addr))?;
         let local_addr = listener.local_addr().context("reading the bound address")?;
         let leptos_options = leptos_options(&settings, local_addr);
-        let http = engine::services::upstream::http_client()?;
+        let allow_private = settings.allows_private_upstreams();
+        let http = engine::services::upstream::http_client(allow_private)?;
         let llm = Arc::new(engine::llm::OpenAiProvider::new(
             http.clone(),
-            settings.ai_call,
+            engine::llm::CallPolicy {
+                allow_private,
+                ..settings.ai_call
+            },
         ));
         let state = AppState {
             db,
             settings: Arc::new(settings),
             http,
+            flood_guard: Arc::default(),
             login_throttle: Arc::default(),
             hub: Arc::default(),
             llm,
             relay: Arc::default(),
             origin_cache: Arc::default(),
             typing_throttle: Arc::default(),
-            bus: Arc::default(),
+            bus: Arc::new(bus),
             presence: Arc::default(),
             shutdown: tokio_util::sync::CancellationToken::new(),
         };

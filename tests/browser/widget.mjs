@@ -3,7 +3,8 @@
 // Checked: a message gets a streamed reply rendered as safe markdown (XSS
 // payloads stay text), reload keeps the conversation, a disallowed origin
 // shows nothing and says why in the console, the phone layout fills the
-// screen, keyboard-only use. Screenshots go to docs/screenshots/.
+// screen, keyboard-only use, the privacy notice accepted before anything is
+// sent (no session before it). Screenshots go to docs/screenshots/.
 import { join } from "node:path";
 import { ADMIN_PASSWORD, SCREENSHOTS, api, check, launchBrowser, startFake, startHost, startServer } from "./harness.mjs";
 
@@ -24,13 +25,16 @@ const project = await api(server, "/api/v1/admin/projects", admin.token, {
   widget: { title: "Чат", greeting: "Здравствуйте! Чем помочь?", color: "#0f766e" },
 });
 site.projectId = project.id;
-const NOTICE = "Отправляя сообщение, вы соглашаетесь на обработку персональных данных (152-ФЗ).";
+// The site owner's notice, with the retention placeholder, and what visitors read.
+const NOTICE_TEMPLATE = "Мы храним переписку {retention}. Отправляя сообщение, вы соглашаетесь на обработку персональных данных (152-ФЗ).";
+const NOTICE = "Мы храним переписку 30 дней. Отправляя сообщение, вы соглашаетесь на обработку персональных данных (152-ФЗ).";
 const noticeProject = await api(server, "/api/v1/admin/projects", admin.token, {
   name: "С уведомлением",
   openai_api_key: "sk-test-valid-key-0000",
   openai_base_url: fake.url,
   allowed_origins: [allowed],
-  widget: { privacy_notice: NOTICE },
+  retention_days: 30,
+  widget: { privacy_notice: NOTICE_TEMPLATE },
 });
 site.noticeProjectId = noticeProject.id;
 
@@ -143,21 +147,60 @@ try {
   check(refused.length === 0, `nothing of aiwidget refused by the CSP: ${refused.join(" | ")}`);
   await desktop.close();
 
-  // The privacy notice comes before the first message, once.
+  // The privacy notice comes first: no session (nothing stored) before the
+  // visitor accepts it; accepting opens the chat with the notice's version as
+  // consent; a returning visitor is not asked again until the text changes.
   const consent = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "ru-RU" });
   const noticePage = await consent.newPage();
+  const sessions = [];
+  noticePage.on("request", (request) => {
+    if (request.url().includes("/api/v1/widget/session")) sessions.push(JSON.parse(request.postData() || "{}"));
+  });
   await noticePage.goto(`${allowed}/notice`);
   await noticePage.locator(".aiw-launcher").click();
   await noticePage.getByText(NOTICE).waitFor();
   check((await noticePage.locator(".aiw-input").count()) === 0, "no input before consent");
+  await noticePage.waitForTimeout(500);
+  check(sessions.length === 0, `no session before consent: ${JSON.stringify(sessions)}`);
   await noticePage.screenshot({ path: join(SCREENSHOTS, "widget-privacy-notice-desktop.png") });
+  const version = (await (await fetch(`${server.url}/api/v1/widget/config?project_id=${noticeProject.id}`, { headers: { origin: allowed } })).json()).privacy_notice_version;
+  check(/^[0-9a-f]{16}$/.test(version), `the config has a notice version: ${version}`);
   await noticePage.getByRole("button", { name: "Согласен" }).click();
-  await noticePage.locator(".aiw-input").waitFor();
+  await noticePage.locator(".aiw-input").fill("Здравствуйте");
+  await noticePage.locator(".aiw-input").press("Enter");
+  await noticePage.locator(".aiw-ai[data-status=complete]").waitFor({ timeout: 20_000 });
+  check(sessions.length === 1 && sessions[0].consent_version === version, `one session, with the consent: ${JSON.stringify(sessions)}`);
   await noticePage.reload();
   await noticePage.locator(".aiw-launcher").click();
   await noticePage.locator(".aiw-input").waitFor();
   check((await noticePage.getByText(NOTICE).count()) === 0, "consent is remembered");
+  await noticePage.locator(".aiw-visitor", { hasText: "Здравствуйте" }).waitFor();
+  // The site owner changes the text: the returning visitor is asked again.
+  const changed = await fetch(`${server.url}/api/v1/admin/projects/${noticeProject.id}`, {
+    method: "PATCH",
+    headers: { "content-type": "application/json", authorization: `Bearer ${admin.token}` },
+    body: JSON.stringify({ retention_days: 90 }),
+  });
+  check(changed.ok, `notice changed: ${changed.status}`);
+  sessions.length = 0;
+  await noticePage.reload();
+  await noticePage.locator(".aiw-launcher").click();
+  await noticePage.getByText(NOTICE.replace("30 дней", "90 дней")).waitFor();
+  check(sessions.length === 0, "no session before the new consent");
+  await noticePage.getByRole("button", { name: "Согласен" }).click();
+  await noticePage.locator(".aiw-visitor", { hasText: "Здравствуйте" }).waitFor();
+  check(sessions.length === 1 && sessions[0].consent_version !== version, "the new version sent");
   await consent.close();
+  // The notice on a phone.
+  const phoneConsent = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, locale: "ru-RU" });
+  const phoneNotice = await phoneConsent.newPage();
+  await phoneNotice.goto(`${allowed}/notice`);
+  await phoneNotice.locator(".aiw-launcher").click();
+  await phoneNotice.getByRole("button", { name: "Согласен" }).waitFor();
+  await phoneNotice.screenshot({ path: join(SCREENSHOTS, "widget-privacy-notice-phone.png") });
+  await phoneNotice.getByRole("button", { name: "Согласен" }).click();
+  await phoneNotice.locator(".aiw-input").waitFor();
+  await phoneConsent.close();
 
   // Phone: the open widget fills the screen.
   const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, locale: "ru-RU" });

@@ -16,6 +16,8 @@ pub struct Config {
     pub greeting: String,
     /// Shown before the first message when set.
     pub privacy_notice: Option<String>,
+    /// Its version, sent as `consent_version` once accepted.
+    pub privacy_notice_version: Option<String>,
     /// The longest message the visitor may send, in characters.
     pub max_message_chars: i32,
 }
@@ -40,6 +42,7 @@ pub(crate) struct SessionRequest<'a> {
     pub page_url: Option<String>,
     pub referrer: Option<String>,
     pub locale: Option<String>,
+    pub consent_version: Option<String>,
 }
 
 /// The part of `SessionResponse` the panel uses.
@@ -87,6 +90,15 @@ async fn read<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {
         .map(|body| body.error)
         .unwrap_or_else(|_| "network".into());
     Err(ApiError { code })
+}
+
+/// `GET /api/v1/widget/config` (again: the privacy notice changed).
+pub(crate) async fn config(server: &str, project_id: &str) -> Result<Config, ApiError> {
+    let url = format!("{server}/api/v1/widget/config?project_id={project_id}");
+    let text = Request::get(&url).send().await?.text().await?;
+    serde_json::from_str(&text).map_err(|_| ApiError {
+        code: "network".into(),
+    })
 }
 
 /// `POST /api/v1/widget/session`.

@@ -1,5 +1,5 @@
 //! The chat panel: the conversation, the composer, "talk to a human", and
-//! the project's privacy notice before the first message.
+//! the project's privacy notice, accepted before anything is sent.
 
 use crate::api::{Message, SessionRequest};
 use crate::live::{self, State};
@@ -14,13 +14,18 @@ use ui::rich;
 /// The panel of one visitor of one project.
 pub(crate) fn chat(setup: Setup) -> impl IntoView {
     let state = State::new();
-    spawn_local(start(setup.clone(), state));
+    // With a privacy notice, nothing is sent (no session) before the visitor
+    // accepts its current version; an accepted one is remembered.
+    let version = setup.config.privacy_notice_version.clone();
+    state.consent_text.set(setup.config.privacy_notice.clone());
+    if version.is_some() && stored(&consent_key(&setup)) != version {
+        state.consent.set(version);
+    } else {
+        spawn_local(start(setup.clone(), state));
+    }
     let lang = setup.lang;
-    let consent_key = format!("aiwidget:consent:{}", setup.project_id);
-    let needs_consent = setup.config.privacy_notice.is_some() && stored(&consent_key).is_none();
-    let consented = RwSignal::new(!needs_consent);
+    let accept_setup = setup.clone();
     let greeting = setup.config.greeting.clone();
-    let notice_text = setup.config.privacy_notice.clone().unwrap_or_default();
     let title = setup.title.clone();
     let label = title.clone();
     view! {
@@ -54,15 +59,18 @@ pub(crate) fn chat(setup: Setup) -> impl IntoView {
                 {move || state.notice.get().map(|text| t(lang, text))}
             </p>
             <Show
-                when=move || consented.get()
+                when=move || state.consent.with(Option::is_none)
                 fallback=move || {
-                    let key = consent_key.clone();
+                    let setup = accept_setup.clone();
                     view! {
                         <div class="aiw-consent">
-                            <p>{notice_text.clone()}</p>
+                            <p>{move || state.consent_text.get()}</p>
                             <button type="button" class="aiw-button" on:click=move |_| {
-                                store(&key, "1");
-                                consented.set(true);
+                                if let Some(version) = state.consent.get_untracked() {
+                                    store(&consent_key(&setup), &version);
+                                }
+                                state.consent.set(None);
+                                spawn_local(start(setup.clone(), state));
                             }>{t(lang, Text::Agree)}</button>
                         </div>
                     }
@@ -240,7 +248,25 @@ fn status_text(status: ConversationStatus) -> Option<Text> {
     }
 }
 
-/// Opens the session (reusing the stored token) and the event stream.
+/// Where the accepted privacy notice version is kept.
+fn consent_key(setup: &Setup) -> String {
+    format!("aiwidget:consent:{}", setup.project_id)
+}
+
+/// The server asks for consent again (the notice changed since this page
+/// loaded it): show the current notice.
+async fn ask_consent(setup: &Setup, state: State) {
+    match api::config(&setup.server, &setup.project_id).await {
+        Ok(config) => {
+            state.consent_text.set(config.privacy_notice);
+            state.consent.set(config.privacy_notice_version);
+        }
+        Err(_) => state.notice.set(Some(Text::Offline)),
+    }
+}
+
+/// Opens the session (reusing the stored token and consent) and, the first
+/// time, the event stream.
 async fn start(setup: Setup, state: State) {
     let key = format!("aiwidget:token:{}", setup.project_id);
     let window = web_sys::window();
@@ -257,18 +283,22 @@ async fn start(setup: Setup, state: State) {
         page_url: location,
         referrer,
         locale,
+        consent_version: stored(&consent_key(&setup)),
     };
     match api::session(&setup.server, &request).await {
         Ok(session) => {
             store(&key, &session.visitor_token);
             state.status.set(session.status);
             state.messages.set(session.messages);
-            state.token.set(Some(session.visitor_token.clone()));
-            live::connect(&setup, state, &session.visitor_token, session.last_event_id);
+            if state.token.get_untracked().is_none() {
+                live::connect(&setup, state, &session.visitor_token, session.last_event_id);
+            }
+            state.token.set(Some(session.visitor_token));
             if let Some(text) = state.queued.try_update(Option::take).flatten() {
                 spawn_local(send_message(setup, state, text));
             }
         }
+        Err(error) if error.code == "consent_required" => ask_consent(&setup, state).await,
         Err(_) => state.notice.set(Some(Text::Offline)),
     }
 }
@@ -292,6 +322,10 @@ async fn send_message(setup: Setup, state: State, text: String) {
                 state.status.set(ConversationStatus::Ai);
             }
             state.upsert(sent.message);
+        }
+        Err(error) if error.code == "consent_required" => {
+            state.queued.set(Some(request.text));
+            ask_consent(&setup, state).await;
         }
         Err(error) => state.notice.set(Some(match error.code.as_str() {
             "rate_limited" => Text::RateLimited,

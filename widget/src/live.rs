@@ -16,6 +16,11 @@ pub(crate) struct State {
     pub notice: RwSignal<Option<crate::texts::Text>>,
     /// A message written before the session was ready, sent once it is.
     pub queued: RwSignal<Option<String>>,
+    /// The version of the privacy notice the visitor must accept before
+    /// anything is sent (`None`: accepted, or no notice).
+    pub consent: RwSignal<Option<String>>,
+    /// The text of that notice.
+    pub consent_text: RwSignal<Option<String>>,
 }
 
 impl State {
@@ -27,6 +32,8 @@ impl State {
             token: RwSignal::new(None),
             notice: RwSignal::new(None),
             queued: RwSignal::new(None),
+            consent: RwSignal::new(None),
+            consent_text: RwSignal::new(None),
         }
     }
 

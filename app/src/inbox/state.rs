@@ -144,6 +144,35 @@ impl InboxState {
         alert
     }
 
+    /// A conversation was deleted: it leaves the list, and the pane when open.
+    pub fn remove_conversation(&self, conversation_id: Uuid) {
+        self.items
+            .update(|items| items.retain(|item| item.id != conversation_id));
+        if self.selected.get_untracked() == Some(conversation_id) {
+            self.selected.set(None);
+        }
+    }
+
+    /// A visitor's data was deleted: their conversations leave the list and the pane.
+    pub fn forget_visitor(&self, visitor_id: Uuid) {
+        let gone: Vec<Uuid> = self.items.with_untracked(|items| {
+            items
+                .iter()
+                .filter(|item| item.visitor_id == visitor_id)
+                .map(|item| item.id)
+                .collect()
+        });
+        let open = self.detail.with_untracked(|detail| {
+            detail
+                .as_ref()
+                .filter(|d| d.visitor.id == visitor_id)
+                .map(|d| d.conversation.id)
+        });
+        for id in gone.into_iter().chain(open) {
+            self.remove_conversation(id);
+        }
+    }
+
     /// A message was written or changed: the open conversation shows it.
     pub fn apply_message(&self, message: MessageView) {
         if message.role == MessageRole::Visitor

@@ -30,6 +30,8 @@ pub(super) struct Fields {
     pub(super) conversations_per_hour: RwSignal<String>,
     pub(super) daily_ai_messages: RwSignal<String>,
     pub(super) daily_ai_tokens: RwSignal<String>,
+    pub(super) messages_per_ip_per_minute: RwSignal<String>,
+    pub(super) max_output_tokens: RwSignal<String>,
     pub(super) ai_allowed: RwSignal<bool>,
     pub(super) timeout_minutes: RwSignal<String>,
     pub(super) contact_on_timeout: RwSignal<bool>,
@@ -78,6 +80,14 @@ impl Fields {
             )),
             daily_ai_messages: number(Some(p.map_or(1000, |p| p.limits.daily_ai_messages.into()))),
             daily_ai_tokens: number(Some(p.map_or(2_000_000, |p| p.limits.daily_ai_tokens))),
+            messages_per_ip_per_minute: number(Some(p.map_or(
+                contract::projects::default_messages_per_ip_per_minute().into(),
+                |p| p.limits.messages_per_ip_per_minute.into(),
+            ))),
+            max_output_tokens: number(Some(p.map_or(
+                contract::projects::default_max_output_tokens().into(),
+                |p| p.limits.max_output_tokens.into(),
+            ))),
             ai_allowed: RwSignal::new(p.is_none_or(|p| p.handoff.ai_allowed)),
             timeout_minutes: number(
                 p.map_or(Some(5), |p| p.handoff.timeout_minutes.map(i64::from)),
@@ -117,6 +127,13 @@ impl Fields {
             daily_ai_messages: int("limits.daily_ai_messages", self.daily_ai_messages)
                 .map(clamp_i32),
             daily_ai_tokens: int("limits.daily_ai_tokens", self.daily_ai_tokens),
+            messages_per_ip_per_minute: int(
+                "limits.messages_per_ip_per_minute",
+                self.messages_per_ip_per_minute,
+            )
+            .map(clamp_i32),
+            max_output_tokens: int("limits.max_output_tokens", self.max_output_tokens)
+                .map(clamp_i32),
         };
         let timeout = int("handoff.timeout_minutes", self.timeout_minutes).map(clamp_i32);
         let retention = int("retention_days", self.retention_days).map(clamp_i32);

@@ -185,6 +185,7 @@ pub(super) fn WidgetSection(
             <label>
                 {texts.privacy_notice}
                 <textarea rows="3" prop:value=fields.privacy_notice on:input=move |ev| fields.privacy_notice.set(event_target_value(&ev))></textarea>
+                <span class="hint">{texts.privacy_notice_hint}</span>
             </label>
             <FieldError errors field="widget.privacy_notice" />
         </fieldset>
@@ -212,6 +213,8 @@ pub(super) fn LimitsSection(
                 <div><TextField label=texts.conversations_per_hour value=fields.conversations_per_hour field="limits.conversations_per_hour" errors kind="number" /></div>
                 <div><TextField label=texts.daily_ai_messages value=fields.daily_ai_messages field="limits.daily_ai_messages" errors kind="number" /></div>
                 <div><TextField label=texts.daily_ai_tokens value=fields.daily_ai_tokens field="limits.daily_ai_tokens" errors kind="number" /></div>
+                <div><TextField label=texts.messages_per_ip_per_minute value=fields.messages_per_ip_per_minute field="limits.messages_per_ip_per_minute" errors kind="number" /></div>
+                <div><TextField label=texts.max_output_tokens value=fields.max_output_tokens field="limits.max_output_tokens" errors kind="number" /></div>
                 <div><TextField label=texts.retention_days value=fields.retention_days field="retention_days" errors kind="number" /></div>
             </div>
         </fieldset>

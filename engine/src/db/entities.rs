@@ -16,4 +16,5 @@ pub mod project_members;
 pub mod projects;
 pub mod usage_daily;
 pub mod users;
+pub mod visitor_deletions;
 pub mod visitors;

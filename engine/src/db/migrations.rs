@@ -79,7 +79,7 @@ pub async fn migrate_with<M: MigratorTrait>(url: &str) -> Result<(), MigrateErro
     } else {
         None
     };
-    let conn = connect_with(url, 1).await?;
+    let conn = connect_with(url, 1, None).await?;
     let postgres = conn.get_database_backend() == DatabaseBackend::Postgres;
     if postgres {
         conn.execute_unprepared(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"))

@@ -42,10 +42,26 @@ impl OpenAiProvider {
     pub fn new(http: reqwest::Client, policy: CallPolicy) -> Self {
         Self { http, policy }
     }
+
+    /// `Unreachable` for a base URL on a private IP literal where private
+    /// addresses are refused (names are refused by the client's resolver).
+    fn check_reach(&self, base_url: &str) -> Result<(), LlmErrorKind> {
+        if !self.policy.allow_private && super::addresses::names_private_literal(base_url) {
+            tracing::warn!(
+                host = host_of(base_url),
+                "a private provider address was refused"
+            );
+            return Err(LlmErrorKind::Unreachable);
+        }
+        Ok(())
+    }
 }
 
 impl LlmProvider for OpenAiProvider {
     fn stream(&self, request: LlmRequest) -> BoxStream<'static, Result<LlmEvent, LlmError>> {
+        if let Err(kind) = self.check_reach(&request.base_url) {
+            return futures_util::stream::once(async move { Err(kind.into()) }).boxed();
+        }
         answer(self.http.clone(), self.policy, request).boxed()
     }
 
@@ -55,6 +71,7 @@ impl LlmProvider for OpenAiProvider {
         api_key: &'a str,
     ) -> BoxFuture<'a, Result<Vec<String>, LlmError>> {
         async move {
+            self.check_reach(base_url)?;
             listing::models(&self.http, base_url, api_key)
                 .await
                 .map_err(LlmError::from)
@@ -68,6 +85,7 @@ impl LlmProvider for OpenAiProvider {
         api_key: &'a str,
     ) -> BoxFuture<'a, Result<Vec<VectorStoreInfo>, LlmError>> {
         async move {
+            self.check_reach(base_url)?;
             listing::vector_stores(&self.http, base_url, api_key)
                 .await
                 .map_err(LlmError::from)

@@ -112,6 +112,7 @@ pub struct Bus {
 }
 
 impl Default for Bus {
+    /// A new instance, with a new random id.
     fn default() -> Self {
         Self {
             instance: Uuid::new_v4().simple().to_string(),

@@ -13,7 +13,7 @@ use crate::db::entities::{conversations, projects, visitors};
 use crate::services::events::{self, Pending};
 use crate::services::messages::{self, NewMessage};
 use crate::services::notices;
-use crate::services::{conversations as conversation_rows, takeover};
+use crate::services::{conversations as conversation_rows, limits, takeover};
 use crate::state::AppState;
 use contract::chat::{ConversationStatus, MessageRole};
 use contract::projects::HandoffTimeoutAction;
@@ -21,6 +21,7 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter, QuerySelect,
     Set,
 };
+use std::collections::HashMap;
 use uuid::Uuid;
 
 /// The `error_kind` of the notice that asks for a contact (the widget shows the form).
@@ -45,6 +46,11 @@ pub fn spawn(state: AppState) {
             }
             if let Err(err) = sweep(&state).await {
                 tracing::warn!(error = %err, "sweeping handoff deadlines failed; retrying later");
+            }
+            if let Err(err) =
+                crate::services::lease::release_dead(&state.db, state.bus.instance()).await
+            {
+                tracing::warn!(error = %err, "releasing the leases of lost instances failed; retrying later");
             }
             match crate::services::maintenance::interrupt_orphaned_streams(&state.db).await {
                 Ok((0, _)) => {}
@@ -73,7 +79,9 @@ const UNANSWERED_AFTER: chrono::Duration = chrono::Duration::seconds(30);
 /// Starts the AI for conversations whose visitor wrote last and that no
 /// instance answers (no live lease): the AI's turn was lost with an instance
 /// that died, or with a restart command nobody received. A conversation
-/// whose last message is a notice (a fault, the budget) is left alone.
+/// whose last message is a notice (a fault, the budget) is left alone, and so
+/// is every conversation of a project whose budget for today is spent (its
+/// visitor was told; operators can still answer).
 ///
 /// # Errors
 /// The [`DbErr`] of a query.
@@ -93,13 +101,37 @@ pub async fn rescue_unanswered(state: &AppState) -> Result<usize, DbErr> {
         .all(&state.db)
         .await?;
     let mut started = 0;
+    let mut spent: HashMap<Uuid, bool> = HashMap::new();
     for conversation in stale {
+        let project_spent = if let Some(known) = spent.get(&conversation.project_id) {
+            *known
+        } else {
+            let known = budget_spent(state, conversation.project_id).await?;
+            spent.insert(conversation.project_id, known);
+            known
+        };
+        if project_spent {
+            continue;
+        }
         if takeover::awaits_answer(&state.db, &conversation, true).await? {
             state.relay.start(state, conversation.id);
             started += 1;
         }
     }
     Ok(started)
+}
+
+/// True when the AI of `project_id` has nothing left to spend today (or the
+/// project is gone).
+async fn budget_spent(state: &AppState, project_id: Uuid) -> Result<bool, DbErr> {
+    let project = projects::Entity::find_by_id(project_id)
+        .one(&state.db)
+        .await?;
+    if let Some(project) = project {
+        limits::budget_spent(&state.db, &project).await
+    } else {
+        Ok(true)
+    }
 }
 
 /// Applies the project's rule to every conversation whose deadline passed;

@@ -7,8 +7,12 @@
 //! commits late: on SQLite writers are serialised by `BEGIN IMMEDIATE`; on
 //! PostgreSQL every event-writing transaction takes one advisory lock
 //! (released at commit) before it takes its id.
+//!
+//! Old events are pruned ([`crate::services::retention`]); the highest
+//! pruned id is kept ([`pruned_through`]), so that a stream resuming from a
+//! cursor older than that sends the current state instead of a silent gap.
 
-use crate::db::entities::{conversations, events};
+use crate::db::entities::{app_settings, conversations, events};
 use crate::services::bus;
 use crate::services::hub::{Hub, Signal};
 use crate::services::messages;
@@ -37,6 +41,9 @@ pub enum Kind {
     Typing,
     /// One side read the other's messages.
     Read,
+    /// The conversation was deleted (its own events went with it): the
+    /// operators' inbox drops it. Stored without a conversation.
+    Removed,
 }
 
 impl Kind {
@@ -48,6 +55,7 @@ impl Kind {
             Self::Status => "status",
             Self::Typing => "typing",
             Self::Read => "read",
+            Self::Removed => "conversation_removed",
         }
     }
 }
@@ -89,6 +97,35 @@ pub async fn emit(
     kind: Kind,
     payload: &impl Serialize,
 ) -> Result<Pending, DbErr> {
+    insert(txn, conversation, Some(conversation.id), kind, payload).await
+}
+
+/// Writes the `conversation_removed` event of `conversation`, deleted in
+/// the caller's transaction (`reason`: `request` or `retention`). The row
+/// names no conversation (the conversation's own events go with it), only
+/// its project: the operators' streams carry it, the visitor's do not.
+///
+/// # Errors
+/// As [`emit`].
+pub async fn emit_removed(
+    txn: &impl ConnectionTrait,
+    conversation: &conversations::Model,
+    reason: contract::privacy::DeletionReason,
+) -> Result<Pending, DbErr> {
+    let payload = contract::privacy::ConversationRemovedEvent {
+        conversation_id: conversation.id,
+        reason: reason.as_str().to_owned(),
+    };
+    insert(txn, conversation, None, Kind::Removed, &payload).await
+}
+
+async fn insert(
+    txn: &impl ConnectionTrait,
+    conversation: &conversations::Model,
+    stored_conversation: Option<Uuid>,
+    kind: Kind,
+    payload: &impl Serialize,
+) -> Result<Pending, DbErr> {
     if txn.get_database_backend() == DatabaseBackend::Postgres {
         txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({EVENT_ORDER_LOCK})"))
             .await?;
@@ -96,7 +133,7 @@ pub async fn emit(
     let payload = serde_json::to_value(payload).map_err(|err| DbErr::Json(err.to_string()))?;
     let row = events::ActiveModel {
         project_id: Set(conversation.project_id),
-        conversation_id: Set(Some(conversation.id)),
+        conversation_id: Set(stored_conversation),
         kind: Set(kind.as_str().to_owned()),
         payload: Set(payload),
         created_at: Set(chrono::Utc::now()),
@@ -194,10 +231,14 @@ pub async fn after(
         .await
 }
 
-/// The newest event id of `scope` (0 when there is none).
+/// Where a stream of `scope` resumes to follow the current state: the
+/// newest event id of `scope`, or the pruning watermark when that is newer
+/// (the scope's older events may be pruned; nothing of it after the
+/// watermark is), 0 when there is neither. Read it before the state it
+/// stands for, so that a change in between is replayed, not missed.
 ///
 /// # Errors
-/// The [`DbErr`] of the query.
+/// The [`DbErr`] of the queries.
 pub async fn last_id(db: &impl ConnectionTrait, scope: &Scope) -> Result<i64, DbErr> {
     let id: Option<Option<i64>> = events::Entity::find()
         .select_only()
@@ -206,7 +247,23 @@ pub async fn last_id(db: &impl ConnectionTrait, scope: &Scope) -> Result<i64, Db
         .into_tuple()
         .one(db)
         .await?;
-    Ok(id.flatten().unwrap_or(0))
+    Ok(id.flatten().unwrap_or(0).max(pruned_through(db).await?))
+}
+
+/// The `app_settings` key of the highest pruned event id.
+pub const PRUNED_THROUGH_KEY: &str = "events_pruned_through";
+
+/// The highest event id pruned so far (0 before the first pruning): a
+/// cursor older than it may have missed events that are gone.
+///
+/// # Errors
+/// The [`DbErr`] of the query.
+pub async fn pruned_through(db: &impl ConnectionTrait) -> Result<i64, DbErr> {
+    Ok(app_settings::Entity::find_by_id(PRUNED_THROUGH_KEY)
+        .one(db)
+        .await?
+        .and_then(|row| row.value.parse().ok())
+        .unwrap_or(0))
 }
 
 /// What a stream sends for each of `rows`: its kind and JSON data. A

@@ -1,11 +1,16 @@
 //! One instance runs the AI of a conversation, under a lease with an expiry
 //! (`ai_lease_owner`, `ai_lease_expires_at`): the instance that runs it
 //! renews it, and gives it back when the run ends. A lease left by an
-//! instance that died expires, and any instance may take it then.
+//! instance that died is given back as soon as it is seen dead
+//! ([`release_dead`], at start-up and with every sweep), and expires anyway.
 
+use crate::db::INSTANCE_APPLICATION_NAME;
 use crate::db::entities::conversations;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, QueryFilter,
+    Statement,
+};
 use std::time::Duration;
 use uuid::Uuid;
 
@@ -83,6 +88,50 @@ pub async fn release(
     conversation_id: Uuid,
     owner: &str,
 ) -> Result<(), DbErr> {
+    cleared()
+        .filter(conversations::Column::Id.eq(conversation_id))
+        .filter(conversations::Column::AiLeaseOwner.eq(owner))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Gives back the leases held by instances that are gone, so that their
+/// conversations are answered at once rather than after [`LEASE`]: on
+/// SQLite, which one instance serves, every lease that is not `me`'s (a
+/// kill and a fast restart leave the previous run's); on PostgreSQL, those
+/// of instances with no connection left (each instance's connections carry
+/// its id in `application_name`, [`INSTANCE_APPLICATION_NAME`]). Returns how many.
+///
+/// # Errors
+/// The [`DbErr`] of the update.
+pub async fn release_dead(db: &impl ConnectionTrait, me: &str) -> Result<u64, DbErr> {
+    let released = match db.get_database_backend() {
+        DatabaseBackend::Postgres => db
+            .execute_raw(Statement::from_sql_and_values(
+                DatabaseBackend::Postgres,
+                "UPDATE conversations SET ai_lease_owner = NULL, ai_lease_expires_at = NULL \
+                 WHERE ai_lease_owner IS NOT NULL AND ai_lease_owner <> $1 \
+                 AND NOT EXISTS (SELECT 1 FROM pg_stat_activity \
+                   WHERE application_name = $2 || conversations.ai_lease_owner)",
+                [me.into(), INSTANCE_APPLICATION_NAME.into()],
+            ))
+            .await?
+            .rows_affected(),
+        _ => {
+            cleared()
+                .filter(conversations::Column::AiLeaseOwner.is_not_null())
+                .filter(conversations::Column::AiLeaseOwner.ne(me))
+                .exec(db)
+                .await?
+                .rows_affected
+        }
+    };
+    Ok(released)
+}
+
+/// An update that gives leases back (to be filtered to the ones meant).
+fn cleared() -> sea_orm::UpdateMany<conversations::Entity> {
     conversations::Entity::update_many()
         .col_expr(
             conversations::Column::AiLeaseOwner,
@@ -92,11 +141,6 @@ pub async fn release(
             conversations::Column::AiLeaseExpiresAt,
             Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None),
         )
-        .filter(conversations::Column::Id.eq(conversation_id))
-        .filter(conversations::Column::AiLeaseOwner.eq(owner))
-        .exec(db)
-        .await?;
-    Ok(())
 }
 
 /// The ids of conversations whose lease is held and has not expired, as a

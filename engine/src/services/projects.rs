@@ -238,8 +238,7 @@ fn not_found() -> AppError {
 fn context(state: &AppState) -> validate::Context<'_> {
     validate::Context {
         keyring: state.settings.keyring(),
-        allow_private_upstreams: state.settings.allow_private_upstreams
-            || state.settings.environment == crate::state::Environment::Development,
+        allow_private_upstreams: state.settings.allows_private_upstreams(),
     }
 }
 
@@ -284,6 +283,8 @@ pub(crate) fn defaults(id: Uuid) -> Project {
         limit_conversations_per_hour: 20,
         limit_daily_ai_messages: 1000,
         limit_daily_ai_tokens: 2_000_000,
+        limit_messages_per_ip_per_minute: contract::projects::default_messages_per_ip_per_minute(),
+        limit_max_output_tokens: contract::projects::default_max_output_tokens(),
         handoff_ai_allowed: true,
         handoff_timeout_minutes: Some(5),
         handoff_timeout_action: "ai".into(),
@@ -349,6 +350,8 @@ fn view(state: &AppState, row: &Project, check_key: bool) -> ProjectView {
             conversations_per_hour: row.limit_conversations_per_hour,
             daily_ai_messages: row.limit_daily_ai_messages,
             daily_ai_tokens: row.limit_daily_ai_tokens,
+            messages_per_ip_per_minute: row.limit_messages_per_ip_per_minute,
+            max_output_tokens: row.limit_max_output_tokens,
         },
         handoff: HandoffSettings {
             ai_allowed: row.handoff_ai_allowed,

@@ -2,6 +2,12 @@
 //! the table, so a reconnect misses nothing) and the live deltas of streaming
 //! messages, each delta sent once even when a replay and the live feed overlap.
 //!
+//! A stream resuming from a cursor older than the pruned events
+//! ([`events::pruned_through`]) cannot replay what it missed: it sends the
+//! current state instead ([`snapshot`]), in the frames the clients already
+//! apply (`status` and `message` on a visitor's stream, `conversation` on an
+//! operator's), and goes on from there.
+//!
 //! The HTTP layer turns [`Outgoing`] items into SSE frames; this module knows
 //! nothing of HTTP.
 
@@ -13,9 +19,9 @@ use crate::services::hub::{Signal, VisitorFeed};
 use crate::services::presence::PresenceGuard;
 use crate::services::{auth, inbox, messages, relay};
 use crate::state::AppState;
-use contract::chat::{DeltaEvent, MessageStatus, MessageView};
+use contract::chat::{ConversationStatus, DeltaEvent, MessageStatus, MessageView, StatusEvent};
 use futures_util::Stream;
-use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use tokio::sync::broadcast;
@@ -44,6 +50,9 @@ struct Cursor {
     last: i64,
     /// The last read filled a page: the next one is read before waiting.
     behind: bool,
+    /// The cursor was checked against the pruned events (it is again while
+    /// a backlog is read page by page, and after a resync).
+    checked: bool,
     /// Operators' streams follow each change with the conversation's summary.
     summaries: bool,
     /// A visitor's stream: faults are shown without their kind
@@ -307,6 +316,13 @@ async fn catch_up(
     let mut items = Vec::new();
     let mut changed = Vec::new();
     let rows = events::after(&state.db, scope, cursor.last).await?;
+    // Checked after the read: the pruning moves the watermark with its
+    // deletion, so rows missing from this read show in the watermark.
+    if (!cursor.checked || cursor.behind) && cursor.last < events::pruned_through(&state.db).await?
+    {
+        return snapshot(state, scope, cursor).await;
+    }
+    cursor.checked = true;
     cursor.behind = rows.len() as u64 == events::PAGE;
     let rendered = events::render_all(&state.db, &state.hub, &rows).await?;
     for (row, rendered) in rows.into_iter().zip(rendered) {
@@ -391,6 +407,7 @@ async fn resync(
     scope: &Scope,
     cursor: &mut Cursor,
 ) -> Result<Vec<Outgoing>, DbErr> {
+    cursor.checked = false;
     let mut items = catch_up(state, scope, cursor).await?;
     let streaming: Vec<Uuid> = cursor
         .sent
@@ -402,6 +419,101 @@ async fn resync(
         items.extend(resend(state, cursor, id).await?);
     }
     Ok(items)
+}
+
+/// The current state, for a stream whose cursor is older than the pruned
+/// events: a visitor's newest conversation (its `status` and its messages),
+/// or an operator's most recently changed conversations (`conversation`
+/// frames, as many as the inbox's largest page). The stream goes on from
+/// the newest event, and the last frame carries that id, so the client's
+/// `Last-Event-ID` moves past the gap.
+async fn snapshot(
+    state: &AppState,
+    scope: &Scope,
+    cursor: &mut Cursor,
+) -> Result<Vec<Outgoing>, DbErr> {
+    // The cursor first: a change while the state is read is then replayed.
+    let last = events::last_id(&state.db, scope).await?;
+    let mut items = match scope {
+        Scope::Visitor(visitor_id) => {
+            let newest = conversations::Entity::find()
+                .filter(conversations::Column::VisitorId.eq(*visitor_id))
+                .order_by_desc(conversations::Column::CreatedAt)
+                .one(&state.db)
+                .await?;
+            conversation_state(state, cursor, newest).await?
+        }
+        Scope::Conversation(id) => {
+            let row = conversations::Entity::find_by_id(*id)
+                .one(&state.db)
+                .await?;
+            conversation_state(state, cursor, row).await?
+        }
+        Scope::Projects(projects) => inbox_state(state, projects.as_deref()).await?,
+    };
+    cursor.last = last;
+    cursor.behind = false;
+    cursor.checked = true;
+    if let Some(item) = items.last_mut() {
+        item.id = Some(last);
+    }
+    Ok(items)
+}
+
+/// One conversation as it is: its `status`, then its messages.
+async fn conversation_state(
+    state: &AppState,
+    cursor: &mut Cursor,
+    conversation: Option<conversations::Model>,
+) -> Result<Vec<Outgoing>, DbErr> {
+    let Some(conversation) = conversation else {
+        return Ok(Vec::new());
+    };
+    let summary = inbox::summaries(&state.db, std::slice::from_ref(&conversation)).await?;
+    let status = ConversationStatus::parse(&conversation.status);
+    let status = StatusEvent {
+        conversation_id: conversation.id,
+        status,
+        reason: conversation
+            .handoff_reason
+            .clone()
+            .filter(|_| status == ConversationStatus::WaitingHuman),
+        operator: summary
+            .into_iter()
+            .next()
+            .and_then(|summary| summary.assigned),
+    };
+    let mut items = vec![Outgoing {
+        id: None,
+        event: events::Kind::Status.as_str().into(),
+        data: serde_json::to_value(&status).unwrap_or_default(),
+    }];
+    for row in messages::of_conversation(&state.db, conversation.id).await? {
+        items.push(cursor.message(&messages::view(&row, &state.hub), None));
+    }
+    Ok(items)
+}
+
+/// How many conversations an operator's snapshot sends (the inbox's largest page).
+const SNAPSHOT_CONVERSATIONS: u64 = 100;
+
+/// The conversations of `projects` (all for `None`) changed most recently,
+/// as `conversation` frames.
+async fn inbox_state(state: &AppState, projects: Option<&[Uuid]>) -> Result<Vec<Outgoing>, DbErr> {
+    let mut select = conversations::Entity::find()
+        .filter(conversations::Column::LastMessagePreview.is_not_null());
+    if let Some(projects) = projects {
+        select = select.filter(conversations::Column::ProjectId.is_in(projects.to_vec()));
+    }
+    let ids: Vec<Uuid> = select
+        .select_only()
+        .column(conversations::Column::Id)
+        .order_by_desc(conversations::Column::UpdatedAt)
+        .limit(SNAPSHOT_CONVERSATIONS)
+        .into_tuple()
+        .all(&state.db)
+        .await?;
+    summaries(state, &ids).await
 }
 
 #[cfg(test)]

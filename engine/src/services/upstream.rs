@@ -7,12 +7,18 @@ use contract::AppError;
 use std::time::Duration;
 
 /// The HTTP client for providers: connect time-out only, so streamed answers
-/// are never cut by a total deadline (listings set their own).
+/// are never cut by a total deadline (listings set their own). Unless
+/// `allow_private`, names resolve to public addresses only
+/// ([`PublicOnly`](crate::llm::addresses::PublicOnly)).
 ///
 /// # Errors
 /// [`AppError::Internal`] if the TLS backend cannot start (logged).
-pub fn http_client() -> Result<reqwest::Client, AppError> {
-    reqwest::Client::builder()
+pub fn http_client(allow_private: bool) -> Result<reqwest::Client, AppError> {
+    let mut builder = reqwest::Client::builder();
+    if !allow_private {
+        builder = builder.dns_resolver(std::sync::Arc::new(crate::llm::addresses::PublicOnly));
+    }
+    builder
         .connect_timeout(Duration::from_secs(10))
         // A redirect could lead a project's key and chat to an address its
         // base URL was not allowed to name (private upstreams are refused).

@@ -27,14 +27,19 @@ pub struct Seen {
 }
 
 /// The keyed hash stored instead of an IP address: the same address gives
-/// the same hash (for the per-IP limit), and the address cannot be read back
-/// without the server's secret.
+/// the same hash (for the per-IP limits; an IPv6 address is hashed by its
+/// /64, [`network_of`](crate::services::throttle::network_of)), and the
+/// address cannot be read back without the server's secret.
 #[must_use]
 pub fn ip_hash(secret: &str, ip: IpAddr) -> String {
     let digest = Sha256::new()
         .chain_update(b"aiwidget:ip:")
         .chain_update(secret.as_bytes())
-        .chain_update(ip.to_string().as_bytes())
+        .chain_update(
+            crate::services::throttle::network_of(ip)
+                .to_string()
+                .as_bytes(),
+        )
         .finalize();
     hex::encode(&digest[..16])
 }
@@ -63,7 +68,8 @@ pub async fn from_token(
         .filter(|visitor| visitor.project_id == project_id))
 }
 
-/// A new visitor of `project`.
+/// A new visitor of `project`; `consent` is the privacy notice version they
+/// accepted with this request (recorded with the time), if any.
 ///
 /// # Errors
 /// The [`DbErr`] of the insert.
@@ -72,6 +78,7 @@ pub async fn create(
     project: &projects::Model,
     seen: &Seen,
     ip_hash: Option<String>,
+    consent: Option<&str>,
 ) -> Result<visitors::Model, DbErr> {
     let now = chrono::Utc::now();
     visitors::ActiveModel {
@@ -86,12 +93,16 @@ pub async fn create(
         contact_email: Set(None),
         contact_phone: Set(None),
         search_text: Set(String::new()),
+        consent_version: Set(consent.map(str::to_owned)),
+        consent_at: Set(consent.map(|_| now)),
     }
     .insert(db)
     .await
 }
 
-/// Records a returning visit: last seen, and locale, browser and address when sent.
+/// Records a returning visit: last seen, and locale, browser and address when
+/// sent; and `consent`, a privacy notice version they accepted with this
+/// request, with the time (a consent given before keeps its time).
 ///
 /// # Errors
 /// The [`DbErr`] of the update.
@@ -100,9 +111,18 @@ pub async fn touch(
     visitor: visitors::Model,
     seen: &Seen,
     ip_hash: Option<String>,
+    consent: Option<&str>,
 ) -> Result<visitors::Model, DbErr> {
+    let now = chrono::Utc::now();
+    let new_consent = consent
+        .filter(|version| visitor.consent_version.as_deref() != Some(*version))
+        .map(str::to_owned);
     let mut active = visitor.into_active_model();
-    active.last_seen_at = Set(chrono::Utc::now());
+    if new_consent.is_some() {
+        active.consent_at = Set(Some(now));
+        active.consent_version = Set(new_consent);
+    }
+    active.last_seen_at = Set(now);
     if let Some(locale) = clean_locale(seen.locale.as_deref()) {
         active.locale = Set(Some(locale));
     }
@@ -186,6 +206,16 @@ mod tests {
         assert_ne!(hash, ip_hash("secret-b", ip));
         assert!(!hash.contains("203"));
         assert_eq!(hash.len(), 32);
+    }
+
+    /// An IPv6 subscriber picks addresses from their /64 at will: one key for all of them.
+    #[test]
+    fn ipv6_addresses_of_one_network_share_a_hash() {
+        let one: IpAddr = "2001:db8:1:2::1".parse().expect("ip");
+        let other: IpAddr = "2001:db8:1:2:ffff::9".parse().expect("ip");
+        let next: IpAddr = "2001:db8:1:3::1".parse().expect("ip");
+        assert_eq!(ip_hash("s", one), ip_hash("s", other));
+        assert_ne!(ip_hash("s", one), ip_hash("s", next));
     }
 
     #[test]

@@ -4,9 +4,11 @@
 //! # Layout
 //! - this file: what a visitor does (session, send, handoff, contact, typing).
 //! - `access`: the project, its origins, the visitor behind a token, the config.
+//! - `consent`: the privacy notice as shown, its version, the consent it needs.
 //! - `validate`: a message's text and a contact, checked field by field.
 
 mod access;
+mod consent;
 mod validate;
 
 pub use access::{
@@ -36,9 +38,12 @@ use uuid::Uuid;
 /// Opens or resumes the visitor's session: their token (new when the given
 /// one is absent, invalid or of another project), their open conversation or
 /// the last closed one, its messages, and where the event stream resumes.
+/// With a privacy notice, the visitor's consent to its current version (given
+/// now, then stored with its time, or before) comes first.
 ///
 /// # Errors
-/// `429 rate_limited` when a new conversation would pass the per-IP limit.
+/// `409 consent_required` (nothing stored, not even a visit) without that
+/// consent; `429 rate_limited` when a new conversation would pass the per-IP limit.
 #[tracing::instrument(name = "widget::session", skip_all, fields(project_id = %project.id))]
 pub async fn session(
     state: &AppState,
@@ -55,16 +60,22 @@ pub async fn session(
         request.visitor_token.as_deref(),
     )
     .await?;
+    let notice = consent::Notice::of(project);
+    let consent = consent::check(
+        notice.as_ref(),
+        request.consent_version.as_deref(),
+        known.as_ref(),
+    )?;
     let origin = Origin {
         page_url: visitor_rows::strip_url(request.page_url.as_deref()),
         referrer: visitor_rows::strip_url(request.referrer.as_deref()),
     };
     let txn = begin_write(&state.db).await?;
     let visitor = if let Some(visitor) = known {
-        visitor_rows::touch(&txn, visitor, seen, ip_hash.clone()).await?
+        visitor_rows::touch(&txn, visitor, seen, ip_hash.clone(), consent).await?
     } else {
         limits::check_ip_conversations(&txn, project, ip_hash.as_deref()).await?;
-        visitor_rows::create(&txn, project, seen, ip_hash.clone()).await?
+        visitor_rows::create(&txn, project, seen, ip_hash.clone(), consent).await?
     };
     let conversation = if let Some(conversation) =
         conversations::latest_of_visitor_for_update(&txn, visitor.id).await?
@@ -131,6 +142,7 @@ pub async fn send(
         }
     };
     limits::check_visitor_messages(&txn, project, visitor.id).await?;
+    limits::check_ip_messages(&txn, project, visitor.ip_hash.as_deref()).await?;
     let mut new = NewMessage::new(conversation.id, MessageRole::Visitor, text);
     new.client_message_id = request.client_message_id.clone();
     let message = messages::insert(&txn, new).await?;
@@ -196,6 +208,7 @@ pub async fn contact(
     let txn = begin_write(&state.db).await?;
     let conversation = open_conversation(&txn, context.visitor.id).await?;
     limits::check_visitor_messages(&txn, &context.project, context.visitor.id).await?;
+    limits::check_ip_messages(&txn, &context.project, context.visitor.ip_hash.as_deref()).await?;
     // A field left out keeps what the visitor gave before.
     let known = &context.visitor;
     let name = contact.name.clone().or_else(|| known.contact_name.clone());

@@ -215,7 +215,7 @@ pub async fn send(
     tag = "conversations",
     params(OperatorEventsQuery),
     responses(
-        (status = 200, description = "`text/event-stream`: `message`, `delta`, `status`, `typing`, `read`, and `conversation` (the conversation as the inbox lists it, after each change)", content_type = "text/event-stream"),
+        (status = 200, description = "`text/event-stream`: `message`, `delta`, `status`, `typing`, `read`, `conversation` (the conversation as the inbox lists it, after each change), and `conversation_removed` (`{\"conversation_id\",\"reason\"}`: deleted, it leaves the inbox)", content_type = "text/event-stream"),
         (status = 401, description = "`invalid_token`", body = ErrorBody),
     ),
     security(("bearer" = []), ("cookie" = []))

@@ -14,6 +14,9 @@ use contract::inbox::{
     ConversationDetail, ConversationSummary, OperatorRef, ReadEvent, VisitorInfo,
 };
 use contract::list::Page;
+use contract::privacy::{
+    ConversationRemovedEvent, ExportedConversation, ExportedVisitor, VisitorExport,
+};
 use contract::projects::{
     ApiStyle, HandoffInput, HandoffSettings, HandoffTimeoutAction, Limits, LimitsInput, ModelInfo,
     ModelsProbe, ProjectInput, ProjectView, VectorStoreInfo, WidgetInput, WidgetPosition,
@@ -67,6 +70,8 @@ use utoipa::{Modify, OpenApi};
         super::admin_conversations::typing,
         super::admin_conversations::send,
         super::admin_conversations::events,
+        super::admin_visitors::export,
+        super::admin_visitors::delete,
     ),
     components(schemas(
         Health, ErrorBody, LoginRequest, LoginResponse, UserView, UserInput, Role, Page<UserView>, Page<ProjectView>, Page<ModelInfo>,
@@ -77,7 +82,8 @@ use utoipa::{Modify, OpenApi};
         SendMessageResponse, ConversationState, MessageView, MessageRole, MessageStatus,
         ConversationStatus, Source, DeltaEvent, StatusEvent, TypingEvent, ContactRequest,
         OperatorRef, ConversationSummary, ConversationDetail, VisitorInfo, ReadEvent,
-        Page<ConversationSummary>,
+        Page<ConversationSummary>, VisitorExport, ExportedVisitor, ExportedConversation,
+        ConversationRemovedEvent,
     )),
     modifiers(&SecuritySchemes),
     tags(
@@ -87,6 +93,7 @@ use utoipa::{Modify, OpenApi};
         (name = "projects", description = "Client sites: keys, knowledge base, widget, limits"),
         (name = "widget", description = "The visitor widget: from the project's allowed origins only"),
         (name = "conversations", description = "The operators' inbox, takeover and live events"),
+        (name = "privacy", description = "One visitor's data, exported or deleted (admins)"),
     )
 )]
 #[derive(Debug)]

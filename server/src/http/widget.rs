@@ -60,7 +60,25 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             get(super::widget_events::events).merge(preflight),
         )
         .layer(DefaultBodyLimit::max(WIDGET_BODY_LIMIT_BYTES))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            flood_guard,
+        ))
         .layer(super::cors::widget_layer(state))
+}
+
+/// Refuses a client over its allowance ([`engine::services::flood`]) before
+/// anything else runs; inside CORS, so that the widget can read the `429`.
+async fn flood_guard(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    match state.flood_guard.check(ip) {
+        Ok(()) => next.run(request).await,
+        Err(err) => axum::response::IntoResponse::into_response(err),
+    }
 }
 
 /// The request's `Origin` header, if it is text.
@@ -104,6 +122,7 @@ fn query_token(parts: &Parts) -> Option<String> {
         (status = 200, description = "The widget's settings", body = WidgetConfig),
         (status = 403, description = "`origin_not_allowed`", body = ErrorBody),
         (status = 404, description = "`project_not_found`", body = ErrorBody),
+        (status = 429, description = "`rate_limited`: too many requests from this address (`Retry-After`)", body = ErrorBody),
     )
 )]
 pub async fn config(
@@ -126,6 +145,7 @@ pub async fn config(
         (status = 200, description = "The visitor's token, conversation and messages", body = SessionResponse),
         (status = 403, description = "`origin_not_allowed`", body = ErrorBody),
         (status = 404, description = "`project_not_found`", body = ErrorBody),
+        (status = 409, description = "`consent_required`: the project has a privacy notice and the visitor has not accepted its current version (send it as `consent_version`); nothing was stored", body = ErrorBody),
         (status = 429, description = "`rate_limited`: too many conversations from this address (`Retry-After`)", body = ErrorBody),
     )
 )]
@@ -161,6 +181,7 @@ pub async fn session(
         (status = 400, description = "`validation_failed`: empty or too long", body = ErrorBody),
         (status = 401, description = "`invalid_visitor_token`", body = ErrorBody),
         (status = 403, description = "`origin_not_allowed`", body = ErrorBody),
+        (status = 409, description = "`consent_required`: the visitor has not accepted the current privacy notice (open a session with it)", body = ErrorBody),
         (status = 429, description = "`rate_limited` (`Retry-After`)", body = ErrorBody),
     ),
     security(("visitor" = []))
@@ -186,7 +207,8 @@ pub async fn send_message(
         (status = 200, description = "The conversation's state now", body = ConversationState),
         (status = 401, description = "`invalid_visitor_token`", body = ErrorBody),
         (status = 403, description = "`origin_not_allowed`", body = ErrorBody),
-        (status = 409, description = "`no_conversation`", body = ErrorBody),
+        (status = 409, description = "`no_conversation`; `consent_required`: the visitor has not accepted the current privacy notice", body = ErrorBody),
+        (status = 429, description = "`rate_limited`: too many requests from this address (`Retry-After`)", body = ErrorBody),
     ),
     security(("visitor" = []))
 )]
@@ -206,7 +228,8 @@ pub async fn handoff(
         (status = 200, description = "The conversation's state", body = ConversationState),
         (status = 401, description = "`invalid_visitor_token`", body = ErrorBody),
         (status = 403, description = "`origin_not_allowed`", body = ErrorBody),
-        (status = 409, description = "`no_conversation`", body = ErrorBody),
+        (status = 409, description = "`no_conversation`; `consent_required`: the visitor has not accepted the current privacy notice", body = ErrorBody),
+        (status = 429, description = "`rate_limited`: too many requests from this address (`Retry-After`)", body = ErrorBody),
     ),
     security(("visitor" = []))
 )]
@@ -228,7 +251,7 @@ pub async fn typing(
         (status = 400, description = "`validation_failed`", body = ErrorBody),
         (status = 401, description = "`invalid_visitor_token`", body = ErrorBody),
         (status = 403, description = "`origin_not_allowed`", body = ErrorBody),
-        (status = 409, description = "`no_conversation`", body = ErrorBody),
+        (status = 409, description = "`no_conversation`; `consent_required`: the visitor has not accepted the current privacy notice", body = ErrorBody),
         (status = 429, description = "`rate_limited` (`Retry-After`)", body = ErrorBody),
     ),
     security(("visitor" = []))

@@ -23,6 +23,8 @@ use engine::state::AppState;
         (status = 200, description = "`text/event-stream`: `message` (a message, at creation and when it ends), `delta` (`{\"message_id\",\"text\"}`), `status`, `typing`, `read`", content_type = "text/event-stream"),
         (status = 401, description = "`invalid_visitor_token`", body = ErrorBody),
         (status = 403, description = "`origin_not_allowed`", body = ErrorBody),
+        (status = 409, description = "`consent_required`: the project's privacy notice changed since the visitor accepted it", body = ErrorBody),
+        (status = 429, description = "`rate_limited`: too many requests from this address", body = ErrorBody),
     ),
     security(("visitor" = []))
 )]

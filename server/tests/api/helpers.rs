@@ -45,7 +45,8 @@ impl TestDb {
         }
     }
 
-    async fn postgres(base: &str) -> Self {
+    /// A new database on the PostgreSQL server at `base`.
+    pub(crate) async fn postgres(base: &str) -> Self {
         let name = format!("aiw_test_{}", uuid::Uuid::new_v4().simple());
         let admin = Database::connect(base)
             .await
@@ -189,6 +190,7 @@ pub(crate) fn settings(database_url: &str, site_dir: &Path, admin_password: &str
             idle: Duration::from_secs(2),
             max_retries: 2,
             max_retry_wait: Duration::from_secs(3),
+            allow_private: false,
         },
         sweep_every: Duration::from_millis(100),
         metrics_token: None,

@@ -133,12 +133,20 @@ async fn a_spent_daily_budget_gets_a_polite_notice_and_humans_still_answer() {
     );
 }
 
-/// The daily token budget counts what the provider reported.
+/// The daily token budget counts what the provider reported, and each call
+/// first reserves its estimated input plus the answer's cap: the first
+/// question (about 23 tokens estimated + 16) fits 50 tokens, the second (the
+/// first turn's reported tokens counted, a longer history reserved) does not.
 #[tokio::test]
 async fn a_spent_token_budget_stops_the_ai() {
     let app = spawn_app().await;
     let fake = FakeOpenAi::start().await;
-    let id = project(&app, &fake, json!({"limits": {"daily_ai_tokens": 5}})).await;
+    let id = project(
+        &app,
+        &fake,
+        json!({"limits": {"daily_ai_tokens": 50, "max_output_tokens": 16}}),
+    )
+    .await;
     let widget = Widget::open(&app, &id).await;
     let mut events = widget.events(None).await;
     widget.send("Расскажите о доставке подробно").await;

@@ -271,7 +271,7 @@ async fn concurrent_read_then_write_transactions_neither_fail_nor_lose_updates()
         .expect("query")
         .expect("the project");
     // Today's usage row, made by the service that counts an AI message.
-    engine::services::limits::reserve_ai_message(&app.db, &row)
+    engine::services::limits::reserve_ai_answer(&app.db, &row, 0)
         .await
         .expect("usage row");
     let start = usage_row(&app.db, project).await;

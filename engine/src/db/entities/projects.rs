@@ -27,6 +27,8 @@ pub struct Model {
     pub limit_conversations_per_hour: i32,
     pub limit_daily_ai_messages: i32,
     pub limit_daily_ai_tokens: i64,
+    pub limit_messages_per_ip_per_minute: i32,
+    pub limit_max_output_tokens: i32,
     pub handoff_ai_allowed: bool,
     pub handoff_timeout_minutes: Option<i32>,
     pub handoff_timeout_action: String,

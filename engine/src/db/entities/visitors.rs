@@ -17,6 +17,8 @@ pub struct Model {
     pub contact_email: Option<String>,
     pub contact_phone: Option<String>,
     pub search_text: String,
+    pub consent_version: Option<String>,
+    pub consent_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -27,6 +27,9 @@ pub(super) fn body(request: &LlmRequest, include_usage: bool) -> Value {
         "stream": true,
         "messages": messages,
     });
+    if let Some(cap) = request.max_output_tokens {
+        body["max_tokens"] = json!(cap);
+    }
     if include_usage {
         body["stream_options"] = json!({ "include_usage": true });
     }
@@ -194,6 +197,7 @@ mod tests {
     fn body_has_system_message_and_stream_options() {
         let request = LlmRequest {
             handoff_tool: false,
+            max_output_tokens: None,
             base_url: "http://localhost:11434/v1".into(),
             api_key: "key".into(),
             style: ApiStyle::ChatCompletions,
@@ -220,11 +224,20 @@ mod tests {
         let bare = body(
             &LlmRequest {
                 instructions: String::new(),
-                ..request
+                ..request.clone()
             },
             false,
         );
         assert!(bare.get("stream_options").is_none());
+        assert!(bare.get("max_tokens").is_none());
+        let capped = body(
+            &LlmRequest {
+                max_output_tokens: Some(256),
+                ..request
+            },
+            true,
+        );
+        assert_eq!(capped["max_tokens"], json!(256));
         assert_eq!(bare["messages"], json!([{"role": "user", "content": "Hi"}]));
     }
 

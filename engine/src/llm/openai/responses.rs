@@ -25,6 +25,9 @@ pub(super) fn body(request: &LlmRequest) -> Value {
     if !request.instructions.is_empty() {
         body["instructions"] = json!(request.instructions);
     }
+    if let Some(cap) = request.max_output_tokens {
+        body["max_output_tokens"] = json!(cap);
+    }
     let mut tools = Vec::new();
     if !request.vector_store_ids.is_empty() {
         tools.push(json!({
@@ -196,6 +199,7 @@ mod tests {
     fn request(instructions: &str, vector_store_ids: &[&str]) -> LlmRequest {
         LlmRequest {
             handoff_tool: false,
+            max_output_tokens: None,
             base_url: "https://api.openai.com/v1".into(),
             api_key: "sk-test".into(),
             style: ApiStyle::Responses,
@@ -236,6 +240,12 @@ mod tests {
         let bare = body(&request("", &[]));
         assert!(bare.get("instructions").is_none());
         assert!(bare.get("tools").is_none());
+        assert!(bare.get("max_output_tokens").is_none());
+        let capped = body(&LlmRequest {
+            max_output_tokens: Some(256),
+            ..request("", &[])
+        });
+        assert_eq!(capped["max_output_tokens"], json!(256));
     }
 
     /// Deltas stream out; citations from the events and the final output are

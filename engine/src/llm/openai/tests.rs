@@ -26,6 +26,7 @@ fn policy() -> CallPolicy {
         idle: Duration::from_secs(10),
         max_retries: 2,
         max_retry_wait: Duration::from_secs(2),
+        allow_private: true,
     }
 }
 
@@ -49,6 +50,7 @@ fn provider(policy: CallPolicy) -> OpenAiProvider {
 fn request(base_url: &str, style: ApiStyle) -> LlmRequest {
     LlmRequest {
         handoff_tool: false,
+        max_output_tokens: None,
         base_url: base_url.to_owned(),
         api_key: "sk-test".into(),
         style,

@@ -78,6 +78,9 @@ impl ConversationRows {
             contact_email: Set(None),
             contact_phone: Set(None),
             search_text: Set(String::new()),
+            // The Node.js version asked for no consent: none is recorded.
+            consent_version: Set(None),
+            consent_at: Set(None),
         };
         let conversation = conversations::ActiveModel {
             id: Set(legacy.id),

@@ -12,7 +12,6 @@ use contract::projects::{
     WidgetPosition,
 };
 use std::collections::BTreeMap;
-use std::net::IpAddr;
 
 /// The base URL a project gets when none is given.
 pub const DEFAULT_BASE_URL: &str = "https://api.openai.com/v1";
@@ -182,45 +181,12 @@ pub fn normalize_base_url(input: &str, allow_private: bool) -> Result<String, &'
     if url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() {
         return Err("the base URL has no query, fragment or credentials");
     }
-    if !allow_private && is_private_host(&url) {
+    if !allow_private && crate::llm::addresses::is_private_host(&url) {
         return Err(
             "loopback, private and link-local addresses are refused (set ALLOW_PRIVATE_UPSTREAMS=true for local models)",
         );
     }
     Ok(url.as_str().trim_end_matches('/').to_owned())
-}
-
-fn is_private_host(url: &url::Url) -> bool {
-    match url.host() {
-        Some(url::Host::Domain(domain)) => {
-            domain == "localhost" || domain.ends_with(".localhost") || domain.ends_with(".local")
-        }
-        Some(url::Host::Ipv4(ip)) => is_private_ip(IpAddr::V4(ip)),
-        Some(url::Host::Ipv6(ip)) => is_private_ip(IpAddr::V6(ip)),
-        None => true,
-    }
-}
-
-fn is_private_ip(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(ip) => {
-            ip.is_loopback()
-                || ip.is_private()
-                || ip.is_link_local()
-                || ip.is_unspecified()
-                || ip.is_broadcast()
-                || (ip.octets()[0] == 100 && (ip.octets()[1] & 0xc0) == 64)
-        }
-        IpAddr::V6(ip) => {
-            ip.is_loopback()
-                || ip.is_unspecified()
-                || (ip.segments()[0] & 0xfe00) == 0xfc00
-                || (ip.segments()[0] & 0xffc0) == 0xfe80
-                || ip
-                    .to_ipv4_mapped()
-                    .is_some_and(|v4| is_private_ip(IpAddr::V4(v4)))
-        }
-    }
 }
 
 fn apply_vector_stores(project: &mut Project, ids: &[String], fail: &mut impl FnMut(&str, &str)) {
@@ -350,6 +316,18 @@ fn apply_limits(project: &mut Project, limits: &LimitsInput, fail: &mut impl FnM
         limits.daily_ai_messages,
         0..=1_000_000,
         &mut project.limit_daily_ai_messages,
+    );
+    set(
+        "messages_per_ip_per_minute",
+        limits.messages_per_ip_per_minute,
+        1..=6000,
+        &mut project.limit_messages_per_ip_per_minute,
+    );
+    set(
+        "max_output_tokens",
+        limits.max_output_tokens,
+        16..=100_000,
+        &mut project.limit_max_output_tokens,
     );
     if let Some(tokens) = limits.daily_ai_tokens {
         if (0..=1_000_000_000).contains(&tokens) {

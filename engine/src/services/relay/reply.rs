@@ -207,12 +207,23 @@ pub(super) async fn complete(
         error_kind: None,
     };
     finish_reply(state, context, Some((row, ending)), None).await?;
-    limits::add_ai_tokens(
-        &state.db,
-        context.project.id,
-        usage.input_tokens + usage.output_tokens,
-    )
-    .await
+    settle(state, context, usage.input_tokens + usage.output_tokens).await
+}
+
+/// The call's reserved tokens become `used` ones.
+pub(super) async fn settle(state: &AppState, context: &Context, used: i64) -> Result<(), DbErr> {
+    match &context.reservation {
+        Some(reservation) => limits::settle_ai_tokens(&state.db, reservation, used).await,
+        None => Ok(()),
+    }
+}
+
+/// The call's answer is given back to the budget, with `tokens` of its reservation.
+async fn refund(state: &AppState, context: &Context, tokens: i64) -> Result<(), DbErr> {
+    match &context.reservation {
+        Some(reservation) => limits::refund_ai_answer(&state.db, reservation, tokens).await,
+        None => Ok(()),
+    }
 }
 
 pub(super) async fn failed(
@@ -229,7 +240,9 @@ pub(super) async fn failed(
     );
     let text = reply.text(state);
     if reply.row.is_none() {
-        limits::refund_ai_message(&state.db, context.project.id).await?;
+        // Nothing came: the provider refused or failed before answering.
+        let reserved = context.reservation.as_ref().map_or(0, |r| r.tokens);
+        refund(state, context, reserved).await?;
     } else {
         count_estimate(state, context, &text).await?;
     }
@@ -254,7 +267,7 @@ pub(super) async fn interrupted(
     // The provider was asked (and paid): its input counts even when cut short.
     count_estimate(state, context, &text).await?;
     if reply.row.is_none() {
-        limits::refund_ai_message(&state.db, context.project.id).await?;
+        refund(state, context, 0).await?;
     }
     let answer = reply
         .row
@@ -298,9 +311,9 @@ pub(super) async fn count_estimate(
     output: &str,
 ) -> Result<(), DbErr> {
     let output = i64::try_from(history::estimate_tokens(output)).unwrap_or(i64::MAX);
-    limits::add_ai_tokens(
-        &state.db,
-        context.project.id,
+    settle(
+        state,
+        context,
         context.input_estimate.saturating_add(output),
     )
     .await

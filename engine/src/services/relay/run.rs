@@ -1,7 +1,7 @@
 //! One run of the relay: what it works on, and the call streamed to its end.
 
 use super::reply::{
-    Reply, budget_spent, complete, end_run, failed, finish_reply, hand_off, interrupted,
+    Reply, budget_spent, complete, end_run, failed, finish_reply, hand_off, interrupted, settle,
 };
 use super::{RunRef, history};
 
@@ -27,6 +27,8 @@ pub(super) struct Context {
     pub(super) lang: notices::Lang,
     /// The estimated tokens of the request, counted when the provider reports none.
     pub(super) input_estimate: i64,
+    /// What the call took from today's budget before it was made.
+    pub(super) reservation: Option<limits::Reservation>,
 }
 
 #[tracing::instrument(name = "relay::answer", skip_all, fields(conversation_id = %run.conversation_id, run = run.id))]
@@ -43,9 +45,6 @@ pub(super) async fn answer(
         let notice = (notices::fault(context.lang), "api_key_unreadable");
         return finish_reply(state, &context, None, Some(notice)).await;
     };
-    if !limits::reserve_ai_message(&state.db, &context.project).await? {
-        return budget_spent(state, &context).await;
-    }
     let rows = messages::of_conversation(&state.db, run.conversation_id).await?;
     let request = LlmRequest {
         base_url: context.project.openai_base_url.clone(),
@@ -57,6 +56,7 @@ pub(super) async fn answer(
         vector_store_ids: serde_json::from_value(context.project.vector_store_ids.clone())
             .unwrap_or_default(),
         handoff_tool: context.project.handoff_ai_allowed,
+        max_output_tokens: u32::try_from(context.project.limit_max_output_tokens).ok(),
     };
     context.input_estimate = request
         .turns
@@ -66,6 +66,17 @@ pub(super) async fn answer(
         .saturating_add(history::estimate_tokens(&request.instructions))
         .try_into()
         .unwrap_or(i64::MAX);
+    let cap = i64::from(context.project.limit_max_output_tokens);
+    let Some(reservation) = limits::reserve_ai_answer(
+        &state.db,
+        &context.project,
+        context.input_estimate.saturating_add(cap),
+    )
+    .await?
+    else {
+        return budget_spent(state, &context).await;
+    };
+    context.reservation = Some(reservation);
     let context = context;
     let mut stream = state.llm.stream(request);
     let mut reply = Reply::default();
@@ -116,12 +127,7 @@ pub(super) async fn answer(
                 completed(usage);
                 if text.is_empty() && reply.row.is_none() {
                     finish_reply(state, &context, None, None).await?;
-                    limits::add_ai_tokens(
-                        &state.db,
-                        context.project.id,
-                        usage.input_tokens + usage.output_tokens,
-                    )
-                    .await?;
+                    settle(state, &context, usage.input_tokens + usage.output_tokens).await?;
                 } else {
                     complete(state, &context, reply, text, sources, usage).await?;
                 }
@@ -176,6 +182,7 @@ pub(super) async fn load(state: &AppState, run: RunRef) -> Result<Option<Context
         project,
         lang,
         input_estimate: 0,
+        reservation: None,
     }))
 }
 

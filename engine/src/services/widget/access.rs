@@ -1,6 +1,7 @@
 //! Who is calling the widget API: the project a widget names, the origins
 //! it may run on, the visitor behind a token, and the config it draws with.
 
+use super::consent::{self, Notice};
 use crate::db::entities::{projects, visitors};
 use crate::services::sessions;
 use crate::state::AppState;
@@ -62,12 +63,17 @@ pub fn allowed_origins(project: &projects::Model) -> Vec<String> {
     serde_json::from_value(project.allowed_origins.clone()).unwrap_or_default()
 }
 
-/// How the widget of `project` looks and what it may say.
+/// How the widget of `project` looks and what it may say: the privacy
+/// notice as the visitor reads it (placeholder replaced) and its version.
 #[must_use]
 pub fn config(state: &AppState, project: &projects::Model) -> WidgetConfig {
+    let notice = Notice::of(project);
+    let mut widget = crate::services::projects::widget_settings(project);
+    widget.privacy_notice = notice.as_ref().map(|notice| notice.text.clone());
     WidgetConfig {
         project_id: project.id,
-        widget: crate::services::projects::widget_settings(project),
+        widget,
+        privacy_notice_version: notice.map(|notice| notice.version),
         max_message_chars: project.limit_message_chars,
         ai_enabled: project.openai_api_key_ciphertext.is_some(),
         humans_online: state.presence.anyone_for(project.id),
@@ -83,10 +89,12 @@ pub struct VisitorContext {
     pub visitor: visitors::Model,
 }
 
-/// The visitor behind `token`, checked against the request's Origin.
+/// The visitor behind `token`, checked against the request's Origin and, when
+/// the project has a privacy notice, against it: a visitor who has not
+/// accepted its current version can only open a session with that consent.
 ///
 /// # Errors
-/// `401 invalid_visitor_token`; `403 origin_not_allowed`.
+/// `401 invalid_visitor_token`; `403 origin_not_allowed`; `409 consent_required`.
 pub async fn authenticate(
     state: &AppState,
     token: Option<&str>,
@@ -105,5 +113,6 @@ pub async fn authenticate(
         .await?
         .filter(|visitor| visitor.project_id == project.id)
         .ok_or_else(invalid)?;
+    consent::check(Notice::of(&project).as_ref(), None, Some(&visitor))?;
     Ok(VisitorContext { project, visitor })
 }

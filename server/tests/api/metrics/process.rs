@@ -4,113 +4,41 @@
 //! writes JSON lines that never carry a visitor's token.
 
 use super::sample;
-use crate::helpers::{ADMIN_PASSWORD, JWT_SECRET, TestApp, TestDb, attach, stand_in_site};
+use crate::helpers::TestDb;
 use crate::operator_client::Operator;
+use crate::served::{Served, aiwidget};
 use crate::widget_client::{Widget, project};
 use fake_openai::FakeOpenAi;
 use serde_json::{Value, json};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 const TOKEN: &str = "process-scrape-token";
 
-/// `ENCRYPTION_KEY` of [7; 32], as the in-process servers have it.
-const ENCRYPTION_KEY: &str = "BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=";
-
-/// The binary with the environment of a small production-like install.
-fn aiwidget(site: &std::path::Path, database_url: &str, port: u16) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_aiwidget"));
+/// The metrics token from the environment, and JSON logs.
+fn with_metrics(command: &mut Command) {
     command
-        .arg("serve")
-        .current_dir(site)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("DATABASE_URL", database_url)
-        .env("ADMIN_PASSWORD", ADMIN_PASSWORD)
-        .env("JWT_SECRET", JWT_SECRET)
-        .env("ENCRYPTION_KEY", ENCRYPTION_KEY)
-        .env("LISTEN_ADDR", format!("127.0.0.1:{port}"))
-        .env("PUBLIC_URL", format!("http://127.0.0.1:{port}"))
-        .env("SITE_DIR", site)
-        .env("ALLOW_PRIVATE_UPSTREAMS", "true")
         .env("METRICS_TOKEN", TOKEN)
         .env("LOG_FORMAT", "json")
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::null());
-    command
+        .env("RUST_LOG", "info");
 }
 
-/// A served process; its stderr goes to `log`.
-struct Served {
-    app: TestApp,
-    _child: Running,
-    log: PathBuf,
+/// `aiwidget_event_streams_open{kind}` of `served` now.
+async fn open_streams(served: &Served, kind: &str) -> f64 {
+    let text = super::scrape(&served.app).await;
+    sample(&text, "aiwidget_event_streams_open", &[("kind", kind)])
+        .unwrap_or_else(|| panic!("the {kind} gauge is shown: {text}"))
 }
 
-/// A child process, killed (and waited for) when dropped.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-impl Served {
-    async fn start(test_db: &TestDb) -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|listener| listener.local_addr())
-            .expect("a free port")
-            .port();
-        let site = tempfile::tempdir().expect("site dir");
-        stand_in_site(site.path());
-        let log = site.path().join("stderr.log");
-        let stderr = std::fs::File::create(&log).expect("log file");
-        let child = Running(
-            aiwidget(site.path(), &test_db.url, port)
-                .stderr(stderr)
-                .spawn()
-                .expect("aiwidget starts"),
-        );
-        let address = format!("http://127.0.0.1:{port}");
-        let client = reqwest::Client::new();
-        for _ in 0..200 {
-            if client
-                .get(format!("{address}/health"))
-                .send()
-                .await
-                .is_ok_and(|response| response.status().is_success())
-            {
-                return Self {
-                    app: attach(test_db.shared(), address, site).await,
-                    _child: child,
-                    log,
-                };
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
+/// Polls (every 50 ms, up to 5 s) until the `kind` gauge reads `value`.
+async fn wait_for_streams(served: &Served, kind: &str, value: f64) -> bool {
+    for _ in 0..100 {
+        if open_streams(served, kind).await == value {
+            return true;
         }
-        panic!("aiwidget on port {port} did not answer /health");
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
-
-    /// `aiwidget_event_streams_open{kind}` now.
-    async fn open_streams(&self, kind: &str) -> f64 {
-        let text = super::scrape(&self.app).await;
-        sample(&text, "aiwidget_event_streams_open", &[("kind", kind)])
-            .unwrap_or_else(|| panic!("the {kind} gauge is shown: {text}"))
-    }
-
-    /// Polls (every 50 ms, up to 5 s) until the `kind` gauge reads `value`.
-    async fn wait_for_streams(&self, kind: &str, value: f64) -> bool {
-        for _ in 0..100 {
-            if self.open_streams(kind).await == value {
-                return true;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        false
-    }
+    false
 }
 
 /// Streams count while they are open and stop counting when their client
@@ -120,30 +48,30 @@ async fn open_event_streams_are_counted_until_their_client_leaves() {
     // Arrange
     let test_db = TestDb::new().await;
     let fake = FakeOpenAi::start().await;
-    let served = Served::start(&test_db).await;
+    let served = Served::start_with(&test_db, with_metrics).await;
     let app = &served.app;
     let id = project(app, &fake, json!({})).await;
     let widget = Widget::open(app, &id).await;
     let operator = Operator::admin(app).await;
-    assert_eq!(served.open_streams("visitor").await, 0.0);
-    assert_eq!(served.open_streams("operator").await, 0.0);
+    assert_eq!(open_streams(&served, "visitor").await, 0.0);
+    assert_eq!(open_streams(&served, "operator").await, 0.0);
 
     // Act: counted before the stream's head is sent
     let visitor_stream = widget.events(None).await;
     let desk = operator.events(None).await;
 
     // Assert
-    assert_eq!(served.open_streams("visitor").await, 1.0);
-    assert_eq!(served.open_streams("operator").await, 1.0);
+    assert_eq!(open_streams(&served, "visitor").await, 1.0);
+    assert_eq!(open_streams(&served, "operator").await, 1.0);
     drop(visitor_stream);
     assert!(
-        served.wait_for_streams("visitor", 0.0).await,
+        wait_for_streams(&served, "visitor", 0.0).await,
         "the visitor left"
     );
-    assert_eq!(served.open_streams("operator").await, 1.0);
+    assert_eq!(open_streams(&served, "operator").await, 1.0);
     drop(desk);
     assert!(
-        served.wait_for_streams("operator", 0.0).await,
+        wait_for_streams(&served, "operator", 0.0).await,
         "the operator left"
     );
 }
@@ -155,7 +83,7 @@ async fn the_process_reads_its_metrics_token_and_logs_json_without_tokens() {
     // Arrange
     let test_db = TestDb::new().await;
     let fake = FakeOpenAi::start().await;
-    let served = Served::start(&test_db).await;
+    let served = Served::start_with(&test_db, with_metrics).await;
     let app = &served.app;
     let id = project(app, &fake, json!({})).await;
     let widget = Widget::open(app, &id).await;
