@@ -12,14 +12,35 @@
 use crate::services::bus::{Bus, Command};
 use crate::services::{deadlines, retention};
 use crate::state::AppState;
+use std::future::Future;
 use tokio::sync::mpsc;
 
 /// Starts every worker of this instance (each ends at shutdown).
 pub fn start(state: &AppState) {
-    deadlines::spawn(state.clone());
-    retention::spawn(state.clone());
+    every_sweep(state.clone(), deadlines::on_tick);
+    every_sweep(state.clone(), retention::on_tick);
     let commands = Bus::start(state);
     tokio::spawn(obey(state.clone(), commands));
+}
+
+/// Runs `tick` every `state.settings.sweep_every` until shutdown (a tick
+/// that overruns delays the next one rather than piling them up).
+fn every_sweep<Tick, Done>(state: AppState, tick: Tick)
+where
+    Tick: Fn(AppState) -> Done + Send + 'static,
+    Done: Future<Output = ()> + Send,
+{
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(state.settings.sweep_every);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                () = state.shutdown.cancelled() => break,
+                _ = every.tick() => {}
+            }
+            tick(state.clone()).await;
+        }
+    });
 }
 
 /// Carries out what the other instances ask of this one, until the bus closes.

@@ -33,43 +33,33 @@ pub const NOBODY_CAME: &str = "handoff_timeout";
 /// How many passed deadlines one sweep handles (the next takes the rest).
 const BATCH: u64 = 100;
 
-/// Runs [`sweep`] (and the repair of answers an instance left streaming)
-/// every `state.settings.sweep_every` until shutdown.
-pub fn spawn(state: AppState) {
-    tokio::spawn(async move {
-        let mut every = tokio::time::interval(state.settings.sweep_every);
-        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tokio::select! {
-                () = state.shutdown.cancelled() => break,
-                _ = every.tick() => {}
-            }
-            if let Err(err) = sweep(&state).await {
-                tracing::warn!(error = %err, "sweeping handoff deadlines failed; retrying later");
-            }
-            if let Err(err) =
-                crate::services::lease::release_dead(&state.db, state.bus.instance()).await
-            {
-                tracing::warn!(error = %err, "releasing the leases of lost instances failed; retrying later");
-            }
-            match crate::services::maintenance::interrupt_orphaned_streams(&state.db).await {
-                Ok((0, _)) => {}
-                Ok((interrupted, pending)) => {
-                    tracing::warn!(
-                        interrupted,
-                        "answers left streaming by a lost instance were marked interrupted"
-                    );
-                    events::publish(&state.hub, pending);
-                }
-                Err(err) => {
-                    tracing::warn!(error = %err, "repairing orphaned answers failed; retrying later")
-                }
-            }
-            if let Err(err) = rescue_unanswered(&state).await {
-                tracing::warn!(error = %err, "restarting unanswered conversations failed; retrying later");
-            }
+/// One tick of the sweep (run by `workers` every `sweep_every`): passed
+/// deadlines, leases of lost instances, answers they left streaming, and
+/// visitor messages nobody answers. Failures are logged and tried again at
+/// the next tick.
+pub async fn on_tick(state: AppState) {
+    if let Err(err) = sweep(&state).await {
+        tracing::warn!(error = %err, "sweeping handoff deadlines failed; retrying later");
+    }
+    if let Err(err) = crate::services::lease::release_dead(&state.db, state.bus.instance()).await {
+        tracing::warn!(error = %err, "releasing the leases of lost instances failed; retrying later");
+    }
+    match crate::services::maintenance::interrupt_orphaned_streams(&state.db).await {
+        Ok((0, _)) => {}
+        Ok((interrupted, pending)) => {
+            tracing::warn!(
+                interrupted,
+                "answers left streaming by a lost instance were marked interrupted"
+            );
+            events::publish(&state.hub, pending);
         }
-    });
+        Err(err) => {
+            tracing::warn!(error = %err, "repairing orphaned answers failed; retrying later")
+        }
+    }
+    if let Err(err) = rescue_unanswered(&state).await {
+        tracing::warn!(error = %err, "restarting unanswered conversations failed; retrying later");
+    }
 }
 
 /// How long a visitor message may wait without an AI run before the sweep

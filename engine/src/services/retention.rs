@@ -50,32 +50,23 @@ pub struct Swept {
     pub events: usize,
 }
 
-/// Runs [`sweep`] every `state.settings.sweep_every` until shutdown.
-pub fn spawn(state: AppState) {
-    tokio::spawn(async move {
-        let mut every = tokio::time::interval(state.settings.sweep_every);
-        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tokio::select! {
-                () = state.shutdown.cancelled() => break,
-                _ = every.tick() => {}
-            }
-            match sweep(&state).await {
-                Ok(swept) if swept != Swept::default() => {
-                    tracing::info!(
-                        conversations = swept.conversations,
-                        visitors = swept.visitors,
-                        events = swept.events,
-                        "deleted what is past its retention"
-                    );
-                }
-                Ok(_) => {}
-                Err(err) => {
-                    tracing::warn!(error = %err, "the retention sweep failed; retrying later");
-                }
-            }
+/// One tick of the retention sweep (run by `workers` every `sweep_every`);
+/// a failure is logged and tried again at the next tick.
+pub async fn on_tick(state: AppState) {
+    match sweep(&state).await {
+        Ok(swept) if swept != Swept::default() => {
+            tracing::info!(
+                conversations = swept.conversations,
+                visitors = swept.visitors,
+                events = swept.events,
+                "deleted what is past its retention"
+            );
         }
-    });
+        Ok(_) => {}
+        Err(err) => {
+            tracing::warn!(error = %err, "the retention sweep failed; retrying later");
+        }
+    }
 }
 
 /// One batch of each: conversations and visitors of every project with a

@@ -332,9 +332,12 @@ impl TestApp {
     }
 }
 
-/// The status and JSON body of a response.
+/// The status and JSON body of a response (`null` for a `204 No Content`).
 pub(crate) async fn json(response: reqwest::Response) -> (u16, serde_json::Value) {
     let status = response.status().as_u16();
+    if status == 204 {
+        return (status, serde_json::Value::Null);
+    }
     let body = response.json().await.expect("a JSON body");
     (status, body)
 }

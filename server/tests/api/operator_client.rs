@@ -56,10 +56,6 @@ impl<'a> Operator<'a> {
             .send()
             .await
             .expect("sent");
-        let status = response.status().as_u16();
-        if status == 204 {
-            return (status, Value::Null);
-        }
         json(response).await
     }
 

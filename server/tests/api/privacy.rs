@@ -186,10 +186,6 @@ async fn delete(operator: &Operator<'_>, visitor_id: Uuid) -> (u16, Value) {
         .send()
         .await
         .expect("sent");
-    let status = response.status().as_u16();
-    if status == 204 {
-        return (status, Value::Null);
-    }
     json(response).await
 }
 
