@@ -107,3 +107,47 @@ pub(crate) fn stream_options_refused() -> Response {
         "Unrecognized request argument supplied: stream_options",
     )
 }
+
+/// `400 invalid_request_error` about one parameter.
+pub(crate) fn bad_request(param: Option<&str>, code: Option<&str>, message: &str) -> Response {
+    answer(
+        StatusCode::BAD_REQUEST,
+        "invalid_request_error",
+        param,
+        code,
+        message,
+    )
+}
+
+/// `404`: no such file (OpenAI's wording for a File object).
+pub(crate) fn file_not_found(id: &str) -> Response {
+    answer(
+        StatusCode::NOT_FOUND,
+        "invalid_request_error",
+        Some("id"),
+        None,
+        &format!("No such File object: {id}"),
+    )
+}
+
+/// `404`: no such vector store.
+pub(crate) fn store_not_found(id: &str) -> Response {
+    answer(
+        StatusCode::NOT_FOUND,
+        "invalid_request_error",
+        None,
+        None,
+        &format!("No vector store found with id '{id}'."),
+    )
+}
+
+/// `404`: the file is not in this vector store.
+pub(crate) fn store_file_not_found(store_id: &str, file_id: &str) -> Response {
+    answer(
+        StatusCode::NOT_FOUND,
+        "invalid_request_error",
+        None,
+        None,
+        &format!("No file found with id '{file_id}' in vector store '{store_id}'."),
+    )
+}

@@ -12,27 +12,49 @@
 //! - `script`: the shared state and the stream counters.
 //! - `request`: parsing and OpenAI-like validation of the POST bodies.
 //! - `sse`: event frames, the delta loop, the streamed body.
-//! - Routes: `listing` (`GET /v1/models`, `GET /v1/vector_stores`),
-//!   `responses` (`POST /v1/responses`), `chat` (`POST /v1/chat/completions`).
+//! - Routes: `listing` (`GET /v1/models`), `responses`
+//!   (`POST /v1/responses`), `chat` (`POST /v1/chat/completions`), `files`
+//!   (`POST /v1/files` as multipart, `GET`/`DELETE /v1/files/{id}`),
+//!   `vector_stores` (`POST`/`GET /v1/vector_stores`, `GET`/`DELETE
+//!   /v1/vector_stores/{id}`), `store_files` (`POST`/`GET
+//!   /v1/vector_stores/{id}/files`, `GET`/`DELETE
+//!   /v1/vector_stores/{id}/files/{file_id}`).
+//! - `knowledge`: the uploaded files (bytes kept), the stores, and a store
+//!   file's asynchronous processing ([`FileProcessing`], scripted failures);
+//!   `attributes`: OpenAI's limits on a store file's `attributes`.
+//! - A `file_search` tool cites the scripted citations (`set_citations`), or
+//!   else the first completed file of each searched store; with `"include":
+//!   ["file_search_call.results"]` the search's `results` carry each cited
+//!   file's `attributes` and text.
 //!
 //! Every request is recorded (method, path, Authorization, JSON body) for
 //! assertions.
 
+mod attributes;
 mod chat;
 mod errors;
 mod faults;
+mod files;
+mod knowledge;
+#[cfg(test)]
+mod knowledge_tests;
 mod listing;
 mod request;
 mod responses;
 mod script;
 mod sse;
+mod store_files;
 #[cfg(test)]
 mod tests;
+mod vector_stores;
 
 pub use faults::Fault;
+pub use knowledge::{AttachedFile, FileProcessing, UploadedFile};
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
+use knowledge::{FileFailure, Store};
 use script::{Script, Shared, lock};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -43,14 +65,15 @@ pub const VALID_KEY: &str = "sk-test-valid-key-0000";
 /// One request the fake received.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Recorded {
-    /// `GET` or `POST`.
+    /// `GET`, `POST` or `DELETE`.
     pub method: String,
     /// The path, e.g. `/v1/responses`.
     pub path: String,
     /// The `Authorization` header as sent.
     pub authorization: Option<String>,
     /// The parsed JSON body of a POST request; `None` for other methods and
-    /// for bodies that are not JSON.
+    /// for bodies that are not JSON (a multipart upload: see
+    /// [`FakeOpenAi::files`]).
     pub body: Option<serde_json::Value>,
 }
 
@@ -83,16 +106,35 @@ impl FakeOpenAi {
             .map(String::from)
             .to_vec(),
             vector_stores: vec![
-                ("vs_faq".into(), "FAQ".into()),
-                ("vs_prices".into(), "Прайс-лист".into()),
+                Store::seeded("vs_faq", "FAQ"),
+                Store::seeded("vs_prices", "Прайс-лист"),
             ],
             ..Script::default()
         }));
         let router = Router::new()
             .route("/v1/models", get(listing::models))
-            .route("/v1/vector_stores", get(listing::vector_stores))
             .route("/v1/responses", post(responses::create))
             .route("/v1/chat/completions", post(chat::create))
+            .route("/v1/files", post(files::upload))
+            .route("/v1/files/{id}", get(files::retrieve).delete(files::delete))
+            .route(
+                "/v1/vector_stores",
+                get(vector_stores::list).post(vector_stores::create),
+            )
+            .route(
+                "/v1/vector_stores/{id}",
+                get(vector_stores::retrieve).delete(vector_stores::delete),
+            )
+            .route(
+                "/v1/vector_stores/{id}/files",
+                get(store_files::list).post(store_files::create),
+            )
+            .route(
+                "/v1/vector_stores/{id}/files/{file_id}",
+                get(store_files::retrieve).delete(store_files::delete),
+            )
+            // The upload limit is the script's (`set_file_size_limit`).
+            .layer(DefaultBodyLimit::disable())
             .layer(axum::middleware::from_fn_with_state(
                 script.clone(),
                 faults::record_and_fault,
@@ -131,7 +173,9 @@ impl FakeOpenAi {
     }
 
     /// Sets the `(file_id, filename)` pairs a Responses answer cites when the
-    /// request has a `file_search` tool; with none, no search is shown.
+    /// request has a `file_search` tool. With none, it cites the first
+    /// completed file of each searched store, and with no such file no
+    /// search is shown.
     pub fn set_citations(&self, citations: &[(&str, &str)]) {
         self.script().citations = citations
             .iter()
@@ -162,6 +206,59 @@ impl FakeOpenAi {
     /// request offers that tool; `None` stops it.
     pub fn set_handoff(&self, reason: Option<&str>) {
         self.script().handoff = reason.map(str::to_owned);
+    }
+
+    /// How vector store files attached from now on are processed (default
+    /// [`FileProcessing::Reads`]`(0)`: `in_progress` in the create answer,
+    /// `completed` from the first read on).
+    pub fn set_file_processing(&self, processing: FileProcessing) {
+        self.script().file_processing = processing;
+    }
+
+    /// Makes files uploaded under `filename` and attached from now on fail
+    /// their processing with `last_error` `{"code", "message"}` (OpenAI's
+    /// codes are `server_error`, `unsupported_file` and `invalid_file`), once
+    /// their processing ends.
+    pub fn fail_file_named(&self, filename: &str, code: &str, message: &str) {
+        self.script().file_failures.push(FileFailure {
+            filename: filename.to_owned(),
+            code: code.to_owned(),
+            message: message.to_owned(),
+        });
+    }
+
+    /// Sets the largest upload `POST /files` accepts (default 512 MB, as
+    /// OpenAI); a larger file is refused with `400`.
+    pub fn set_file_size_limit(&self, bytes: usize) {
+        self.script().file_size_limit = bytes;
+    }
+
+    /// The files uploaded and not deleted, with their bytes, oldest first.
+    #[must_use]
+    pub fn files(&self) -> Vec<UploadedFile> {
+        self.script().files.clone()
+    }
+
+    /// The ids of the vector stores (seeded and created, not deleted).
+    #[must_use]
+    pub fn vector_store_ids(&self) -> Vec<String> {
+        self.script()
+            .vector_stores
+            .iter()
+            .map(|store| store.id.clone())
+            .collect()
+    }
+
+    /// The files of a vector store in the order they were attached, with
+    /// their status now (reading it here does not count as a status read);
+    /// `None` for an unknown store.
+    #[must_use]
+    pub fn vector_store_files(&self, store_id: &str) -> Option<Vec<AttachedFile>> {
+        self.script()
+            .vector_stores
+            .iter()
+            .find(|store| store.id == store_id)
+            .map(|store| store.files.iter().map(|file| file.snapshot()).collect())
     }
 
     /// Every request so far.

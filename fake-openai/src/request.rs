@@ -3,7 +3,8 @@
 
 use crate::errors;
 use crate::faults::Fault;
-use crate::script::{Shared, StreamStats, lock};
+use crate::knowledge::{Citation, Store};
+use crate::script::{Script, Shared, StreamStats, lock};
 use axum::body::Bytes;
 use axum::response::Response;
 use serde_json::Value;
@@ -21,8 +22,10 @@ pub(crate) struct Turn {
     pub stream: bool,
     /// The assistant text.
     pub reply: String,
-    /// The citations, empty unless the request has a `file_search` tool.
-    pub citations: Vec<(String, String)>,
+    /// The citations, empty unless the request has a `file_search` tool:
+    /// the scripted ones, or else the first completed file of each searched
+    /// store.
+    pub citations: Vec<Citation>,
     /// Whether the request has a `file_search` tool.
     pub searches_files: bool,
     /// The words of the request's text, a rough stand-in for its tokens.
@@ -65,7 +68,8 @@ impl Turn {
         if !script.models.contains(&model) {
             return Err(Box::new(errors::model_not_found(&model)));
         }
-        let searches_files = check_vector_stores(&body, &script.vector_stores)?;
+        let searched = check_vector_stores(&body, &script.vector_stores)?;
+        let searches_files = searched.is_some();
         let input_words = ["instructions", "input", "messages"]
             .iter()
             .flat_map(|key| words_in(&body[*key]))
@@ -74,11 +78,7 @@ impl Turn {
             model,
             stream: body["stream"].as_bool().unwrap_or(false),
             reply: script.reply.clone(),
-            citations: if searches_files {
-                script.citations.clone()
-            } else {
-                Vec::new()
-            },
+            citations: citations(&script, searched.as_deref()),
             searches_files,
             input_words,
             delay: script.delta_delay,
@@ -122,9 +122,34 @@ fn offers_tool(body: &Value, name: &str) -> bool {
     })
 }
 
-/// Checks every `file_search` tool's stores; returns whether there is one.
-fn check_vector_stores(body: &Value, known: &[(String, String)]) -> Result<bool, Box<Response>> {
-    let mut searches = false;
+/// What a turn cites: nothing without a search; the scripted citations if
+/// any; else the first completed file of each searched store.
+fn citations(script: &Script, searched: Option<&[String]>) -> Vec<Citation> {
+    let Some(store_ids) = searched else {
+        return Vec::new();
+    };
+    if script.citations.is_empty() {
+        return crate::store_files::default_citations(script, store_ids);
+    }
+    script
+        .citations
+        .iter()
+        .map(|(file_id, filename)| Citation {
+            file_id: file_id.clone(),
+            filename: filename.clone(),
+            attributes: Value::Object(serde_json::Map::new()),
+            text: String::new(),
+        })
+        .collect()
+}
+
+/// Checks every `file_search` tool's stores; returns the searched store ids
+/// when there is such a tool.
+fn check_vector_stores(
+    body: &Value,
+    known: &[Store],
+) -> Result<Option<Vec<String>>, Box<Response>> {
+    let mut searched: Option<Vec<String>> = None;
     let tools = body["tools"]
         .as_array()
         .map(Vec::as_slice)
@@ -133,18 +158,19 @@ fn check_vector_stores(body: &Value, known: &[(String, String)]) -> Result<bool,
         if tool["type"] != "file_search" {
             continue;
         }
-        searches = true;
+        let searched_ids = searched.get_or_insert_with(Vec::new);
         let ids = tool["vector_store_ids"]
             .as_array()
             .map(Vec::as_slice)
             .unwrap_or_default();
         for id in ids.iter().map(|id| id.as_str().unwrap_or_default()) {
-            if !known.iter().any(|(store, _)| store == id) {
+            if !known.iter().any(|store| store.id == id) {
                 return Err(Box::new(errors::vector_store_not_found(index, id)));
             }
+            searched_ids.push(id.to_owned());
         }
     }
-    Ok(searches)
+    Ok(searched)
 }
 
 /// The words of every text in a request part, skipping roles and part types.

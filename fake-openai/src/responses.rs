@@ -64,8 +64,11 @@ impl<'a> Answer<'a> {
         let annotations = turn
             .citations
             .iter()
-            .map(|(file_id, filename)| {
-                json!({"type": "file_citation", "file_id": file_id, "filename": filename, "index": end})
+            .map(|citation| {
+                json!({
+                    "type": "file_citation", "file_id": citation.file_id,
+                    "filename": citation.filename, "index": end
+                })
             })
             .collect();
         Self {
@@ -103,8 +106,32 @@ impl<'a> Answer<'a> {
         };
         json!({
             "id": self.search_id, "type": "file_search_call", "status": status,
-            "queries": queries, "results": null
+            "queries": queries, "results": self.search_results(status)
         })
+    }
+
+    /// The search's results, only when the request asks for them with
+    /// `"include": ["file_search_call.results"]` (otherwise `null`, as at
+    /// OpenAI): each cited file with its `attributes` and text.
+    fn search_results(&self, status: &str) -> Value {
+        let asked = self.turn.body["include"].as_array().is_some_and(|include| {
+            include
+                .iter()
+                .any(|item| item == "file_search_call.results")
+        });
+        if !asked || status != "completed" {
+            return Value::Null;
+        }
+        self.turn
+            .citations
+            .iter()
+            .map(|citation| {
+                json!({
+                    "file_id": citation.file_id, "filename": citation.filename,
+                    "score": 0.9, "text": citation.text, "attributes": citation.attributes
+                })
+            })
+            .collect()
     }
 
     fn text_part(text: &str, annotations: &[Value]) -> Value {

@@ -5,6 +5,7 @@
 
 use crate::Recorded;
 use crate::faults::Fault;
+use crate::knowledge::{FileFailure, FileProcessing, MAX_UPLOAD_BYTES, Store, UploadedFile};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -29,8 +30,16 @@ pub(crate) struct Script {
     pub faults: Vec<Fault>,
     /// The model ids listed and accepted.
     pub models: Vec<String>,
-    /// `(id, name)` of the vector stores listed and accepted in `file_search`.
-    pub vector_stores: Vec<(String, String)>,
+    /// The vector stores listed, served and accepted in `file_search`.
+    pub vector_stores: Vec<Store>,
+    /// The files uploaded through `POST /v1/files`, with their bytes.
+    pub files: Vec<UploadedFile>,
+    /// How newly attached vector store files are processed.
+    pub file_processing: FileProcessing,
+    /// Files (by name) whose processing fails.
+    pub file_failures: Vec<FileFailure>,
+    /// The largest upload accepted, in bytes.
+    pub file_size_limit: usize,
     /// Every request received, in order.
     pub requests: Vec<Recorded>,
     /// The assistant text, streamed one word per delta.
@@ -46,7 +55,7 @@ pub(crate) struct Script {
     /// When set, the model calls a `handoff_to_human` function tool (if the
     /// request offers one) with this reason, after the reply's text.
     pub handoff: Option<String>,
-    /// Source of unique ids (`resp_…`, `msg_…`, `chatcmpl-…`).
+    /// Source of unique ids (`resp_…`, `msg_…`, `chatcmpl-…`, `file-…`, `vs_…`).
     pub next_id: u64,
     /// How the streams ended; outside the lock because their bodies update it.
     pub streams: Arc<StreamStats>,
@@ -58,6 +67,10 @@ impl Default for Script {
             faults: Vec::new(),
             models: Vec::new(),
             vector_stores: Vec::new(),
+            files: Vec::new(),
+            file_processing: FileProcessing::default(),
+            file_failures: Vec::new(),
+            file_size_limit: MAX_UPLOAD_BYTES,
             requests: Vec::new(),
             reply: DEFAULT_REPLY.to_owned(),
             citations: Vec::new(),
