@@ -273,6 +273,112 @@ pub trait LlmProvider: Send + Sync {
         base_url: &'a str,
         api_key: &'a str,
     ) -> BoxFuture<'a, Result<Vec<VectorStoreInfo>, LlmError>>;
+
+    /// Uploads `bytes` as `filename` for vector stores; the file's id.
+    fn upload_file<'a>(
+        &'a self,
+        account: Account<'a>,
+        filename: &'a str,
+        bytes: Vec<u8>,
+    ) -> BoxFuture<'a, Result<String, LlmError>>;
+
+    /// Makes a vector store named `name`; its id.
+    fn create_vector_store<'a>(
+        &'a self,
+        account: Account<'a>,
+        name: &'a str,
+    ) -> BoxFuture<'a, Result<String, LlmError>>;
+
+    /// Attaches an uploaded file to a vector store with `attributes` (at
+    /// most 16; strings up to 512 characters, numbers or booleans).
+    fn attach_file<'a>(
+        &'a self,
+        account: Account<'a>,
+        store_id: &'a str,
+        file_id: &'a str,
+        attributes: &'a serde_json::Map<String, serde_json::Value>,
+    ) -> BoxFuture<'a, Result<StoreFileStatus, LlmError>>;
+
+    /// Where a file of a vector store stands.
+    fn store_file_status<'a>(
+        &'a self,
+        account: Account<'a>,
+        store_id: &'a str,
+        file_id: &'a str,
+    ) -> BoxFuture<'a, Result<StoreFileStatus, LlmError>>;
+
+    /// Deletes what aiwidget put at the provider (it bills storage by the
+    /// day); what is already gone counts as deleted.
+    fn delete<'a>(
+        &'a self,
+        account: Account<'a>,
+        what: Stored<'a>,
+    ) -> BoxFuture<'a, Result<(), LlmError>>;
+}
+
+/// Where and as whom a provider is called: a project's base URL and key.
+#[derive(Clone, Copy)]
+pub struct Account<'a> {
+    /// `https://api.openai.com/v1` or a compatible base, without a trailing slash.
+    pub base_url: &'a str,
+    /// The project's key. Never logged (see the `Debug` impl).
+    pub api_key: &'a str,
+}
+
+impl fmt::Debug for Account<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Account")
+            .field("base_url", &self.base_url)
+            .field("api_key", &"<redacted>")
+            .finish()
+    }
+}
+
+/// Something aiwidget stored at the provider, to delete.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stored<'a> {
+    /// An uploaded file (it leaves every vector store too).
+    File(&'a str),
+    /// A file's place in a vector store (the file itself stays).
+    StoreFile {
+        /// The vector store.
+        store_id: &'a str,
+        /// The file.
+        file_id: &'a str,
+    },
+    /// A vector store.
+    VectorStore(&'a str),
+}
+
+impl Stored<'_> {
+    /// The API path that names it, after the base URL.
+    fn path(self) -> String {
+        match self {
+            Self::File(id) => format!("/files/{id}"),
+            Self::StoreFile { store_id, file_id } => {
+                format!("/vector_stores/{store_id}/files/{file_id}")
+            }
+            Self::VectorStore(id) => format!("/vector_stores/{id}"),
+        }
+    }
+}
+
+/// How a file of a vector store stands at the provider.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreFileStatus {
+    /// Being parsed, chunked and embedded.
+    InProgress,
+    /// Ready for `file_search`.
+    Completed,
+    /// The provider could not use it, with its reason.
+    Failed {
+        /// `server_error`, `unsupported_file`, `invalid_file`, …
+        code: String,
+        /// The provider's words.
+        message: String,
+    },
+    /// Processing was cancelled.
+    Cancelled,
 }
 
 #[cfg(test)]

@@ -8,19 +8,27 @@
 //!   `stream_options` fallback.
 //! - `errors`: statuses and error codes mapped to [`LlmErrorKind`]s.
 //! - `listing`: the models and the vector stores of a key.
+//! - `store`: files and the project's own vector store (upload, attach,
+//!   status, delete).
+//! - `call`: one non-streaming call with its answer read and its refusal mapped.
 //! - `sse`: the server-sent-events parser.
 //! - `responses`, `chat`: each style's request body and event parser.
 
+mod call;
 mod chat;
 mod errors;
 mod listing;
 mod responses;
 mod send;
 mod sse;
+mod store;
 #[cfg(test)]
 mod tests;
 
-use super::{CallPolicy, LlmError, LlmErrorKind, LlmEvent, LlmProvider, LlmRequest};
+use super::{
+    Account, CallPolicy, LlmError, LlmErrorKind, LlmEvent, LlmProvider, LlmRequest,
+    StoreFileStatus, Stored,
+};
 use contract::chat::Source;
 use contract::projects::{ApiStyle, VectorStoreInfo};
 use futures_util::future::{BoxFuture, FutureExt as _};
@@ -89,6 +97,70 @@ impl LlmProvider for OpenAiProvider {
             listing::vector_stores(&self.http, base_url, api_key)
                 .await
                 .map_err(LlmError::from)
+        }
+        .boxed()
+    }
+
+    fn upload_file<'a>(
+        &'a self,
+        account: Account<'a>,
+        filename: &'a str,
+        bytes: Vec<u8>,
+    ) -> BoxFuture<'a, Result<String, LlmError>> {
+        async move {
+            self.check_reach(account.base_url)?;
+            Ok(store::upload_file(&self.http, account, filename, bytes).await?)
+        }
+        .boxed()
+    }
+
+    fn create_vector_store<'a>(
+        &'a self,
+        account: Account<'a>,
+        name: &'a str,
+    ) -> BoxFuture<'a, Result<String, LlmError>> {
+        async move {
+            self.check_reach(account.base_url)?;
+            Ok(store::create_vector_store(&self.http, account, name).await?)
+        }
+        .boxed()
+    }
+
+    fn attach_file<'a>(
+        &'a self,
+        account: Account<'a>,
+        store_id: &'a str,
+        file_id: &'a str,
+        attributes: &'a serde_json::Map<String, serde_json::Value>,
+    ) -> BoxFuture<'a, Result<StoreFileStatus, LlmError>> {
+        async move {
+            self.check_reach(account.base_url)?;
+            Ok(store::attach_file(&self.http, account, store_id, file_id, attributes).await?)
+        }
+        .boxed()
+    }
+
+    fn store_file_status<'a>(
+        &'a self,
+        account: Account<'a>,
+        store_id: &'a str,
+        file_id: &'a str,
+    ) -> BoxFuture<'a, Result<StoreFileStatus, LlmError>> {
+        async move {
+            self.check_reach(account.base_url)?;
+            Ok(store::store_file_status(&self.http, account, store_id, file_id).await?)
+        }
+        .boxed()
+    }
+
+    fn delete<'a>(
+        &'a self,
+        account: Account<'a>,
+        what: Stored<'a>,
+    ) -> BoxFuture<'a, Result<(), LlmError>> {
+        async move {
+            self.check_reach(account.base_url)?;
+            Ok(store::delete(&self.http, account, &what.path()).await?)
         }
         .boxed()
     }

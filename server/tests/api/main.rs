@@ -28,6 +28,7 @@ mod privacy;
 mod private_upstreams;
 mod projects;
 mod provider;
+mod provider_store;
 mod relay;
 mod reset_admin;
 mod retention;

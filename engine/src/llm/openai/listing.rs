@@ -2,7 +2,7 @@
 //! vector stores. Refusals map to [`LlmErrorKind`]s the same way as a chat
 //! call's (one mapping, in `errors`); the body is read there and dropped.
 
-use super::errors::{ErrorInfo, status_kind};
+use super::call::json_answer;
 use crate::llm::LlmErrorKind;
 use contract::projects::VectorStoreInfo;
 use serde::Deserialize;
@@ -93,36 +93,13 @@ pub(super) async fn vector_stores(
         .collect())
 }
 
+/// A listing's answer (a `404` means the base URL is not an API).
 async fn get_json<T: serde::de::DeserializeOwned>(
     http: &reqwest::Client,
     url: &str,
     api_key: &str,
 ) -> Result<T, LlmErrorKind> {
-    let response = http
-        .get(url)
-        .bearer_auth(api_key)
-        .timeout(LISTING_TIMEOUT)
-        .send()
-        .await
-        .map_err(|err| {
-            let kind = if err.is_timeout() {
-                LlmErrorKind::Timeout
-            } else {
-                LlmErrorKind::Unreachable
-            };
-            tracing::warn!(error = %err.without_url(), "provider unreachable");
-            kind
-        })?;
-    let status = response.status().as_u16();
-    if status == 404 {
-        // A listing names no model or store: its 404 means the base URL is not an API.
-        return Err(LlmErrorKind::NotFound);
-    }
-    if !(200..300).contains(&status) {
-        let body = response.bytes().await.unwrap_or_default();
-        return Err(status_kind(status, &ErrorInfo::from_body(&body)));
-    }
-    response.json().await.map_err(|_| LlmErrorKind::BadResponse)
+    json_answer(http.get(url).timeout(LISTING_TIMEOUT), api_key).await
 }
 
 #[cfg(test)]
