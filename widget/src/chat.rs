@@ -267,7 +267,7 @@ async fn ask_consent(setup: &Setup, state: State) {
 
 /// Opens the session (reusing the stored token and consent) and, the first
 /// time, the event stream.
-async fn start(setup: Setup, state: State) {
+pub(crate) async fn start(setup: Setup, state: State) {
     let key = format!("aiwidget:token:{}", setup.project_id);
     let window = web_sys::window();
     let location = window.as_ref().and_then(|w| w.location().href().ok());

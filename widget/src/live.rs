@@ -82,7 +82,11 @@ struct Typing {
 }
 
 /// Opens the visitor's event stream after event `after`; the browser
-/// reconnects by itself with `Last-Event-ID`.
+/// reconnects by itself with `Last-Event-ID`. It gives up for good after an
+/// answer that is not a stream (a `502` while the server restarts, a `409`
+/// once the privacy notice changed, a `429`): then the session is opened
+/// again a few seconds later (its messages are the current state) and a new
+/// stream follows it.
 pub(crate) fn connect(setup: &Setup, state: State, token: &str, after: i64) {
     let url = format!(
         "{}/api/v1/widget/events?token={token}&after={after}",
@@ -120,6 +124,20 @@ pub(crate) fn connect(setup: &Setup, state: State, token: &str, after: i64) {
             );
         }
     });
+    let closed = source.clone();
+    let reopen_with = setup.clone();
+    let reopen = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(move || {
+        if closed.ready_state() == web_sys::EventSource::CLOSED {
+            state.token.set(None);
+            let setup = reopen_with.clone();
+            set_timeout(
+                move || leptos::task::spawn_local(crate::chat::start(setup, state)),
+                std::time::Duration::from_secs(3),
+            );
+        }
+    });
+    source.set_onerror(Some(wasm_bindgen::JsCast::unchecked_ref(reopen.as_ref())));
+    reopen.forget();
     // The stream lives as long as the page.
     #[allow(
         clippy::mem_forget,

@@ -15,28 +15,57 @@
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use std::net::{IpAddr, SocketAddr};
 
-/// True for loopback, private, link-local, shared (100.64/10), unspecified
-/// and broadcast addresses, unique-local IPv6, and IPv4-mapped forms of them.
+/// True for every address that is not plainly on the public internet:
+/// loopback, private, link-local, shared (100.64/10), "this network"
+/// (0/8), IETF protocol assignments (192.0.0/24), benchmarking
+/// (198.18/15), reserved (240/4) and broadcast IPv4; loopback, unspecified,
+/// unique-local, link-local and site-local IPv6; and IPv6 forms that carry
+/// an IPv4 address (mapped, NAT64 `64:ff9b::/96` and `64:ff9b:1::/48`, 6to4
+/// `2002::/16`) when that address is one of these.
 #[must_use]
 pub fn is_private_ip(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(ip) => {
+            let [a, b, c, _] = ip.octets();
             ip.is_loopback()
                 || ip.is_private()
                 || ip.is_link_local()
-                || ip.is_unspecified()
                 || ip.is_broadcast()
-                || (ip.octets()[0] == 100 && (ip.octets()[1] & 0xc0) == 64)
+                || a == 0
+                || (a == 100 && (b & 0xc0) == 64)
+                || (a == 192 && b == 0 && c == 0)
+                || (a == 198 && (b & 0xfe) == 18)
+                || a >= 240
         }
         IpAddr::V6(ip) => {
+            let segments = ip.segments();
             ip.is_loopback()
                 || ip.is_unspecified()
-                || (ip.segments()[0] & 0xfe00) == 0xfc00
-                || (ip.segments()[0] & 0xffc0) == 0xfe80
-                || ip
-                    .to_ipv4_mapped()
-                    .is_some_and(|v4| is_private_ip(IpAddr::V4(v4)))
+                || (segments[0] & 0xfe00) == 0xfc00
+                || (segments[0] & 0xffc0) == 0xfe80
+                || (segments[0] & 0xffc0) == 0xfec0
+                || embedded_ipv4(ip).is_some_and(|v4| is_private_ip(IpAddr::V4(v4)))
         }
+    }
+}
+
+/// The IPv4 address an IPv6 one carries: IPv4-mapped, NAT64 (the well-known
+/// and the local-use prefix: its last 32 bits) or 6to4 (bits 16 to 47).
+fn embedded_ipv4(ip: std::net::Ipv6Addr) -> Option<std::net::Ipv4Addr> {
+    let segments = ip.segments();
+    let last = |high: u16, low: u16| {
+        let [a, b] = high.to_be_bytes();
+        let [c, d] = low.to_be_bytes();
+        std::net::Ipv4Addr::new(a, b, c, d)
+    };
+    if let Some(v4) = ip.to_ipv4_mapped() {
+        Some(v4)
+    } else if segments[..6] == [0x64, 0xff9b, 0, 0, 0, 0] || segments[..3] == [0x64, 0xff9b, 1] {
+        Some(last(segments[6], segments[7]))
+    } else if segments[0] == 0x2002 {
+        Some(last(segments[1], segments[2]))
+    } else {
+        None
     }
 }
 
@@ -115,10 +144,24 @@ mod tests {
             "fd00::1",
             "fe80::1",
             "::ffff:127.0.0.1",
+            "0.1.2.3",
+            "192.0.0.8",
+            "198.18.0.1",
+            "240.0.0.1",
+            "fec0::1",
+            "64:ff9b::a00:1",
+            "64:ff9b:1::7f00:1",
+            "2002:7f00:1::",
         ] {
             assert!(is_private_ip(ip(private)), "{private}");
         }
-        for public in ["8.8.8.8", "203.0.113.7", "2001:4860:4860::8888"] {
+        for public in [
+            "8.8.8.8",
+            "203.0.113.7",
+            "2001:4860:4860::8888",
+            "64:ff9b::808:808",
+            "2002:808:808::",
+        ] {
             assert!(!is_private_ip(ip(public)), "{public}");
         }
     }

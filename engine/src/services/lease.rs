@@ -101,7 +101,10 @@ pub async fn release(
 /// SQLite, which one instance serves, every lease that is not `me`'s (a
 /// kill and a fast restart leave the previous run's); on PostgreSQL, those
 /// of instances with no connection left (each instance's connections carry
-/// its id in `application_name`, [`INSTANCE_APPLICATION_NAME`]). Returns how many.
+/// its id in `application_name`, [`INSTANCE_APPLICATION_NAME`]), and only
+/// while this instance sees its own name there: behind a pooler that does
+/// not pass names on, every instance would look dead and nothing is
+/// released (leases expire as before). Returns how many.
 ///
 /// # Errors
 /// The [`DbErr`] of the update.
@@ -113,7 +116,8 @@ pub async fn release_dead(db: &impl ConnectionTrait, me: &str) -> Result<u64, Db
                 "UPDATE conversations SET ai_lease_owner = NULL, ai_lease_expires_at = NULL \
                  WHERE ai_lease_owner IS NOT NULL AND ai_lease_owner <> $1 \
                  AND NOT EXISTS (SELECT 1 FROM pg_stat_activity \
-                   WHERE application_name = $2 || conversations.ai_lease_owner)",
+                   WHERE application_name = $2 || conversations.ai_lease_owner) \
+                 AND EXISTS (SELECT 1 FROM pg_stat_activity WHERE application_name = $2 || $1)",
                 [me.into(), INSTANCE_APPLICATION_NAME.into()],
             ))
             .await?

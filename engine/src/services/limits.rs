@@ -306,9 +306,10 @@ pub async fn refund_ai_answer(
     Ok(())
 }
 
-/// True when today's budget of `project` has no room for another answer
-/// (answers spent, or tokens at the limit): the AI is not started for it,
-/// and a sweep does not restart its conversations.
+/// True when today's budget of `project` has no room for another answer:
+/// its answers are spent, or the tokens counted today plus one answer's cap
+/// pass the limit (no reservation could be made). A sweep does not restart
+/// the project's conversations then.
 ///
 /// # Errors
 /// The [`DbErr`] of the read.
@@ -316,14 +317,11 @@ pub async fn budget_spent(
     db: &impl ConnectionTrait,
     project: &projects::Model,
 ) -> Result<bool, DbErr> {
-    if project.limit_daily_ai_messages == 0 || project.limit_daily_ai_tokens == 0 {
-        return Ok(true);
-    }
     let usage = usage_daily::Entity::find_by_id((project.id, today()))
         .one(db)
         .await?;
-    Ok(usage.is_some_and(|usage| {
-        usage.ai_messages >= project.limit_daily_ai_messages
-            || usage.ai_tokens >= project.limit_daily_ai_tokens
-    }))
+    let (answers, tokens) = usage.map_or((0, 0), |usage| (usage.ai_messages, usage.ai_tokens));
+    Ok(answers >= project.limit_daily_ai_messages
+        || tokens.saturating_add(i64::from(project.limit_max_output_tokens))
+            > project.limit_daily_ai_tokens)
 }

@@ -128,13 +128,14 @@ impl Relay {
         let state = state.clone();
         tokio::spawn(async move {
             let mut streaming = None;
+            let reserved = std::sync::Arc::new(reply::Reserved::default());
             let run = RunRef {
                 conversation_id,
                 id,
             };
-            if let Err(err) = answer(&state, run, &cancel, &mut streaming).await {
+            if let Err(err) = answer(&state, run, &cancel, &mut streaming, reserved.clone()).await {
                 tracing::error!(%conversation_id, error = %err, "the AI run failed to store its result");
-                recover(&state, run, streaming).await;
+                recover(&state, run, streaming, &reserved).await;
             }
             if state.relay.finish(conversation_id, id) {
                 let owner = state.bus.instance();

@@ -16,7 +16,11 @@ use std::time::Duration;
 pub fn http_client(allow_private: bool) -> Result<reqwest::Client, AppError> {
     let mut builder = reqwest::Client::builder();
     if !allow_private {
-        builder = builder.dns_resolver(std::sync::Arc::new(crate::llm::addresses::PublicOnly));
+        // No proxy from the environment either: a proxy resolves the name
+        // itself, out of reach of the check.
+        builder = builder
+            .dns_resolver(std::sync::Arc::new(crate::llm::addresses::PublicOnly))
+            .no_proxy();
     }
     builder
         .connect_timeout(Duration::from_secs(10))

@@ -72,7 +72,13 @@ pub async fn session(
     };
     let txn = begin_write(&state.db).await?;
     let visitor = if let Some(visitor) = known {
-        visitor_rows::touch(&txn, visitor, seen, ip_hash.clone(), consent).await?
+        // Deleted (by an admin, by retention) since it was read: a new session.
+        visitor_rows::touch(&txn, visitor, seen, ip_hash.clone(), consent)
+            .await
+            .map_err(|err| match err {
+                sea_orm::DbErr::RecordNotUpdated => sessions::invalid_visitor_token(),
+                other => other.into(),
+            })?
     } else {
         limits::check_ip_conversations(&txn, project, ip_hash.as_deref()).await?;
         visitor_rows::create(&txn, project, seen, ip_hash.clone(), consent).await?

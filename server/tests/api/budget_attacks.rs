@@ -353,3 +353,57 @@ async fn a_flooding_client_is_cut_off_and_others_are_served() {
     );
     assert_eq!(bystander.status(), 200, "another address is unaffected");
 }
+
+/// Tokens left for less than one capped answer count as a spent budget
+/// (no reservation could be made, so the sweep must not restart anything),
+/// and a cap larger than the whole day's tokens is refused when saved.
+#[tokio::test]
+async fn a_budget_without_room_for_one_answer_is_spent() {
+    // Arrange
+    let app = spawn_app().await;
+    let fake = FakeOpenAi::start().await;
+    let id = project(
+        &app,
+        &fake,
+        json!({"limits": {"daily_ai_tokens": 10000, "max_output_tokens": 2000}}),
+    )
+    .await;
+    let row = engine::db::entities::projects::Entity::find_by_id(
+        uuid::Uuid::parse_str(&id).expect("uuid"),
+    )
+    .one(&app.db)
+    .await
+    .expect("query")
+    .expect("the project");
+    let limits = |db| engine::services::limits::budget_spent(db, &row);
+    let before = limits(&app.db).await.expect("read");
+
+    // Act: 8,500 tokens used, 1,500 left for answers capped at 2,000
+    engine::services::limits::reserve_ai_answer(&app.db, &row, 8500)
+        .await
+        .expect("reserved")
+        .expect("room");
+    let after = limits(&app.db).await.expect("read");
+    let token = app.admin_token().await;
+    let (status, refused) = read_json(
+        app.authed(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/admin/projects/{id}"),
+            &token,
+        )
+        .json(&json!({"limits": {"max_output_tokens": 20000}}))
+        .send()
+        .await
+        .expect("sent"),
+    )
+    .await;
+
+    // Assert
+    assert!(!before, "a fresh day has room");
+    assert!(after, "1,500 tokens cannot hold an answer capped at 2,000");
+    assert_eq!(status, 400, "{refused}");
+    assert!(
+        refused["fields"]["limits.max_output_tokens"].is_string(),
+        "{refused}"
+    );
+}

@@ -103,7 +103,10 @@ pub(super) async fn attach_file(
         body["attributes"] = Value::Object(attributes.clone());
     }
     let request = http
-        .post(format!("{}/vector_stores/{store_id}/files", account.base_url))
+        .post(format!(
+            "{}/vector_stores/{store_id}/files",
+            account.base_url
+        ))
         .json(&body)
         .timeout(CALL_TIMEOUT);
     let file: StoreFile = json_answer(request, account.api_key).await?;

@@ -336,6 +336,14 @@ fn apply_limits(project: &mut Project, limits: &LimitsInput, fail: &mut impl FnM
             fail("limits.daily_ai_tokens", "between 0 and 1000000000");
         }
     }
+    // Each answer reserves its cap: a cap over the daily tokens never answers.
+    let daily = project.limit_daily_ai_tokens;
+    if daily > 0 && i64::from(project.limit_max_output_tokens) > daily {
+        fail(
+            "limits.max_output_tokens",
+            &format!("at most the AI tokens per day ({daily}): each answer reserves it"),
+        );
+    }
 }
 
 fn apply_handoff(project: &mut Project, handoff: &HandoffInput, fail: &mut impl FnMut(&str, &str)) {

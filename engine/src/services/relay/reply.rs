@@ -206,23 +206,54 @@ pub(super) async fn complete(
         usage: Some(usage),
         error_kind: None,
     };
-    finish_reply(state, context, Some((row, ending)), None).await?;
-    settle(state, context, usage.input_tokens + usage.output_tokens).await
+    settle(
+        state,
+        context,
+        usage.input_tokens + usage.output_tokens,
+        true,
+    )
+    .await?;
+    finish_reply(state, context, Some((row, ending)), None).await
 }
 
-/// The call's reserved tokens become `used` ones.
-pub(super) async fn settle(state: &AppState, context: &Context, used: i64) -> Result<(), DbErr> {
-    match &context.reservation {
-        Some(reservation) => limits::settle_ai_tokens(&state.db, reservation, used).await,
-        None => Ok(()),
+/// The run's reservation becomes `used` tokens, and its answer is given
+/// back unless `answered`. Once: a second call finds nothing to settle.
+pub(super) async fn settle(
+    state: &AppState,
+    context: &Context,
+    used: i64,
+    answered: bool,
+) -> Result<(), DbErr> {
+    let Some((reservation, _)) = context.reserved.take() else {
+        return Ok(());
+    };
+    limits::settle_ai_tokens(&state.db, &reservation, used).await?;
+    if !answered {
+        limits::refund_ai_answer(&state.db, &reservation, 0).await?;
     }
+    Ok(())
 }
 
-/// The call's answer is given back to the budget, with `tokens` of its reservation.
-async fn refund(state: &AppState, context: &Context, tokens: i64) -> Result<(), DbErr> {
-    match &context.reservation {
-        Some(reservation) => limits::refund_ai_answer(&state.db, reservation, tokens).await,
-        None => Ok(()),
+/// What a run took from the budget, settled exactly once: by the run's own
+/// ending, or by [`recover`] after a failure that skipped it (the estimated
+/// input counts as spent, the answer is given back).
+#[derive(Debug, Default)]
+pub(super) struct Reserved(std::sync::Mutex<Option<(limits::Reservation, i64)>>);
+
+impl Reserved {
+    /// Keeps `reservation`, made for a request of `input` estimated tokens.
+    pub(super) fn put(&self, reservation: limits::Reservation, input: i64) {
+        *self.slot() = Some((reservation, input));
+    }
+
+    fn take(&self) -> Option<(limits::Reservation, i64)> {
+        self.slot().take()
+    }
+
+    fn slot(&self) -> std::sync::MutexGuard<'_, Option<(limits::Reservation, i64)>> {
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -241,10 +272,9 @@ pub(super) async fn failed(
     let text = reply.text(state);
     if reply.row.is_none() {
         // Nothing came: the provider refused or failed before answering.
-        let reserved = context.reservation.as_ref().map_or(0, |r| r.tokens);
-        refund(state, context, reserved).await?;
+        settle(state, context, 0, false).await?;
     } else {
-        count_estimate(state, context, &text).await?;
+        count_estimate(state, context, &text, true).await?;
     }
     let answer = reply.row.map(|row| {
         (
@@ -265,10 +295,7 @@ pub(super) async fn interrupted(
 ) -> Result<(), DbErr> {
     let text = reply.text(state);
     // The provider was asked (and paid): its input counts even when cut short.
-    count_estimate(state, context, &text).await?;
-    if reply.row.is_none() {
-        refund(state, context, 0).await?;
-    }
+    count_estimate(state, context, &text, reply.row.is_some()).await?;
     let answer = reply
         .row
         .map(|row| (row, Ending::cut(MessageStatus::Interrupted, text, None)));
@@ -304,19 +331,17 @@ pub(super) async fn hand_off(
     Ok(())
 }
 
-/// Adds the estimated tokens of a call that ended without usage (interrupted, cut).
+/// Settles a call that ended without usage (interrupted, cut) at its
+/// estimated input and `output`.
 pub(super) async fn count_estimate(
     state: &AppState,
     context: &Context,
     output: &str,
+    answered: bool,
 ) -> Result<(), DbErr> {
     let output = i64::try_from(history::estimate_tokens(output)).unwrap_or(i64::MAX);
-    settle(
-        state,
-        context,
-        context.input_estimate.saturating_add(output),
-    )
-    .await
+    let used = context.input_estimate.saturating_add(output);
+    settle(state, context, used, answered).await
 }
 
 /// Ends a run that has no [`Context`] (nothing to answer, or a database
@@ -369,7 +394,19 @@ pub(super) fn end_live(state: &AppState, message_id: Uuid) {
 
 /// After a database failure inside a run. Best effort: whatever still fails
 /// is repaired at the next start.
-pub(super) async fn recover(state: &AppState, run: RunRef, streaming: Option<Uuid>) {
+pub(super) async fn recover(
+    state: &AppState,
+    run: RunRef,
+    streaming: Option<Uuid>,
+    reserved: &Reserved,
+) {
+    if let Some((reservation, input)) = reserved.take() {
+        let settled = limits::settle_ai_tokens(&state.db, &reservation, input).await;
+        let refunded = limits::refund_ai_answer(&state.db, &reservation, 0).await;
+        if let Err(err) = settled.and(refunded) {
+            tracing::error!(error = %err, "cannot give back an AI run's reserved budget");
+        }
+    }
     if let Err(err) = end_run(state, run, streaming).await {
         tracing::error!(error = %err, "cannot end an AI run after a failure");
     }

@@ -1,9 +1,11 @@
 //! One run of the relay: what it works on, and the call streamed to its end.
 
 use super::reply::{
-    Reply, budget_spent, complete, end_run, failed, finish_reply, hand_off, interrupted, settle,
+    Reply, Reserved, budget_spent, complete, end_run, failed, finish_reply, hand_off, interrupted,
+    settle,
 };
 use super::{RunRef, history};
+use std::sync::Arc;
 
 use crate::db::entities::{conversations, projects, visitors};
 use crate::llm::{LlmErrorKind, LlmEvent, LlmRequest, Usage};
@@ -28,7 +30,7 @@ pub(super) struct Context {
     /// The estimated tokens of the request, counted when the provider reports none.
     pub(super) input_estimate: i64,
     /// What the call took from today's budget before it was made.
-    pub(super) reservation: Option<limits::Reservation>,
+    pub(super) reserved: Arc<Reserved>,
 }
 
 #[tracing::instrument(name = "relay::answer", skip_all, fields(conversation_id = %run.conversation_id, run = run.id))]
@@ -37,8 +39,9 @@ pub(super) async fn answer(
     run: RunRef,
     cancel: &CancellationToken,
     streaming: &mut Option<Uuid>,
+    reserved: Arc<Reserved>,
 ) -> Result<(), DbErr> {
-    let Some(mut context) = load(state, run).await? else {
+    let Some(mut context) = load(state, run, reserved).await? else {
         return end_run(state, run, None).await;
     };
     let Some(api_key) = decrypt_key(state, &context.project) else {
@@ -76,7 +79,7 @@ pub(super) async fn answer(
     else {
         return budget_spent(state, &context).await;
     };
-    context.reservation = Some(reservation);
+    context.reserved.put(reservation, context.input_estimate);
     let context = context;
     let mut stream = state.llm.stream(request);
     let mut reply = Reply::default();
@@ -127,7 +130,8 @@ pub(super) async fn answer(
                 completed(usage);
                 if text.is_empty() && reply.row.is_none() {
                     finish_reply(state, &context, None, None).await?;
-                    settle(state, &context, usage.input_tokens + usage.output_tokens).await?;
+                    let used = usage.input_tokens + usage.output_tokens;
+                    settle(state, &context, used, true).await?;
                 } else {
                     complete(state, &context, reply, text, sources, usage).await?;
                 }
@@ -156,7 +160,11 @@ fn completed(usage: Usage) {
 }
 
 /// The conversation, its project and the visitor's language, when the AI should answer it.
-pub(super) async fn load(state: &AppState, run: RunRef) -> Result<Option<Context>, DbErr> {
+pub(super) async fn load(
+    state: &AppState,
+    run: RunRef,
+    reserved: Arc<Reserved>,
+) -> Result<Option<Context>, DbErr> {
     let Some(conversation) = conversation_rows::find(&state.db, run.conversation_id).await? else {
         return Ok(None);
     };
@@ -182,7 +190,7 @@ pub(super) async fn load(state: &AppState, run: RunRef) -> Result<Option<Context
         project,
         lang,
         input_estimate: 0,
-        reservation: None,
+        reserved,
     }))
 }
 
