@@ -2,15 +2,54 @@
 //! extractors whose rejections become [`AppError`], and fallbacks for unknown
 //! paths, wrong methods and panics.
 
-use axum::extract::{FromRequest, OriginalUri};
+use axum::extract::{FromRequest, OriginalUri, Request};
 use axum::response::{IntoResponse, Response};
 use contract::AppError;
 
 /// `axum::Json`, rejecting with `{"error","message"}`: `400 invalid_json`,
-/// `415 unsupported_media_type` or `413 payload_too_large`.
-#[derive(Debug, Clone, Copy, Default, FromRequest)]
-#[from_request(via(axum::Json), rejection(AppError))]
+/// `415 unsupported_media_type` or `413 payload_too_large`. A string holding
+/// a NUL character (`\u0000`) is refused as `400 invalid_json` too: no text
+/// of ours has a use for it, and PostgreSQL cannot store it (a visitor's
+/// message with one was a `500`).
+#[derive(Debug, Clone, Copy, Default)]
 pub struct ApiJson<T>(pub T);
+
+impl<T, S> FromRequest<S> for ApiJson<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, AppError> {
+        let axum::Json(value) =
+            axum::Json::<serde_json::Value>::from_request(request, state).await?;
+        if holds_nul(&value) {
+            return Err(AppError::bad_request(
+                "invalid_json",
+                "text may not contain NUL (\\u0000) characters",
+            ));
+        }
+        serde_json::from_value(value).map(Self).map_err(|err| {
+            AppError::bad_request(
+                "invalid_json",
+                format!("Failed to deserialize the JSON body into the target type: {err}"),
+            )
+        })
+    }
+}
+
+/// Whether a string anywhere in `value`, or a key, holds a NUL character.
+fn holds_nul(value: &serde_json::Value) -> bool {
+    match value {
+        serde_json::Value::String(text) => text.contains('\0'),
+        serde_json::Value::Array(items) => items.iter().any(holds_nul),
+        serde_json::Value::Object(fields) => fields
+            .iter()
+            .any(|(key, value)| key.contains('\0') || holds_nul(value)),
+        _ => false,
+    }
+}
 
 impl<T: serde::Serialize> IntoResponse for ApiJson<T> {
     fn into_response(self) -> Response {
@@ -128,6 +167,24 @@ mod tests {
                 "{why}"
             );
         }
+    }
+
+    #[tokio::test]
+    async fn nul_characters_are_refused_in_values_and_keys() {
+        let json = Some("application/json");
+        for body in [
+            r#"{"text":"a\u0000b"}"#,
+            r#"{"text":"hi","extra":["\u0000"]}"#,
+            r#"{"text":"hi","k\u0000":1}"#,
+        ] {
+            let (status, got) = send(json, body).await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{body}: {got}");
+            assert_eq!(got["error"], "invalid_json", "{body}: {got}");
+        }
+        // An escaped backslash followed by `u0000` is plain text.
+        let (status, got) = send(json, r#"{"text":"a\\u0000"}"#).await;
+        assert_eq!(status, StatusCode::OK, "{got}");
+        assert_eq!(got["text"], "a\\u0000");
     }
 
     #[tokio::test]
