@@ -18,6 +18,7 @@
 //! The shapes on the wire come from the `contract` crate.
 
 pub mod db;
+pub mod knowledge;
 pub mod llm;
 pub mod metrics;
 pub mod services;

@@ -1,0 +1,8 @@
+//! The knowledge base of a project: what a site owner feeds the AI from the
+//! dashboard (uploaded files, a crawled website), kept as Markdown text.
+//!
+//! # Layout
+//! - [`extract`]: a page or an uploaded file to clean Markdown, with caps on
+//!   size and time; a parser failure fails that file only.
+
+pub mod extract;
