@@ -75,7 +75,7 @@ if [ ! -x "$fake_bin" ]; then
   (cd "$root" && cargo build -p fake-openai)
 fi
 
-step "Starting the fake OpenAI server and aiwidget ($bin) on ${FUZZ_DATABASE_URL:+PostgreSQL}${FUZZ_DATABASE_URL:-a temp SQLite database}"
+step "Starting the fake OpenAI server and aiwidget ($bin) on ${FUZZ_DATABASE_URL:+PostgreSQL }${FUZZ_DATABASE_URL:-a temp SQLite database}"
 "$fake_bin" >"$work/fake.out" 2>"$work/fake.log" &
 pids+=($!)
 for _ in $(seq 1 100); do [ -s "$work/fake.out" ] && break; sleep 0.1; done

@@ -4,10 +4,9 @@
 //! visitor keeps writing. The counts must stay within the limits on both
 //! databases.
 
-use crate::helpers::{TestApp, json as read_json, spawn_app};
-use crate::widget_client::{ORIGIN, Widget, project};
+use crate::helpers::{TestApp, json as read_json};
+use crate::widget_client::{ORIGIN, Widget, shop};
 use engine::db::entities::{conversations, messages, usage_daily};
-use fake_openai::FakeOpenAi;
 use futures_util::future::join_all;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
@@ -62,14 +61,8 @@ async fn visitor_messages(app: &TestApp) -> u64 {
 #[tokio::test]
 async fn many_visitors_behind_one_address_share_its_message_limit() {
     // Arrange
-    let app = spawn_app().await;
-    let fake = FakeOpenAi::start().await;
-    let id = project(
-        &app,
-        &fake,
-        json!({"limits": {"messages_per_ip_per_minute": 5, "messages_per_minute": 10}}),
-    )
-    .await;
+    let (app, _fake, id) =
+        shop(json!({"limits": {"messages_per_ip_per_minute": 5, "messages_per_minute": 10}})).await;
     let attacker = "198.51.100.7";
     let mut tokens = Vec::new();
     for _ in 0..10 {
@@ -114,15 +107,7 @@ async fn many_visitors_behind_one_address_share_its_message_limit() {
 #[tokio::test]
 async fn concurrent_sessions_from_one_address_stay_within_the_hourly_limit() {
     // Arrange
-    let app = spawn_app().await;
-    let fake = FakeOpenAi::start().await;
-    let id = project(
-        &app,
-        &fake,
-        json!({"limits": {"conversations_per_hour": 3}}),
-    )
-    .await;
-
+    let (app, _fake, id) = shop(json!({"limits": {"conversations_per_hour": 3}})).await;
     // Act
     let sessions = (0..12).map(|_| {
         post_from(
@@ -154,14 +139,7 @@ async fn concurrent_sessions_from_one_address_stay_within_the_hourly_limit() {
 /// not get new allowances.
 #[tokio::test]
 async fn an_ipv6_network_is_one_address_for_the_limits() {
-    let app = spawn_app().await;
-    let fake = FakeOpenAi::start().await;
-    let id = project(
-        &app,
-        &fake,
-        json!({"limits": {"conversations_per_hour": 2}}),
-    )
-    .await;
+    let (app, _fake, id) = shop(json!({"limits": {"conversations_per_hour": 2}})).await;
     visitor_from(&app, &id, "2001:db8:7:7::1").await;
     visitor_from(&app, &id, "2001:db8:7:7::2").await;
     let (status, body) = post_from(
@@ -185,15 +163,9 @@ async fn an_ipv6_network_is_one_address_for_the_limits() {
 #[tokio::test]
 async fn concurrent_answers_cannot_overspend_the_token_budget() {
     // Arrange
-    let app = spawn_app().await;
-    let fake = FakeOpenAi::start().await;
+    let (app, fake, id) =
+        shop(json!({"limits": {"daily_ai_tokens": 5000, "max_output_tokens": 2000}})).await;
     fake.set_delta_delay(Duration::from_millis(300));
-    let id = project(
-        &app,
-        &fake,
-        json!({"limits": {"daily_ai_tokens": 5000, "max_output_tokens": 2000}}),
-    )
-    .await;
     let mut widgets = Vec::new();
     for n in 0..6 {
         let ip = format!("203.0.113.{}", 10 + n);
@@ -261,14 +233,8 @@ async fn the_cap_on_each_answer_is_sent_to_the_provider() {
         ("responses", "max_output_tokens"),
         ("chat_completions", "max_tokens"),
     ] {
-        let app = spawn_app().await;
-        let fake = FakeOpenAi::start().await;
-        let id = project(
-            &app,
-            &fake,
-            json!({"api_style": style, "limits": {"max_output_tokens": 321}}),
-        )
-        .await;
+        let (app, fake, id) =
+            shop(json!({"api_style": style, "limits": {"max_output_tokens": 321}})).await;
         let widget = Widget::open(&app, &id).await;
         let mut events = widget.events(None).await;
         widget.send("Привет").await;
@@ -284,9 +250,7 @@ async fn the_cap_on_each_answer_is_sent_to_the_provider() {
 #[tokio::test]
 async fn a_spent_budget_is_not_restarted_by_the_sweep() {
     // Arrange
-    let app = spawn_app().await;
-    let fake = FakeOpenAi::start().await;
-    let id = project(&app, &fake, json!({"limits": {"daily_ai_messages": 1}})).await;
+    let (app, fake, id) = shop(json!({"limits": {"daily_ai_messages": 1}})).await;
     let widget = Widget::open(&app, &id).await;
     let mut events = widget.events(None).await;
     widget.send("Первый").await;
@@ -323,9 +287,7 @@ async fn a_spent_budget_is_not_restarted_by_the_sweep() {
 #[tokio::test]
 async fn a_flooding_client_is_cut_off_and_others_are_served() {
     // Arrange
-    let app = spawn_app().await;
-    let fake = FakeOpenAi::start().await;
-    let id = project(&app, &fake, json!({})).await;
+    let (app, _fake, id) = shop(json!({})).await;
     let path = format!("{}/api/v1/widget/config?project_id={id}", app.address);
     let get_from = |ip: &'static str| {
         app.client
@@ -360,14 +322,8 @@ async fn a_flooding_client_is_cut_off_and_others_are_served() {
 #[tokio::test]
 async fn a_budget_without_room_for_one_answer_is_spent() {
     // Arrange
-    let app = spawn_app().await;
-    let fake = FakeOpenAi::start().await;
-    let id = project(
-        &app,
-        &fake,
-        json!({"limits": {"daily_ai_tokens": 10000, "max_output_tokens": 2000}}),
-    )
-    .await;
+    let (app, _fake, id) =
+        shop(json!({"limits": {"daily_ai_tokens": 10000, "max_output_tokens": 2000}})).await;
     let row = engine::db::entities::projects::Entity::find_by_id(
         uuid::Uuid::parse_str(&id).expect("uuid"),
     )

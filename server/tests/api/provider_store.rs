@@ -9,6 +9,14 @@ use engine::llm::{Account, LlmErrorKind, StoreFileStatus, Stored};
 use fake_openai::{FakeOpenAi, Fault, FileProcessing, VALID_KEY};
 use serde_json::{Map, Value, json};
 
+/// The fake's URL with the key it accepts.
+fn account_at(fake: &FakeOpenAi) -> Account<'_> {
+    Account {
+        base_url: &fake.base_url,
+        api_key: VALID_KEY,
+    }
+}
+
 fn attributes(value: &Value) -> Map<String, Value> {
     value.as_object().cloned().expect("an object")
 }
@@ -22,10 +30,7 @@ async fn a_file_goes_into_a_new_vector_store_and_out_again() {
     let fake = FakeOpenAi::start().await;
     fake.set_file_processing(FileProcessing::Reads(2));
     let llm = &app.state().llm;
-    let account = Account {
-        base_url: &fake.base_url,
-        api_key: VALID_KEY,
-    };
+    let account = account_at(&fake);
     let page = "# Доставка\n\nПо Москве — 1 день.";
     let attrs = attributes(
         &json!({"url": "https://shop.example/delivery", "title": "Доставка", "source": "site"}),
@@ -98,10 +103,7 @@ async fn a_file_the_provider_cannot_use_fails_with_its_reason() {
     let fake = FakeOpenAi::start().await;
     fake.fail_file_named("scan.pdf", "unsupported_file", "The file has no text.");
     let llm = &app.state().llm;
-    let account = Account {
-        base_url: &fake.base_url,
-        api_key: VALID_KEY,
-    };
+    let account = account_at(&fake);
     let file_id = llm
         .upload_file(account, "scan.pdf", b"%PDF-1.4".to_vec())
         .await
@@ -133,10 +135,7 @@ async fn refusals_map_to_kinds() {
     let app = spawn_app().await;
     let fake = FakeOpenAi::start().await;
     let llm = &app.state().llm;
-    let account = Account {
-        base_url: &fake.base_url,
-        api_key: VALID_KEY,
-    };
+    let account = account_at(&fake);
     fake.fail_next(Fault::InvalidKey);
     let refused = llm.create_vector_store(account, "x").await;
     assert_eq!(
