@@ -61,6 +61,13 @@ pub(crate) struct Script {
     pub streams: Arc<StreamStats>,
 }
 
+impl Script {
+    /// The vector store `id`, to read or change.
+    pub(crate) fn store_mut(&mut self, id: &str) -> Option<&mut Store> {
+        self.vector_stores.iter_mut().find(|store| store.id == id)
+    }
+}
+
 impl Default for Script {
     fn default() -> Self {
         Self {

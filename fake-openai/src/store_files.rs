@@ -71,11 +71,7 @@ pub(crate) async fn create(
         return errors::invalid_json();
     };
     let mut script = lock(&script);
-    if !script
-        .vector_stores
-        .iter()
-        .any(|store| store.id == store_id)
-    {
+    if script.store_mut(&store_id).is_none() {
         return errors::store_not_found(&store_id);
     }
     let file = match attach(&script, &request) {
@@ -83,11 +79,9 @@ pub(crate) async fn create(
         Err(refusal) => return *refusal,
     };
     let object = file.object(&store_id, "in_progress");
-    let store = script
-        .vector_stores
-        .iter_mut()
-        .find(|store| store.id == store_id)
-        .expect("checked above");
+    let Some(store) = script.store_mut(&store_id) else {
+        return errors::store_not_found(&store_id);
+    };
     store.files.retain(|known| known.file_id != file.file_id);
     store.files.push(file);
     axum::Json(object).into_response()
@@ -99,11 +93,7 @@ pub(crate) async fn retrieve(
     Path((store_id, file_id)): Path<(String, String)>,
 ) -> Response {
     let mut script = lock(&script);
-    let Some(store) = script
-        .vector_stores
-        .iter_mut()
-        .find(|store| store.id == store_id)
-    else {
+    let Some(store) = script.store_mut(&store_id) else {
         return errors::store_not_found(&store_id);
     };
     match store.files.iter_mut().find(|file| file.file_id == file_id) {
@@ -123,11 +113,7 @@ pub(crate) async fn list(
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
     let mut script = lock(&script);
-    let Some(store) = script
-        .vector_stores
-        .iter_mut()
-        .find(|store| store.id == store_id)
-    else {
+    let Some(store) = script.store_mut(&store_id) else {
         return errors::store_not_found(&store_id);
     };
     let limit = query
@@ -169,11 +155,7 @@ pub(crate) async fn delete(
     Path((store_id, file_id)): Path<(String, String)>,
 ) -> Response {
     let mut script = lock(&script);
-    let Some(store) = script
-        .vector_stores
-        .iter_mut()
-        .find(|store| store.id == store_id)
-    else {
+    let Some(store) = script.store_mut(&store_id) else {
         return errors::store_not_found(&store_id);
     };
     let before = store.files.len();
