@@ -6,15 +6,18 @@ Prints, per surface, the number of requests and the distribution of status
 codes (with the error codes of the 4xx/5xx answers), then fails (exit 1) when:
 - any answer is a server error other than `502 upstream_*` or `503 busy`;
 - fewer than MIN_TOTAL requests were made in all;
-- a surface met mostly refusals of its credentials: fewer than half of its
+- a surface met mostly refusals of its credentials: fewer than 35 % of its
   answers are something other than 401 and 403, or fewer than 5 % are 2xx.
-  A run whose token or Origin was wrong cannot pass for a good one.
+  A run whose token or Origin was wrong cannot pass for a good one. (Good
+  widget runs see 37 to 48 % of 401s: the hooks send three of four event
+  stream requests without a token on purpose, as a valid one holds the
+  stream open; so the bar is not a half.)
 """
 
 import collections
 import sys
 
-MIN_NOT_AUTH_SHARE = 0.5
+MIN_NOT_AUTH_SHARE = 0.35
 MIN_SUCCESS_SHARE = 0.05
 
 
