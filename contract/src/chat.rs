@@ -132,6 +132,13 @@ pub struct Source {
     pub file_id: String,
     /// The file's name, when the provider gave it.
     pub filename: Option<String>,
+    /// The page's address, for a page of a website imported into the
+    /// knowledge base (the widget links only `http(s)` addresses).
+    #[serde(default)]
+    pub url: Option<String>,
+    /// The page's title, for a page of an imported website.
+    #[serde(default)]
+    pub title: Option<String>,
 }
 
 /// A message as the widget and the dashboard see it.
@@ -232,6 +239,8 @@ mod tests {
             sources: vec![Source {
                 file_id: "file-1".into(),
                 filename: Some("faq.pdf".into()),
+                url: Some("https://shop.example/faq".into()),
+                title: Some("FAQ".into()),
             }],
             error_kind: None,
             client_message_id: None,

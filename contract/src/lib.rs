@@ -17,6 +17,7 @@
 //! - [`chat`]: conversations, messages and event payloads on the wire.
 //! - [`widget`]: the shapes of the widget's v1 API (config, session, send).
 //! - [`inbox`]: the shapes of the operators' inbox (conversations, takeover).
+//! - [`knowledge`]: a project's knowledge base (files, websites, Q&A) and its check.
 //! - [`privacy`]: a visitor's data exported, and the removal of a conversation.
 //! - [`markdown`]: the safe markdown subset of answers, as a tree of plain text.
 //! - [`text`]: text helpers shared by both sides (search text folding).
@@ -27,6 +28,7 @@ pub mod chat;
 pub mod error;
 pub mod health;
 pub mod inbox;
+pub mod knowledge;
 pub mod list;
 pub mod markdown;
 pub mod privacy;

@@ -4,5 +4,9 @@
 //! # Layout
 //! - [`extract`]: a page or an uploaded file to clean Markdown, with caps on
 //!   size and time; a parser failure fails that file only.
+//! - [`crawl`]: a website (from a start page or a sitemap) to pages of
+//!   Markdown, same site only, robots.txt respected, with caps on pages,
+//!   size, time and concurrency; progress as a stream of events.
 
+pub mod crawl;
 pub mod extract;

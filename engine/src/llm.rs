@@ -307,6 +307,15 @@ pub trait LlmProvider: Send + Sync {
         file_id: &'a str,
     ) -> BoxFuture<'a, Result<StoreFileStatus, LlmError>>;
 
+    /// Reads the vector store `id` with this key (`GET /vector_stores/{id}`):
+    /// [`LlmErrorKind::VectorStoreNotFound`] when the key cannot see it (it
+    /// belongs to another organisation or project, or it is gone).
+    fn read_vector_store<'a>(
+        &'a self,
+        account: Account<'a>,
+        id: &'a str,
+    ) -> BoxFuture<'a, Result<(), LlmError>>;
+
     /// Deletes what aiwidget put at the provider (it bills storage by the
     /// day); what is already gone counts as deleted.
     fn delete<'a>(
@@ -350,9 +359,25 @@ pub enum Stored<'a> {
     VectorStore(&'a str),
 }
 
-impl Stored<'_> {
+impl<'a> Stored<'a> {
+    /// What an API path made by [`Self::path`] names.
+    #[must_use]
+    pub fn parse(path: &'a str) -> Option<Self> {
+        let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+        let plain = |id: &str| !id.is_empty() && !id.contains(['?', '#', '.']);
+        match parts.as_slice() {
+            ["files", id] if plain(id) => Some(Self::File(id)),
+            ["vector_stores", id] if plain(id) => Some(Self::VectorStore(id)),
+            ["vector_stores", store_id, "files", file_id] if plain(store_id) && plain(file_id) => {
+                Some(Self::StoreFile { store_id, file_id })
+            }
+            _ => None,
+        }
+    }
+
     /// The API path that names it, after the base URL.
-    fn path(self) -> String {
+    #[must_use]
+    pub fn path(self) -> String {
         match self {
             Self::File(id) => format!("/files/{id}"),
             Self::StoreFile { store_id, file_id } => {

@@ -31,6 +31,7 @@
 //! - [`deadlines`]: the "nobody came in N minutes" sweep.
 //! - [`retention`]: conversations past their project's retention, old events.
 //! - [`privacy`]: one visitor's data exported or deleted (admins).
+//! - [`knowledge`]: the knowledge base (files, websites, Q&A) and its jobs.
 //! - [`legacy_import`]: projects and chats of the Node.js version, same ids.
 
 pub mod api_keys;
@@ -43,6 +44,7 @@ pub mod flood;
 pub mod health;
 pub mod hub;
 pub mod inbox;
+pub mod knowledge;
 pub mod lease;
 pub mod legacy_import;
 pub mod limits;

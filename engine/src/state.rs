@@ -33,6 +33,8 @@ pub struct AppState {
     pub typing_throttle: Arc<crate::services::typing::TypingThrottle>,
     /// This instance on the `LISTEN/NOTIFY` bus shared with the others.
     pub bus: Arc<crate::services::bus::Bus>,
+    /// Wakes this instance's knowledge-base jobs when work is added here.
+    pub knowledge_wake: Arc<crate::services::knowledge::jobs::Wake>,
     /// Operators with an open stream (`humans_online`).
     pub presence: Arc<crate::services::presence::Presence>,
     /// Cancelled when the server shuts down: event streams end so clients reconnect elsewhere.

@@ -5,12 +5,14 @@
 //!   ([`crate::services::deadlines`]);
 //! - the retention sweep: old conversations, visitors and events
 //!   ([`crate::services::retention`]);
+//! - the knowledge base's jobs: uploads, deletions at the provider, website
+//!   imports ([`crate::services::knowledge::jobs`]);
 //! - the bus between instances ([`crate::services::bus`]), whose commands for this
 //!   instance are routed here to the relay ([`crate::services::relay`]): the
 //!   transport carries them, the domain acts on them.
 
 use crate::services::bus::{Bus, Command};
-use crate::services::{deadlines, retention};
+use crate::services::{deadlines, knowledge, retention};
 use crate::state::AppState;
 use std::future::Future;
 use tokio::sync::mpsc;
@@ -19,6 +21,7 @@ use tokio::sync::mpsc;
 pub fn start(state: &AppState) {
     every_sweep(state.clone(), deadlines::on_tick);
     every_sweep(state.clone(), retention::on_tick);
+    knowledge::jobs::start(state);
     let commands = Bus::start(state);
     tokio::spawn(obey(state.clone(), commands));
 }

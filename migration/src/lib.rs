@@ -13,6 +13,8 @@
 //!   starts (the hash of the `ADMIN_PASSWORD` last applied).
 //! - `m20261129_000002_trust`: per-IP message limits, the cap on each AI
 //!   answer, the visitor's consent, and the record of deleted visitors.
+//! - `m20261130_000001_knowledge`: the knowledge base (the project's own
+//!   vector store, files, websites, Q&A pairs, deletions due at the provider).
 
 pub use sea_orm_migration::prelude::*;
 
@@ -26,6 +28,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261126_000001_create_schema;
 mod m20261129_000001_create_app_settings;
 mod m20261129_000002_trust;
+mod m20261130_000001_knowledge;
 
 /// Every migration of aiwidget, in the order they run.
 #[derive(Debug)]
@@ -38,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000001_create_schema::Migration),
             Box::new(m20261129_000001_create_app_settings::Migration),
             Box::new(m20261129_000002_trust::Migration),
+            Box::new(m20261130_000001_knowledge::Migration),
         ]
     }
 }

@@ -6,6 +6,8 @@
 //! - [`metrics`]: `GET /metrics` (Prometheus), for this host or `METRICS_TOKEN`.
 //! - [`admin_auth`]: login, logout and `me` of the admin API.
 //! - [`admin_projects`]: projects of the admin API.
+//! - [`admin_knowledge`]: a project's knowledge base (files, websites, Q&A).
+//! - [`admin_playground`]: the playground and the project check.
 //! - [`admin_users`]: operators and admins.
 //! - [`admin_conversations`]: the inbox, takeover, operator messages, the operators' stream.
 //! - [`admin_visitors`]: one visitor's data exported or deleted (privacy).
@@ -21,6 +23,8 @@
 
 pub mod admin_auth;
 pub mod admin_conversations;
+pub mod admin_knowledge;
+pub mod admin_playground;
 pub mod admin_projects;
 pub mod admin_users;
 pub mod admin_visitors;
@@ -68,6 +72,8 @@ pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
         .route("/", get(|| async { Redirect::temporary("/admin/") }))
         .merge(admin_auth::routes())
         .merge(admin_projects::routes())
+        .merge(admin_knowledge::routes())
+        .merge(admin_playground::routes())
         .merge(admin_users::routes())
         .merge(admin_conversations::routes())
         .merge(admin_visitors::routes())

@@ -98,6 +98,7 @@ impl Application {
             typing_throttle: Arc::default(),
             bus: Arc::new(bus),
             presence: Arc::default(),
+            knowledge_wake: Arc::default(),
             shutdown: tokio_util::sync::CancellationToken::new(),
         };
         Ok(Self {

@@ -5,7 +5,7 @@ use crate::api::{Message, SessionRequest};
 use crate::live::{self, State};
 use crate::texts::{Text, t};
 use crate::{Setup, api};
-use contract::chat::{ConversationStatus, MessageRole};
+use contract::chat::{ConversationStatus, MessageRole, Source};
 use contract::widget::{ContactRequest, SendMessageRequest};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -212,17 +212,7 @@ fn message(message: &Message, lang: crate::texts::Lang) -> impl IntoView + use<>
         rich::markdown(&message.text).into_any()
     };
     let sources = (!message.sources.is_empty()).then(|| {
-        let names = message
-            .sources
-            .iter()
-            .map(|source| {
-                source
-                    .filename
-                    .clone()
-                    .unwrap_or_else(|| source.file_id.clone())
-            })
-            .map(|name| view! { <li>{name}</li> })
-            .collect_view();
+        let names = message.sources.iter().map(source).collect_view();
         view! {
             <div class="aiw-sources">
                 <span>{t(lang, Text::Sources)}</span>
@@ -236,6 +226,30 @@ fn message(message: &Message, lang: crate::texts::Lang) -> impl IntoView + use<>
             {body}
             {sources}
         </li>
+    }
+}
+
+/// One citation: a page of an imported website by its title, linked when its
+/// address is `http(s)` (opened apart from the host page, passing it nothing);
+/// a file by its name.
+fn source(source: &Source) -> impl IntoView + use<> {
+    let name = source
+        .title
+        .clone()
+        .or_else(|| source.filename.clone())
+        .unwrap_or_else(|| source.file_id.clone());
+    let link = source
+        .url
+        .clone()
+        .filter(|url| url.starts_with("https://") || url.starts_with("http://"));
+    match link {
+        Some(url) => view! {
+            <li>
+                <a href=url target="_blank" rel="noopener noreferrer nofollow">{name}</a>
+            </li>
+        }
+        .into_any(),
+        None => view! { <li>{name}</li> }.into_any(),
     }
 }
 

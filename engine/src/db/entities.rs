@@ -11,9 +11,13 @@
 pub mod app_settings;
 pub mod conversations;
 pub mod events;
+pub mod knowledge_files;
+pub mod knowledge_qa;
+pub mod knowledge_sites;
 pub mod messages;
 pub mod project_members;
 pub mod projects;
+pub mod provider_deletions;
 pub mod usage_daily;
 pub mod users;
 pub mod visitor_deletions;

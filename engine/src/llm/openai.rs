@@ -9,7 +9,7 @@
 //! - `errors`: statuses and error codes mapped to [`LlmErrorKind`]s.
 //! - `listing`: the models and the vector stores of a key.
 //! - `store`: files and the project's own vector store (upload, attach,
-//!   status, delete).
+//!   status, delete), and whether a key can read a vector store.
 //! - `call`: one non-streaming call with its answer read and its refusal mapped.
 //! - `sse`: the server-sent-events parser.
 //! - `responses`, `chat`: each style's request body and event parser.
@@ -149,6 +149,18 @@ impl LlmProvider for OpenAiProvider {
         async move {
             self.check_reach(account.base_url)?;
             Ok(store::store_file_status(&self.http, account, store_id, file_id).await?)
+        }
+        .boxed()
+    }
+
+    fn read_vector_store<'a>(
+        &'a self,
+        account: Account<'a>,
+        id: &'a str,
+    ) -> BoxFuture<'a, Result<(), LlmError>> {
+        async move {
+            self.check_reach(account.base_url)?;
+            Ok(store::read_vector_store(&self.http, account, id).await?)
         }
         .boxed()
     }
@@ -309,6 +321,8 @@ fn add_source(sources: &mut Vec<Source>, file_id: &str, filename: Option<String>
         None => sources.push(Source {
             file_id: file_id.to_owned(),
             filename,
+            url: None,
+            title: None,
         }),
     }
 }

@@ -104,35 +104,53 @@ pub async fn release(
 /// its id in `application_name`, [`INSTANCE_APPLICATION_NAME`]), and only
 /// while this instance sees its own name there: behind a pooler that does
 /// not pass names on, every instance would look dead and nothing is
-/// released (leases expire as before). Returns how many.
+/// released (leases expire as before). Leases of the knowledge base's jobs
+/// likewise ([`LEASED`]). Returns how many.
 ///
 /// # Errors
 /// The [`DbErr`] of the update.
 pub async fn release_dead(db: &impl ConnectionTrait, me: &str) -> Result<u64, DbErr> {
-    let released = match db.get_database_backend() {
-        DatabaseBackend::Postgres => db
-            .execute_raw(Statement::from_sql_and_values(
-                DatabaseBackend::Postgres,
-                "UPDATE conversations SET ai_lease_owner = NULL, ai_lease_expires_at = NULL \
-                 WHERE ai_lease_owner IS NOT NULL AND ai_lease_owner <> $1 \
-                 AND NOT EXISTS (SELECT 1 FROM pg_stat_activity \
-                   WHERE application_name = $2 || conversations.ai_lease_owner) \
-                 AND EXISTS (SELECT 1 FROM pg_stat_activity WHERE application_name = $2 || $1)",
-                [me.into(), INSTANCE_APPLICATION_NAME.into()],
-            ))
-            .await?
-            .rows_affected(),
-        _ => {
-            cleared()
-                .filter(conversations::Column::AiLeaseOwner.is_not_null())
-                .filter(conversations::Column::AiLeaseOwner.ne(me))
-                .exec(db)
+    let mut released = 0;
+    for (table, owner, expires) in LEASED {
+        released += match db.get_database_backend() {
+            DatabaseBackend::Postgres => db
+                .execute_raw(Statement::from_sql_and_values(
+                    DatabaseBackend::Postgres,
+                    format!(
+                        "UPDATE {table} SET {owner} = NULL, {expires} = NULL \
+                         WHERE {owner} IS NOT NULL AND {owner} <> $1 \
+                         AND NOT EXISTS (SELECT 1 FROM pg_stat_activity \
+                           WHERE application_name = $2 || {table}.{owner}) \
+                         AND EXISTS (SELECT 1 FROM pg_stat_activity WHERE application_name = $2 || $1)"
+                    ),
+                    [me.into(), INSTANCE_APPLICATION_NAME.into()],
+                ))
                 .await?
-                .rows_affected
-        }
-    };
+                .rows_affected(),
+            backend => db
+                .execute_raw(Statement::from_sql_and_values(
+                    backend,
+                    format!(
+                        "UPDATE {table} SET {owner} = NULL, {expires} = NULL \
+                         WHERE {owner} IS NOT NULL AND {owner} <> ?"
+                    ),
+                    [me.into()],
+                ))
+                .await?
+                .rows_affected(),
+        };
+    }
     Ok(released)
 }
+
+/// The rows that carry an instance's lease: the AI of a conversation, and
+/// the knowledge base's jobs (`services::knowledge::jobs`): table, owner
+/// column, expiry column.
+const LEASED: [(&str, &str, &str); 3] = [
+    ("conversations", "ai_lease_owner", "ai_lease_expires_at"),
+    ("knowledge_files", "lease_owner", "lease_expires_at"),
+    ("knowledge_sites", "lease_owner", "lease_expires_at"),
+];
 
 /// An update that gives leases back (to be filtered to the ones meant).
 fn cleared() -> sea_orm::UpdateMany<conversations::Entity> {

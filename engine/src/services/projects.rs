@@ -99,11 +99,19 @@ pub async fn update(
     let mut project = find_visible(state, user, id).await?;
     validate::apply(&mut project, input, &context(state)).map_err(validation_errors)?;
     project.updated_at = chrono::Utc::now();
-    let saved = project
-        .into_active_model()
-        .reset_all()
-        .update(&state.db)
-        .await?;
+    // The own vector store has its own column: a list sent back with it is
+    // stored without it, and the column is never written from a form (a store
+    // made while the form was open stays).
+    if let Some(own) = &project.own_vector_store_id {
+        let chosen: Vec<String> = strings(&project.vector_store_ids)
+            .into_iter()
+            .filter(|id| id != own)
+            .collect();
+        project.vector_store_ids = serde_json::json!(chosen);
+    }
+    let mut active = project.into_active_model().reset_all();
+    active.own_vector_store_id = sea_orm::ActiveValue::NotSet;
+    let saved = active.update(&state.db).await?;
     state.origin_cache.invalidate();
     Ok(view(state, &saved, true))
 }
@@ -115,11 +123,17 @@ pub async fn update(
 #[tracing::instrument(name = "projects::delete", skip_all, fields(project_id = %id, user_id = %user.id))]
 pub async fn delete(state: &AppState, user: &CurrentUser, id: Uuid) -> Result<(), AppError> {
     user.require_admin()?;
-    let result = projects::Entity::delete_by_id(id).exec(&state.db).await?;
-    if result.rows_affected == 0 {
-        return Err(not_found());
-    }
+    let txn = crate::db::begin_write(&state.db).await?;
+    let project = projects::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or_else(not_found)?;
+    // What the knowledge base put at the provider is deleted after the project.
+    crate::services::knowledge::deletions::queue_project(&txn, &project).await?;
+    projects::Entity::delete_by_id(id).exec(&txn).await?;
+    txn.commit().await?;
     state.origin_cache.invalidate();
+    crate::services::knowledge::jobs::wake(state);
     Ok(())
 }
 
@@ -289,6 +303,7 @@ pub(crate) fn defaults(id: Uuid) -> Project {
         handoff_timeout_minutes: Some(5),
         handoff_timeout_action: "ai".into(),
         retention_days: None,
+        own_vector_store_id: None,
         created_at: now,
         updated_at: now,
     }
@@ -314,7 +329,7 @@ fn strings(value: &serde_json::Value) -> Vec<String> {
 /// The API's view of a row; `check_key` decrypts to tell whether the key is readable.
 fn view(state: &AppState, row: &Project, check_key: bool) -> ProjectView {
     let api_style = ApiStyle::parse(&row.api_style);
-    let vector_store_ids = strings(&row.vector_store_ids);
+    let vector_store_ids = crate::services::knowledge::store_ids(row);
     let mut warnings = Vec::new();
     if api_style == ApiStyle::ChatCompletions && !vector_store_ids.is_empty() {
         warnings.push(

@@ -13,6 +13,10 @@ use contract::health::Health;
 use contract::inbox::{
     ConversationDetail, ConversationSummary, OperatorRef, ReadEvent, VisitorInfo,
 };
+use contract::knowledge::{
+    KnowledgeFile, KnowledgeQa, KnowledgeSite, KnowledgeSource, KnowledgeStatus, KnowledgeView,
+    PageFailure, QaInput, SiteInput, SitePatch, SiteProgress, SiteStatus, SyncSchedule,
+};
 use contract::list::Page;
 use contract::privacy::{
     ConversationRemovedEvent, ExportedConversation, ExportedVisitor, VisitorExport,
@@ -72,6 +76,18 @@ use utoipa::{Modify, OpenApi};
         super::admin_conversations::events,
         super::admin_visitors::export,
         super::admin_visitors::delete,
+        super::admin_knowledge::read,
+        super::admin_knowledge::upload,
+        super::admin_knowledge::delete_file,
+        super::admin_knowledge::add_site,
+        super::admin_knowledge::update_site,
+        super::admin_knowledge::sync_site,
+        super::admin_knowledge::delete_site,
+        super::admin_knowledge::add_qa,
+        super::admin_knowledge::update_qa,
+        super::admin_knowledge::delete_qa,
+        super::admin_playground::ask,
+        super::admin_playground::check_project,
     ),
     components(schemas(
         Health, ErrorBody, LoginRequest, LoginResponse, UserView, UserInput, Role, Page<UserView>, Page<ProjectView>, Page<ModelInfo>,
@@ -83,7 +99,13 @@ use utoipa::{Modify, OpenApi};
         ConversationStatus, Source, DeltaEvent, StatusEvent, TypingEvent, ContactRequest,
         OperatorRef, ConversationSummary, ConversationDetail, VisitorInfo, ReadEvent,
         Page<ConversationSummary>, VisitorExport, ExportedVisitor, ExportedConversation,
-        ConversationRemovedEvent,
+        ConversationRemovedEvent, KnowledgeView, KnowledgeFile, KnowledgeSite, KnowledgeQa,
+        KnowledgeSource, KnowledgeStatus, SiteStatus, SiteProgress, PageFailure, SyncSchedule,
+        SiteInput, SitePatch, QaInput, super::admin_knowledge::UploadForm,
+        contract::knowledge::PlaygroundInput, contract::knowledge::PlaygroundEvent,
+        contract::knowledge::PlaygroundInstructions, contract::knowledge::PlaygroundDelta,
+        contract::knowledge::PlaygroundAnswer, contract::knowledge::ProjectCheck,
+        contract::knowledge::CheckItem, contract::knowledge::VectorStoreCheck,
     )),
     modifiers(&SecuritySchemes),
     tags(
@@ -94,6 +116,7 @@ use utoipa::{Modify, OpenApi};
         (name = "widget", description = "The visitor widget: from the project's allowed origins only"),
         (name = "conversations", description = "The operators' inbox, takeover and live events"),
         (name = "privacy", description = "One visitor's data, exported or deleted (admins)"),
+        (name = "knowledge", description = "A project's knowledge base: files, websites, Q&A, the playground and the project check"),
     )
 )]
 #[derive(Debug)]

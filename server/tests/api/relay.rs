@@ -108,7 +108,11 @@ async fn file_search_citations_are_stored_as_sources() {
     let answer = answer(&frames);
     assert_eq!(
         answer["sources"],
-        json!([{"file_id": "file-faq", "filename": "faq.pdf"}, {"file_id": "file-prices", "filename": "prices.xlsx"}])
+        json!([
+            {"file_id": "file-faq", "filename": "faq.pdf", "url": null, "title": null},
+            {"file_id": "file-prices", "filename": "prices.xlsx", "url": null, "title": null}
+        ]),
+        "files not added through aiwidget keep the provider's name, with no link"
     );
     let body = fake.requests().pop().expect("called").body.expect("body");
     assert_eq!(

@@ -33,6 +33,7 @@ pub struct Model {
     pub handoff_timeout_minutes: Option<i32>,
     pub handoff_timeout_action: String,
     pub retention_days: Option<i32>,
+    pub own_vector_store_id: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

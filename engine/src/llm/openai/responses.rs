@@ -193,6 +193,8 @@ mod tests {
         Source {
             file_id: file_id.to_owned(),
             filename: filename.map(str::to_owned),
+            url: None,
+            title: None,
         }
     }
 

@@ -2,7 +2,8 @@
 //! (`POST /files`, `purpose=assistants`), a vector store made for them
 //! (`POST /vector_stores`), files attached to it with attributes
 //! (`POST /vector_stores/{id}/files`) and read back until processed, and the
-//! deletes that stop the provider's daily storage billing. Refusals map to
+//! deletes that stop the provider's daily storage billing; and a read of a
+//! vector store, to tell whether a key can use it. Refusals map to
 //! [`LlmErrorKind`]s as a chat call's do; a delete of what is already gone
 //! succeeds.
 
@@ -128,6 +129,31 @@ pub(super) async fn store_file_status(
         .timeout(CALL_TIMEOUT);
     let file: StoreFile = json_answer(request, account.api_key).await?;
     Ok(file.status())
+}
+
+/// Reads the vector store `id`: [`LlmErrorKind::VectorStoreNotFound`] when
+/// the key cannot see it (a `404`: another organisation's or project's store,
+/// or one deleted), or when `id` is not a plain id.
+pub(super) async fn read_vector_store(
+    http: &reqwest::Client,
+    account: Account<'_>,
+    id: &str,
+) -> Result<(), LlmErrorKind> {
+    let plain = !id.is_empty()
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if !plain {
+        return Err(LlmErrorKind::VectorStoreNotFound);
+    }
+    let request = http
+        .get(format!("{}/vector_stores/{id}", account.base_url))
+        .timeout(CALL_TIMEOUT);
+    match json_answer::<Value>(request, account.api_key).await {
+        Ok(_) => Ok(()),
+        Err(LlmErrorKind::NotFound) => Err(LlmErrorKind::VectorStoreNotFound),
+        Err(kind) => Err(kind),
+    }
 }
 
 /// Deletes what `path` names (`/files/{id}`, `/vector_stores/{id}`,

@@ -12,7 +12,7 @@ use crate::services::bus::Note;
 use crate::services::events;
 use crate::services::hub::Signal;
 use crate::services::messages::{self, NewMessage};
-use crate::services::{conversations as conversation_rows, limits, notices};
+use crate::services::{conversations as conversation_rows, knowledge, limits, notices};
 use crate::state::AppState;
 use contract::chat::{ConversationStatus, MessageRole, MessageStatus, Source};
 use sea_orm::sea_query::Expr;
@@ -199,6 +199,7 @@ pub(super) async fn complete(
         None if !text.is_empty() => create_streaming(state, context).await?,
         None => return failed(state, context, reply, LlmErrorKind::StreamCut).await,
     };
+    let sources = knowledge::cite(&state.db, context.project.id, sources).await?;
     let ending = Ending {
         status: MessageStatus::Complete,
         text,

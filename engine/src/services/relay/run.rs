@@ -12,7 +12,7 @@ use crate::llm::{LlmErrorKind, LlmEvent, LlmRequest, Usage};
 use crate::metrics::{self, AiOutcome};
 use crate::services::lease::{self, Lease};
 use crate::services::messages;
-use crate::services::{api_keys, conversations as conversation_rows, limits, notices};
+use crate::services::{api_keys, conversations as conversation_rows, knowledge, limits, notices};
 use crate::state::AppState;
 use contract::chat::ConversationStatus;
 use contract::projects::ApiStyle;
@@ -56,8 +56,7 @@ pub(super) async fn answer(
         model: context.project.model.clone(),
         instructions: context.project.instructions.clone(),
         turns: history::turns(&rows, history::TOKEN_BUDGET),
-        vector_store_ids: serde_json::from_value(context.project.vector_store_ids.clone())
-            .unwrap_or_default(),
+        vector_store_ids: knowledge::store_ids(&context.project),
         handoff_tool: context.project.handoff_ai_allowed,
         max_output_tokens: u32::try_from(context.project.limit_max_output_tokens).ok(),
     };

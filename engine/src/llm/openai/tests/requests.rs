@@ -30,6 +30,8 @@ async fn responses_call_sends_the_documented_body_and_streams_the_answer() {
         sources: vec![Source {
             file_id: "file-A".into(),
             filename: Some("hours.pdf".into()),
+            url: None,
+            title: None,
         }],
         usage: Usage {
             input_tokens: 50,
