@@ -197,12 +197,17 @@ impl MigrationTrait for Migration {
                 &[KnowledgeFiles::ProviderFileId],
             ))
             .await?;
+        // One row per page of a site (two imports racing cannot store a page twice).
         manager
-            .create_index(index(
-                "knowledge_files_site",
-                KnowledgeFiles::Table,
-                &[KnowledgeFiles::SiteId],
-            ))
+            .create_index(
+                index(
+                    "knowledge_files_site_url",
+                    KnowledgeFiles::Table,
+                    &[KnowledgeFiles::SiteId, KnowledgeFiles::Url],
+                )
+                .unique()
+                .to_owned(),
+            )
             .await?;
         manager
             .create_index(

@@ -40,8 +40,10 @@ use contract::knowledge::{
     KnowledgeFile, KnowledgeQa, KnowledgeSite, KnowledgeSource, KnowledgeStatus, KnowledgeView,
     MAX_UPLOAD_BYTES, PageFailure, SiteProgress, SiteStatus, SyncSchedule,
 };
+use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -89,9 +91,10 @@ pub async fn cite(
         .iter()
         .map(|source| source.file_id.clone())
         .collect();
-    let known: HashMap<String, knowledge_files::Model> = knowledge_files::Entity::find()
+    let known: HashMap<String, FileSummary> = FileSummary::select()
         .filter(knowledge_files::Column::ProjectId.eq(project_id))
         .filter(knowledge_files::Column::ProviderFileId.is_in(ids))
+        .into_model::<FileSummary>()
         .all(db)
         .await?
         .into_iter()
@@ -109,6 +112,96 @@ pub async fn cite(
             None => source,
         })
         .collect())
+}
+
+/// Whether `after` talks to another account than `before`: another base
+/// URL, or another key (compared decrypted: the same key saved again is
+/// another ciphertext), or a key added or removed.
+#[must_use]
+pub fn moved_account(state: &AppState, before: &projects::Model, after: &projects::Model) -> bool {
+    if before.openai_base_url != after.openai_base_url {
+        return true;
+    }
+    match (
+        &before.openai_api_key_ciphertext,
+        &after.openai_api_key_ciphertext,
+    ) {
+        (None, None) => false,
+        (Some(old), Some(new)) if old == new => false,
+        (Some(old), Some(new)) => {
+            let keyring = state.settings.keyring();
+            let old = api_keys::decrypt(keyring, before.id, old);
+            let new = api_keys::decrypt(keyring, after.id, new);
+            !matches!((old, new), (Ok(old), Ok(new)) if old == new)
+        }
+        _ => true,
+    }
+}
+
+/// The knowledge base of `before` leaves its account (the project's key or
+/// base URL changed), in the caller's write transaction: its files and its
+/// own store are queued for deletion there (with the old key), and every
+/// file goes up again to the new account; an original kept only at the old
+/// provider (a PDF read by it) has to be uploaded again.
+///
+/// # Errors
+/// The [`DbErr`] of a read or a write.
+pub async fn leave_account(
+    db: &impl ConnectionTrait,
+    before: &projects::Model,
+) -> Result<(), DbErr> {
+    if before.own_vector_store_id.is_none() {
+        return Ok(());
+    }
+    deletions::queue_project(db, before).await?;
+    let original = files::content_hash(None, "");
+    let none = Option::<String>::None;
+    knowledge_files::Entity::update_many()
+        .col_expr(
+            knowledge_files::Column::ProviderFileId,
+            Expr::value(none.clone()),
+        )
+        .col_expr(
+            knowledge_files::Column::VectorStoreId,
+            Expr::value(none.clone()),
+        )
+        .col_expr(knowledge_files::Column::Status, Expr::value(PROCESSING))
+        .col_expr(knowledge_files::Column::Error, Expr::value(none.clone()))
+        .col_expr(knowledge_files::Column::Attempts, Expr::value(0))
+        .col_expr(
+            knowledge_files::Column::RetryAt,
+            Expr::value(chrono::Utc::now()),
+        )
+        .col_expr(
+            knowledge_files::Column::LeaseOwner,
+            Expr::value(none.clone()),
+        )
+        .filter(knowledge_files::Column::ProjectId.eq(before.id))
+        .filter(knowledge_files::Column::ContentHash.ne(original.clone()))
+        .exec(db)
+        .await?;
+    knowledge_files::Entity::update_many()
+        .col_expr(
+            knowledge_files::Column::ProviderFileId,
+            Expr::value(none.clone()),
+        )
+        .col_expr(
+            knowledge_files::Column::VectorStoreId,
+            Expr::value(none.clone()),
+        )
+        .col_expr(knowledge_files::Column::Status, Expr::value(FAILED))
+        .col_expr(
+            knowledge_files::Column::Error,
+            Expr::value(Some(
+                "the project's key or provider changed: upload this file again".to_owned(),
+            )),
+        )
+        .col_expr(knowledge_files::Column::LeaseOwner, Expr::value(none))
+        .filter(knowledge_files::Column::ProjectId.eq(before.id))
+        .filter(knowledge_files::Column::ContentHash.eq(original))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// A project and its decrypted key, for a change of its knowledge base.
@@ -197,12 +290,13 @@ pub async fn view(
     id: Uuid,
 ) -> Result<KnowledgeView, AppError> {
     let project = visible(state, user, id).await?;
-    let rows = knowledge_files::Entity::find()
+    let rows = FileSummary::select()
         .filter(knowledge_files::Column::ProjectId.eq(id))
         .order_by_desc(knowledge_files::Column::UpdatedAt)
+        .into_model::<FileSummary>()
         .all(&state.db)
         .await?;
-    let qa_files: HashMap<Uuid, &knowledge_files::Model> = rows
+    let qa_files: HashMap<Uuid, &FileSummary> = rows
         .iter()
         .filter_map(|row| row.qa_id.map(|qa_id| (qa_id, row)))
         .collect();
@@ -239,11 +333,7 @@ pub async fn view(
         sites.push(site_view(site, pages));
     }
     Ok(KnowledgeView {
-        files: rows
-            .iter()
-            .filter(|row| row.qa_id.is_none())
-            .map(file_view)
-            .collect(),
+        files: rows.iter().map(file_view).collect(),
         sites,
         qa,
         vector_store_id: project.own_vector_store_id,
@@ -251,9 +341,75 @@ pub async fn view(
     })
 }
 
-/// The API's view of a file row.
+/// A row of `knowledge_files` without its text (which may be megabytes):
+/// what lists and citations read. The columns are those of the table
+/// (described by its migration).
+#[allow(
+    missing_docs,
+    reason = "the table's columns, described by the migration"
+)]
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct FileSummary {
+    pub id: Uuid,
+    pub source: String,
+    pub site_id: Option<Uuid>,
+    pub qa_id: Option<Uuid>,
+    pub name: String,
+    pub url: Option<String>,
+    pub title: Option<String>,
+    pub bytes: i64,
+    pub content_hash: String,
+    pub provider_file_id: Option<String>,
+    pub status: String,
+    pub error: Option<String>,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl FileSummary {
+    /// `knowledge_files` with the columns of a summary only.
+    fn select() -> sea_orm::Select<knowledge_files::Entity> {
+        use knowledge_files::Column as C;
+        knowledge_files::Entity::find().select_only().columns([
+            C::Id,
+            C::Source,
+            C::SiteId,
+            C::QaId,
+            C::Name,
+            C::Url,
+            C::Title,
+            C::Bytes,
+            C::ContentHash,
+            C::ProviderFileId,
+            C::Status,
+            C::Error,
+            C::UpdatedAt,
+        ])
+    }
+}
+
+impl From<&knowledge_files::Model> for FileSummary {
+    fn from(row: &knowledge_files::Model) -> Self {
+        Self {
+            id: row.id,
+            source: row.source.clone(),
+            site_id: row.site_id,
+            qa_id: row.qa_id,
+            name: row.name.clone(),
+            url: row.url.clone(),
+            title: row.title.clone(),
+            bytes: row.bytes,
+            content_hash: row.content_hash.clone(),
+            provider_file_id: row.provider_file_id.clone(),
+            status: row.status.clone(),
+            error: row.error.clone(),
+            updated_at: row.updated_at,
+        }
+    }
+}
+
+/// The API's view of a file.
 #[must_use]
-pub fn file_view(row: &knowledge_files::Model) -> KnowledgeFile {
+pub fn file_view(row: &FileSummary) -> KnowledgeFile {
     KnowledgeFile {
         id: row.id,
         name: row.name.clone(),
@@ -267,7 +423,8 @@ pub fn file_view(row: &knowledge_files::Model) -> KnowledgeFile {
         bytes: row.bytes,
         status: status(&row.status),
         error: row.error.clone(),
-        extracted: !row.text.is_empty(),
+        // Only an original the provider reads itself has no text of ours.
+        extracted: row.content_hash != files::content_hash(None, ""),
         site_id: row.site_id,
         updated_at: row.updated_at,
     }

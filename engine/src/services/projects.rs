@@ -8,7 +8,7 @@ pub mod validate;
 
 use crate::db::entities::projects::{self, Model as Project};
 use crate::services::auth::CurrentUser;
-use crate::services::{api_keys, upstream};
+use crate::services::{api_keys, knowledge, upstream};
 use crate::state::AppState;
 use contract::AppError;
 use contract::projects::{
@@ -97,21 +97,34 @@ pub async fn update(
         return Err(validation([("id", "the id of a project cannot change")]));
     }
     let mut project = find_visible(state, user, id).await?;
-    validate::apply(&mut project, input, &context(state)).map_err(validation_errors)?;
-    project.updated_at = chrono::Utc::now();
+    let before = project.clone();
     // The own vector store has its own column: a list sent back with it is
-    // stored without it, and the column is never written from a form (a store
-    // made while the form was open stays).
-    if let Some(own) = &project.own_vector_store_id {
-        let chosen: Vec<String> = strings(&project.vector_store_ids)
-            .into_iter()
-            .filter(|id| id != own)
-            .collect();
-        project.vector_store_ids = serde_json::json!(chosen);
+    // read without it (and so validated), and the column is never written
+    // from a form (a store made while the form was open stays).
+    let mut input = input.clone();
+    if let (Some(own), Some(ids)) = (&before.own_vector_store_id, input.vector_store_ids.as_mut()) {
+        ids.retain(|id| id != own);
+    }
+    validate::apply(&mut project, &input, &context(state)).map_err(validation_errors)?;
+    project.updated_at = chrono::Utc::now();
+    let moved = knowledge::moved_account(state, &before, &project);
+    let txn = crate::db::begin_write(&state.db).await?;
+    if moved {
+        // Another key or provider: what the knowledge base put at the old one
+        // is deleted there, and goes up again to the new one.
+        knowledge::leave_account(&txn, &before).await?;
     }
     let mut active = project.into_active_model().reset_all();
-    active.own_vector_store_id = sea_orm::ActiveValue::NotSet;
-    let saved = active.update(&state.db).await?;
+    active.own_vector_store_id = if moved {
+        sea_orm::ActiveValue::Set(None)
+    } else {
+        sea_orm::ActiveValue::NotSet
+    };
+    let saved = active.update(&txn).await?;
+    txn.commit().await?;
+    if moved {
+        knowledge::jobs::wake(state);
+    }
     state.origin_cache.invalidate();
     Ok(view(state, &saved, true))
 }

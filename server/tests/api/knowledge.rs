@@ -361,7 +361,11 @@ async fn qa_pairs_are_part_of_the_knowledge_base() {
     assert_eq!(changed, 200);
     assert_eq!(view["qa"][0]["answer"], "350 ₽ по Москве.");
     assert_eq!(view["qa"][0]["status"], "ready");
-    assert_eq!(view["files"], json!([]), "pairs are listed as pairs");
+    assert_eq!(view["files"].as_array().map(Vec::len), Some(1), "{view}");
+    assert_eq!(
+        view["files"][0]["source"], "qa",
+        "the pair's file is listed too"
+    );
     assert!(
         crate::helpers::eventually(|| {
             let files = fake.files();
@@ -485,5 +489,47 @@ async fn the_own_store_is_kept_and_deleted_with_the_project() {
         )
         .await,
         "the provider keeps nothing of the project"
+    );
+}
+
+/// Another key or provider for the project: what the knowledge base put at
+/// the old account is deleted there, and everything goes up again to the
+/// new one, into a new own store (the old one is unreadable with the new key).
+#[tokio::test]
+async fn a_new_provider_gets_the_knowledge_base_again() {
+    // Arrange
+    let (app, old, id) = shop(json!({})).await;
+    let token = app.admin_token().await;
+    upload(&app, &token, &id, "hours.txt", b"Open 9 to 18.").await;
+    let before = knowledge_until(&app, &token, &id, settled).await;
+    let old_store = before["vector_store_id"].as_str().expect("own").to_owned();
+    let new = fake_openai::FakeOpenAi::start().await;
+
+    // Act
+    let (status, project) = call(
+        &app,
+        &token,
+        Method::PATCH,
+        &format!("/api/v1/admin/projects/{id}"),
+        Some(json!({"openai_base_url": new.base_url, "openai_api_key": fake_openai::VALID_KEY})),
+    )
+    .await;
+    let after = knowledge_until(&app, &token, &id, |view| {
+        settled(view) && view["vector_store_id"].is_string()
+    })
+    .await;
+
+    // Assert
+    assert_eq!(status, 200, "{project}");
+    let new_store = after["vector_store_id"].as_str().expect("a new own store");
+    // (Each fake numbers its stores from 1: the ids may match; the stores do not.)
+    assert_eq!(after["files"][0]["status"], "ready", "{after}");
+    assert_eq!(new.vector_store_files(new_store).expect("store").len(), 1);
+    assert!(
+        crate::helpers::eventually(
+            || old.files().is_empty() && !old.vector_store_ids().contains(&old_store)
+        )
+        .await,
+        "nothing is left at the old provider"
     );
 }

@@ -64,7 +64,20 @@ pub async fn run(state: &AppState, user: &CurrentUser, id: Uuid) -> Result<Proje
             vector_stores,
         });
     }
-    let model = model(state, &keyed).await?;
+    // In a task of its own: a check abandoned by the admin still settles
+    // what it reserved from the budget.
+    let task = {
+        let state = state.clone();
+        let keyed = Keyed {
+            project: keyed.project.clone(),
+            api_key: keyed.api_key.clone(),
+        };
+        tokio::spawn(async move { model(&state, &keyed).await })
+    };
+    let model = task.await.map_err(|err| {
+        tracing::error!(error = %err, "the model check failed");
+        AppError::Internal
+    })??;
     let vector_stores = futures_util::future::join_all(stores.into_iter().map(|id| {
         let own = own.as_ref() == Some(&id);
         vector_store(state, account, id, own)
@@ -122,8 +135,10 @@ async fn model(state: &AppState, keyed: &Keyed) -> Result<CheckItem, AppError> {
     drop(stream);
     // The tokens count; the answer does not (a check is not a visitor's answer).
     let used = *outcome.as_ref().unwrap_or(&0);
-    limits::settle_ai_tokens(&state.db, &reservation, used).await?;
-    limits::refund_ai_answer(&state.db, &reservation, 0).await?;
+    let settled = limits::settle_ai_tokens(&state.db, &reservation, used).await;
+    let refunded = limits::refund_ai_answer(&state.db, &reservation, 0).await;
+    settled?;
+    refunded?;
     Ok(match outcome {
         Ok(_) => passed(),
         Err(kind) => refused(kind, &project.model),

@@ -22,10 +22,9 @@ const MAX_ATTEMPTS: i32 = 30;
 /// Deletions handled per tick.
 const BATCH: u64 = 50;
 
-/// Queues the deletion of `what` at the provider of `project`. With
-/// `project_going`, the key's ciphertext is kept with the deletion (the
-/// project row is about to disappear); otherwise the project's key at the
-/// time of the deletion is used.
+/// Queues the deletion of `what` at the provider of `project`, with the
+/// base URL and the key's ciphertext as they are now (the project may be
+/// deleted, or its key changed, before the deletion runs).
 ///
 /// # Errors
 /// The [`DbErr`] of the insert.
@@ -33,16 +32,13 @@ pub async fn queue(
     db: &impl ConnectionTrait,
     project: &projects::Model,
     what: Stored<'_>,
-    project_going: bool,
 ) -> Result<(), DbErr> {
     let now = Utc::now();
     provider_deletions::Model {
         id: Uuid::new_v4(),
         project_id: project.id,
         base_url: project.openai_base_url.clone(),
-        api_key_ciphertext: project_going
-            .then(|| project.openai_api_key_ciphertext.clone())
-            .flatten(),
+        api_key_ciphertext: project.openai_api_key_ciphertext.clone(),
         path: what.path(),
         attempts: 0,
         retry_at: now,
@@ -72,22 +68,12 @@ pub async fn queue_project(
         .await?;
     for file in &files {
         if let Some(file_id) = &file.provider_file_id {
-            queue(db, project, Stored::File(file_id), true).await?;
+            queue(db, project, Stored::File(file_id)).await?;
         }
     }
     if let Some(store_id) = &project.own_vector_store_id {
-        queue(db, project, Stored::VectorStore(store_id), true).await?;
+        queue(db, project, Stored::VectorStore(store_id)).await?;
     }
-    // Deletions queued earlier read the key from the project row: keep it with them.
-    provider_deletions::Entity::update_many()
-        .col_expr(
-            provider_deletions::Column::ApiKeyCiphertext,
-            sea_orm::sea_query::Expr::value(project.openai_api_key_ciphertext.clone()),
-        )
-        .filter(provider_deletions::Column::ProjectId.eq(project.id))
-        .filter(provider_deletions::Column::ApiKeyCiphertext.is_null())
-        .exec(db)
-        .await?;
     Ok(())
 }
 
@@ -142,19 +128,22 @@ async fn delete(state: &AppState, deletion: &provider_deletions::Model) -> Resul
     let Some(what) = Stored::parse(&deletion.path) else {
         return Err("not a path aiwidget deletes".to_owned());
     };
-    let ciphertext = match &deletion.api_key_ciphertext {
-        Some(kept) => Some(kept.clone()),
+    let keyring = state.settings.keyring();
+    let kept = deletion
+        .api_key_ciphertext
+        .as_deref()
+        .and_then(|stored| api_keys::decrypt(keyring, deletion.project_id, stored).ok());
+    let api_key = match kept {
+        Some(key) => key,
+        // Kept under a key since rotated away: the project's key now, if it still has one.
         None => projects::Entity::find_by_id(deletion.project_id)
             .one(&state.db)
             .await
             .map_err(|err| err.to_string())?
-            .and_then(|project| project.openai_api_key_ciphertext),
+            .and_then(|project| project.openai_api_key_ciphertext)
+            .and_then(|stored| api_keys::decrypt(keyring, deletion.project_id, &stored).ok())
+            .ok_or_else(|| "no key that decrypts to delete with".to_owned())?,
     };
-    let Some(ciphertext) = ciphertext else {
-        return Err("no key to delete with".to_owned());
-    };
-    let api_key = api_keys::decrypt(state.settings.keyring(), deletion.project_id, &ciphertext)
-        .map_err(|_| "the key does not decrypt".to_owned())?;
     let account = Account {
         base_url: &deletion.base_url,
         api_key: &api_key,

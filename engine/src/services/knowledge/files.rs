@@ -3,7 +3,7 @@
 //! `processing` (a job for [`super::ingest`]), removed with the deletes at
 //! the provider queued in the same transaction.
 
-use super::{FAILED, Keyed, PROCESSING, deletions, file_view, keyed};
+use super::{Keyed, PROCESSING, deletions, file_view, keyed};
 use crate::db::begin_write;
 use crate::db::entities::{knowledge_files, projects};
 use crate::knowledge::extract::{self, ExtractError, Format};
@@ -14,9 +14,10 @@ use crate::state::AppState;
 use chrono::Utc;
 use contract::AppError;
 use contract::knowledge::{KnowledgeFile, MAX_UPLOAD_BYTES};
+use sea_orm::sea_query::LockType;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
-    QueryFilter,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait,
+    IntoActiveModel, QueryFilter, QuerySelect,
 };
 use sha2::{Digest as _, Sha256};
 use uuid::Uuid;
@@ -54,6 +55,9 @@ pub async fn insert(
     new: NewFile,
 ) -> Result<knowledge_files::Model, DbErr> {
     let now = Utc::now();
+    // PostgreSQL cannot store a NUL in text (a PDF's text layer may hold one).
+    let text = new.text.replace('\0', "");
+    let content_hash = content_hash(new.title.as_deref(), &text);
     knowledge_files::Model {
         id: Uuid::new_v4(),
         project_id,
@@ -63,8 +67,8 @@ pub async fn insert(
         name: new.name,
         url: new.url,
         title: new.title,
-        content_hash: content_hash(&new.text),
-        text: new.text,
+        content_hash,
+        text,
         bytes: new.bytes,
         provider_file_id: new.provider_file_id,
         vector_store_id: None,
@@ -83,31 +87,59 @@ pub async fn insert(
     .await
 }
 
-/// The SHA-256 of a text, in hex: an unchanged page keeps its file.
+/// The SHA-256 of a title and a text, in hex: an unchanged page keeps its
+/// file, and a job's writes are filtered on it (a changed row is a new job).
 #[must_use]
-pub fn content_hash(text: &str) -> String {
-    hex::encode(Sha256::digest(text.as_bytes()))
+pub fn content_hash(title: Option<&str>, text: &str) -> String {
+    hex::encode(
+        Sha256::new()
+            .chain_update(title.unwrap_or_default().as_bytes())
+            .chain_update([0])
+            .chain_update(text.as_bytes())
+            .finalize(),
+    )
 }
 
-/// Deletes `rows` of `project` and queues the deletion of their provider
-/// files, in the caller's transaction.
+/// Deletes the rows `ids` of `project` and queues the deletion of their
+/// provider files, in the caller's write transaction. Each row is read
+/// again there (locked on PostgreSQL): a job may have just recorded a
+/// provider file that an earlier read did not show.
 ///
 /// # Errors
-/// The [`DbErr`] of a write.
+/// The [`DbErr`] of a read or a write.
 pub async fn remove(
     db: &impl ConnectionTrait,
     project: &projects::Model,
-    rows: &[knowledge_files::Model],
+    ids: &[Uuid],
 ) -> Result<(), DbErr> {
-    for row in rows {
+    for id in ids {
+        let Some(row) = locked(db, *id).await? else {
+            continue;
+        };
         if let Some(file_id) = &row.provider_file_id {
-            deletions::queue(db, project, Stored::File(file_id), false).await?;
+            deletions::queue(db, project, Stored::File(file_id)).await?;
         }
         knowledge_files::Entity::delete_by_id(row.id)
             .exec(db)
             .await?;
     }
     Ok(())
+}
+
+/// The row `id` as it is now, locked for the transaction on PostgreSQL
+/// (SQLite's write transactions already run one at a time).
+///
+/// # Errors
+/// The [`DbErr`] of the read.
+pub async fn locked(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+) -> Result<Option<knowledge_files::Model>, DbErr> {
+    let mut select = knowledge_files::Entity::find_by_id(id);
+    if db.get_database_backend() == DatabaseBackend::Postgres {
+        select = select.lock(LockType::Update);
+    }
+    select.one(db).await
 }
 
 /// Adds an uploaded file to the knowledge base of project `project_id`: its
@@ -137,7 +169,6 @@ pub async fn upload(
     let Some(format) = Format::from_name(&name) else {
         return Err(refused(&ExtractError::Unsupported));
     };
-    let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
     let new = match extract::file_async(name.clone(), bytes.clone()).await {
         Ok(extracted) => NewFile {
             source: "upload",
@@ -151,24 +182,21 @@ pub async fn upload(
             provider_file_id: None,
         },
         Err(err) if provider_reads(format, &err) => {
-            let file_id = upload_original(state, &keyed, &name, bytes).await?;
-            NewFile {
-                source: "upload",
-                site_id: None,
-                qa_id: None,
-                name,
-                url: None,
-                title: None,
-                text: String::new(),
-                bytes: size,
-                provider_file_id: Some(file_id),
-            }
+            // In a task of its own: a request dropped mid-way (the admin
+            // left the page) must not leave the provider's file unrecorded.
+            let task = tokio::spawn(upload_original(state.clone(), keyed, name, bytes));
+            let row = task.await.map_err(|err| {
+                tracing::error!(error = %err, "the upload task failed");
+                AppError::Internal
+            })??;
+            super::jobs::wake(state);
+            return Ok(file_view(&(&row).into()));
         }
         Err(err) => return Err(refused(&err)),
     };
     let row = insert(&state.db, project_id, new).await?;
     super::jobs::wake(state);
-    Ok(file_view(&row))
+    Ok(file_view(&(&row).into()))
 }
 
 /// OpenAI reads PDF and DOCX itself: one that cannot be read here for its
@@ -184,17 +212,38 @@ fn provider_reads(format: Format, err: &ExtractError) -> bool {
         )
 }
 
+/// Uploads an original as it is and records it; a file the provider took
+/// but that could not be recorded is queued for deletion there.
 async fn upload_original(
-    state: &AppState,
-    keyed: &Keyed,
-    name: &str,
+    state: AppState,
+    keyed: Keyed,
+    name: String,
     bytes: Vec<u8>,
-) -> Result<String, AppError> {
-    state
+) -> Result<knowledge_files::Model, AppError> {
+    let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
+    let file_id = state
         .llm
-        .upload_file(keyed.account(), name, bytes)
+        .upload_file(keyed.account(), &name, bytes)
         .await
-        .map_err(|err| upstream::error(err.kind))
+        .map_err(|err| upstream::error(err.kind))?;
+    let new = NewFile {
+        source: "upload",
+        site_id: None,
+        qa_id: None,
+        name,
+        url: None,
+        title: None,
+        text: String::new(),
+        bytes: size,
+        provider_file_id: Some(file_id.clone()),
+    };
+    match insert(&state.db, keyed.project.id, new).await {
+        Ok(row) => Ok(row),
+        Err(err) => {
+            deletions::queue(&state.db, &keyed.project, Stored::File(&file_id)).await?;
+            Err(err.into())
+        }
+    }
 }
 
 /// A refused upload as `400`, with the extraction's code and words.
@@ -245,26 +294,8 @@ pub async fn delete(
         .one(&txn)
         .await?
         .ok_or_else(|| AppError::not_found("file_not_found", "no such file"))?;
-    remove(&txn, &project, &[row]).await?;
+    remove(&txn, &project, &[row.id]).await?;
     txn.commit().await?;
     super::jobs::wake(state);
-    Ok(())
-}
-
-/// Marks `row` failed with `reason` (nothing more is tried for it).
-///
-/// # Errors
-/// The [`DbErr`] of the update.
-pub async fn fail(
-    db: &impl ConnectionTrait,
-    row: &knowledge_files::Model,
-    reason: &str,
-) -> Result<(), DbErr> {
-    let mut active = row.clone().into_active_model();
-    active.status = sea_orm::Set(FAILED.to_owned());
-    active.error = sea_orm::Set(Some(reason.chars().take(500).collect()));
-    active.lease_owner = sea_orm::Set(None);
-    active.lease_expires_at = sea_orm::Set(None);
-    active.update(db).await?;
     Ok(())
 }

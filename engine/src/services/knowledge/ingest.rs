@@ -12,14 +12,14 @@
 //! backoff; refusals fail the file at once.
 
 use super::own_store::{self, StoreError};
-use super::{FAILED, PROCESSING, READY, deletions, files};
+use super::{FAILED, PROCESSING, READY, deletions};
 use crate::db::entities::{knowledge_files, projects};
 use crate::llm::{Account, LlmErrorKind, StoreFileStatus, Stored};
 use crate::services::upstream;
 use crate::state::AppState;
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, Condition, DbErr, EntityTrait, QueryFilter};
 use serde_json::{Map, Value};
 
 /// Transient faults in a row before the file fails.
@@ -39,7 +39,7 @@ pub async fn step(state: &AppState, row: knowledge_files::Model) -> Result<(), D
     };
     let api_key = match super::decrypt_key(state, &project) {
         Ok(key) => key,
-        Err(err) => return files::fail(&state.db, &row, &err.to_string()).await,
+        Err(err) => return give_up(state, &row, &err.to_string()).await,
     };
     let account = Account {
         base_url: &project.openai_base_url,
@@ -51,6 +51,16 @@ pub async fn step(state: &AppState, row: knowledge_files::Model) -> Result<(), D
         Err(Fault::Db(err)) => Err(err),
         Err(Fault::Provider(kind)) => retry_or_fail(state, &row, kind).await,
     }
+}
+
+/// `row` as this step took it: the same text (a changed page resets it) and
+/// still leased by this instance. Every write of the job is filtered on it,
+/// so that a step that lost its row never overwrites a newer state.
+fn unchanged(state: &AppState, row: &knowledge_files::Model) -> Condition {
+    Condition::all()
+        .add(knowledge_files::Column::Id.eq(row.id))
+        .add(knowledge_files::Column::ContentHash.eq(row.content_hash.clone()))
+        .add(knowledge_files::Column::LeaseOwner.eq(state.bus.instance()))
 }
 
 enum Outcome {
@@ -94,11 +104,12 @@ async fn advance(
                 knowledge_files::Column::ProviderFileId,
                 Expr::value(id.clone()),
             )
-            .filter(knowledge_files::Column::Id.eq(row.id))
+            .filter(unchanged(state, row))
+            .filter(knowledge_files::Column::ProviderFileId.is_null())
             .exec(&state.db)
             .await?;
         if saved.rows_affected == 0 {
-            deletions::queue(&state.db, project, Stored::File(&id), false).await?;
+            deletions::queue(&state.db, project, Stored::File(&id)).await?;
             return Ok(Outcome::Gone);
         }
         id
@@ -127,11 +138,12 @@ async fn advance(
             knowledge_files::Column::VectorStoreId,
             Expr::value(store_id.clone()),
         )
-        .filter(knowledge_files::Column::Id.eq(row.id))
+        .filter(unchanged(state, row))
+        .filter(knowledge_files::Column::ProviderFileId.eq(file_id.clone()))
         .exec(&state.db)
         .await?;
     if saved.rows_affected == 0 {
-        deletions::queue(&state.db, project, Stored::File(&file_id), false).await?;
+        deletions::queue(&state.db, project, Stored::File(&file_id)).await?;
         return Ok(Outcome::Gone);
     }
     Ok(Outcome::Status(status))
@@ -149,8 +161,9 @@ fn provider_name(name: &str) -> String {
             }
         })
         .collect();
-    let lower = flat.to_ascii_lowercase();
-    if lower.ends_with(".md") || lower.ends_with(".pdf") || lower.ends_with(".docx") {
+    // The text is Markdown whatever the original was: the provider picks its
+    // parser by the extension.
+    if flat.to_ascii_lowercase().ends_with(".md") {
         flat
     } else {
         format!("{flat}.md")
@@ -212,7 +225,7 @@ async fn settle(
             knowledge_files::Column::LeaseExpiresAt,
             Expr::value(Option::<chrono::DateTime<Utc>>::None),
         )
-        .filter(knowledge_files::Column::Id.eq(row.id))
+        .filter(unchanged(state, row))
         .exec(&state.db)
         .await?;
     Ok(())
@@ -239,7 +252,7 @@ async fn retry_or_fail(
     let words = upstream::error(kind).to_string();
     let attempts = row.attempts + 1;
     if !transient(kind) || attempts >= MAX_ATTEMPTS {
-        return files::fail(&state.db, row, &words).await;
+        return give_up(state, row, &words).await;
     }
     tracing::warn!(file_id = %row.id, error = kind.code(), attempts, "a knowledge file step failed: retried later");
     let delay = chrono::Duration::seconds(5_i64.saturating_mul(1 << attempts.clamp(0, 8)));
@@ -258,7 +271,7 @@ async fn retry_or_fail(
             knowledge_files::Column::LeaseExpiresAt,
             Expr::value(Option::<chrono::DateTime<Utc>>::None),
         )
-        .filter(knowledge_files::Column::Id.eq(row.id))
+        .filter(unchanged(state, row))
         .exec(&state.db)
         .await?;
     Ok(())
@@ -275,4 +288,30 @@ fn transient(kind: LlmErrorKind) -> bool {
             | LlmErrorKind::BadResponse
             | LlmErrorKind::UpstreamError
     )
+}
+
+/// Fails `row` with `reason`, unless it changed meanwhile.
+async fn give_up(
+    state: &AppState,
+    row: &knowledge_files::Model,
+    reason: &str,
+) -> Result<(), DbErr> {
+    knowledge_files::Entity::update_many()
+        .col_expr(knowledge_files::Column::Status, Expr::value(FAILED))
+        .col_expr(
+            knowledge_files::Column::Error,
+            Expr::value(Some(reason.chars().take(500).collect::<String>())),
+        )
+        .col_expr(
+            knowledge_files::Column::LeaseOwner,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            knowledge_files::Column::LeaseExpiresAt,
+            Expr::value(Option::<chrono::DateTime<Utc>>::None),
+        )
+        .filter(unchanged(state, row))
+        .exec(&state.db)
+        .await?;
+    Ok(())
 }

@@ -19,8 +19,11 @@ use std::future::Future;
 use std::time::Duration;
 use tokio::sync::Notify;
 
-/// How long a job's lease lasts unless renewed.
-pub const LEASE: Duration = Duration::from_secs(120);
+/// How long a job's lease lasts unless renewed: longer than its longest
+/// step (an upload may take 5 minutes, a sitemap index many reads between
+/// two progress saves). A lease of an instance that stopped is released at
+/// once anyway (`lease::release_dead`).
+pub const LEASE: Duration = Duration::from_secs(20 * 60);
 
 /// Files advanced per turn of the loop.
 const BATCH: u64 = 20;
@@ -86,46 +89,51 @@ where
 /// Advances the files that are due and runs the due deletions; how many were handled.
 async fn files_turn(state: AppState) -> Result<usize, DbErr> {
     let mut handled = 0;
-    for row in claim_files(&state).await? {
-        ingest::step(&state, row).await?;
-        handled += 1;
+    for row in due_files(&state).await? {
+        // Each is taken just before its step, so that a long batch never
+        // outlives the lease of its last rows.
+        if claim(&state, &row).await? {
+            ingest::step(&state, row).await?;
+            handled += 1;
+        }
     }
     handled += deletions::run_due(&state).await?;
     Ok(handled)
 }
 
-/// The files due now whose lease this instance took.
-async fn claim_files(state: &AppState) -> Result<Vec<knowledge_files::Model>, DbErr> {
+/// The files due now that no other instance holds.
+async fn due_files(state: &AppState) -> Result<Vec<knowledge_files::Model>, DbErr> {
     let now = Utc::now();
-    let candidates = knowledge_files::Entity::find()
+    knowledge_files::Entity::find()
         .filter(knowledge_files::Column::Status.eq(PROCESSING))
         .filter(knowledge_files::Column::RetryAt.lte(now))
         .filter(free(state, now))
         .order_by_asc(knowledge_files::Column::RetryAt)
         .limit(BATCH)
         .all(&state.db)
+        .await
+}
+
+/// Takes the lease of `row` for this instance, if it is still due and free.
+async fn claim(state: &AppState, row: &knowledge_files::Model) -> Result<bool, DbErr> {
+    let now = Utc::now();
+    let taken = knowledge_files::Entity::update_many()
+        .col_expr(
+            knowledge_files::Column::LeaseOwner,
+            Expr::value(state.bus.instance()),
+        )
+        .col_expr(
+            knowledge_files::Column::LeaseExpiresAt,
+            Expr::value(now + lease()),
+        )
+        .filter(knowledge_files::Column::Id.eq(row.id))
+        .filter(knowledge_files::Column::Status.eq(PROCESSING))
+        .filter(knowledge_files::Column::ContentHash.eq(row.content_hash.clone()))
+        .filter(knowledge_files::Column::RetryAt.lte(now))
+        .filter(free(state, now))
+        .exec(&state.db)
         .await?;
-    let mut claimed = Vec::with_capacity(candidates.len());
-    for row in candidates {
-        let taken = knowledge_files::Entity::update_many()
-            .col_expr(
-                knowledge_files::Column::LeaseOwner,
-                Expr::value(state.bus.instance()),
-            )
-            .col_expr(
-                knowledge_files::Column::LeaseExpiresAt,
-                Expr::value(now + lease()),
-            )
-            .filter(knowledge_files::Column::Id.eq(row.id))
-            .filter(knowledge_files::Column::Status.eq(PROCESSING))
-            .filter(free(state, now))
-            .exec(&state.db)
-            .await?;
-        if taken.rows_affected == 1 {
-            claimed.push(row);
-        }
-    }
-    Ok(claimed)
+    Ok(taken.rows_affected == 1)
 }
 
 /// A file no other instance holds a live lease on.

@@ -69,11 +69,14 @@ pub async fn update(
     let txn = begin_write(&state.db).await?;
     let pair = find(&txn, project_id, qa_id).await?;
     let (question, answer) = validate(input, Some(&pair))?;
-    if question == pair.question && answer == pair.answer {
-        txn.commit().await?;
-        return Ok(view(pair));
-    }
     let old_files = files_of(&txn, qa_id).await?;
+    let failed = old_files.iter().any(|file| file.status == super::FAILED);
+    if question == pair.question && answer == pair.answer && !failed {
+        txn.commit().await?;
+        return Ok(view_with(pair, old_files.first()));
+    }
+    // Saved again after a failure: its file is made anew.
+    let old_files: Vec<Uuid> = old_files.iter().map(|file| file.id).collect();
     files::remove(&txn, &keyed.project, &old_files).await?;
     let mut active = pair.into_active_model();
     active.question = sea_orm::Set(question);
@@ -101,7 +104,11 @@ pub async fn delete(
     let project = visible(state, user, project_id).await?;
     let txn = begin_write(&state.db).await?;
     let pair = find(&txn, project_id, qa_id).await?;
-    let old_files = files_of(&txn, qa_id).await?;
+    let old_files: Vec<Uuid> = files_of(&txn, qa_id)
+        .await?
+        .iter()
+        .map(|file| file.id)
+        .collect();
     files::remove(&txn, &project, &old_files).await?;
     knowledge_qa::Entity::delete_by_id(pair.id)
         .exec(&txn)
@@ -198,13 +205,21 @@ fn file_of(pair: &knowledge_qa::Model) -> NewFile {
     }
 }
 
+/// A pair just written: its new file is processing.
 fn view(pair: knowledge_qa::Model) -> KnowledgeQa {
+    view_with(pair, None)
+}
+
+/// A pair with the status of its file (`processing` when it has none yet).
+fn view_with(pair: knowledge_qa::Model, file: Option<&knowledge_files::Model>) -> KnowledgeQa {
     KnowledgeQa {
         id: pair.id,
         question: pair.question,
         answer: pair.answer,
-        status: KnowledgeStatus::Processing,
-        error: None,
+        status: file.map_or(KnowledgeStatus::Processing, |file| {
+            super::status(&file.status)
+        }),
+        error: file.and_then(|file| file.error.clone()),
         updated_at: pair.updated_at,
     }
 }

@@ -25,7 +25,7 @@ use futures_util::StreamExt as _;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
-    PaginatorTrait, QueryFilter, QueryOrder,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use std::collections::{BTreeMap, HashMap, HashSet};
 use uuid::Uuid;
@@ -180,8 +180,11 @@ pub async fn delete(
     let project = visible(state, user, project_id).await?;
     let txn = begin_write(&state.db).await?;
     let site = find(&txn, project_id, site_id).await?;
-    let rows = knowledge_files::Entity::find()
+    let rows: Vec<Uuid> = knowledge_files::Entity::find()
+        .select_only()
+        .column(knowledge_files::Column::Id)
         .filter(knowledge_files::Column::SiteId.eq(site.id))
+        .into_tuple()
         .all(&txn)
         .await?;
     files::remove(&txn, &project, &rows).await?;
@@ -347,8 +350,16 @@ struct Progress {
     fetched: i32,
     uploaded: i32,
     unchanged: i32,
+    removed: i32,
     failed: i32,
     failures: Vec<PageFailure>,
+}
+
+/// A page stored by an earlier import, as the import compares it.
+struct Known {
+    id: Uuid,
+    content_hash: String,
+    status: String,
 }
 
 /// One import of `site`: crawl, store each page that is new or changed,
@@ -358,30 +369,15 @@ async fn import(
     project: &projects::Model,
     site: knowledge_sites::Model,
 ) -> Result<(), DbErr> {
+    let mut progress = Progress::default();
     let Ok(start) = url::Url::parse(&site.url) else {
-        return finish(
-            state,
-            &site,
-            &Progress::default(),
-            Some("not a web address"),
-        )
-        .await;
+        return finish(state, &site, &progress, Some("not a web address")).await;
     };
     let spec = CrawlSpec {
         start,
         max_pages: usize::try_from(site.max_pages).unwrap_or(1),
         allow_private: state.settings.allows_private_upstreams(),
     };
-    let mut known: HashMap<String, knowledge_files::Model> = knowledge_files::Entity::find()
-        .filter(knowledge_files::Column::SiteId.eq(site.id))
-        .all(&state.db)
-        .await?
-        .into_iter()
-        .filter_map(|row| row.url.clone().map(|url| (url, row)))
-        .collect();
-    let mut seen = HashSet::new();
-    let mut progress = Progress::default();
-    let mut start_failed = None;
     let Ok(client) = upstream::http_client(spec.allow_private) else {
         return finish(
             state,
@@ -391,6 +387,34 @@ async fn import(
         )
         .await;
     };
+    let mut known: HashMap<String, Known> = knowledge_files::Entity::find()
+        .select_only()
+        .columns([
+            knowledge_files::Column::Id,
+            knowledge_files::Column::Url,
+            knowledge_files::Column::ContentHash,
+            knowledge_files::Column::Status,
+        ])
+        .filter(knowledge_files::Column::SiteId.eq(site.id))
+        .into_tuple::<(Uuid, Option<String>, String, String)>()
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .filter_map(|(id, url, content_hash, status)| {
+            url.map(|url| {
+                (
+                    url,
+                    Known {
+                        id,
+                        content_hash,
+                        status,
+                    },
+                )
+            })
+        })
+        .collect();
+    let mut seen = HashSet::new();
+    let mut first_failure = None;
     // Dropping the stream (a return below) cancels the crawl.
     let events = crawl::crawl(client, spec);
     futures_util::pin_mut!(events);
@@ -410,9 +434,7 @@ async fn import(
                 }
             }
             CrawlEvent::Failed { url, reason } => {
-                if progress.fetched == 0 && progress.found == 0 && start_failed.is_none() {
-                    start_failed = Some(reason.to_string());
-                }
+                first_failure.get_or_insert_with(|| reason.to_string());
                 seen.insert(url.to_string());
                 progress.failed += 1;
                 if progress.failures.len() < KEPT_FAILURES {
@@ -428,67 +450,40 @@ async fn import(
             return Ok(());
         }
     }
-    if progress.fetched == 0
-        && let Some(reason) = start_failed
-    {
-        // Nothing was read: the pages stored before stay.
+    if progress.fetched == 0 {
+        // Nothing was read (the site down, robots.txt, an empty page): the
+        // pages stored before stay, and the import says why.
+        let reason = first_failure.unwrap_or_else(|| "no page with text was found".to_owned());
         return finish(state, &site, &progress, Some(&reason)).await;
     }
-    let gone: Vec<knowledge_files::Model> = known
-        .into_values()
-        .filter(|row| row.url.as_ref().is_none_or(|url| !seen.contains(url)))
+    let gone: Vec<Uuid> = known
+        .into_iter()
+        .filter(|(url, _)| !seen.contains(url))
+        .map(|(_, row)| row.id)
         .collect();
     let removed = i32::try_from(gone.len()).unwrap_or(i32::MAX);
     let txn = begin_write(&state.db).await?;
     files::remove(&txn, project, &gone).await?;
     txn.commit().await?;
-    knowledge_sites::Entity::update_many()
-        .col_expr(knowledge_sites::Column::Removed, Expr::value(removed))
-        .filter(knowledge_sites::Column::Id.eq(site.id))
-        .exec(&state.db)
-        .await?;
+    progress.removed = removed;
     super::jobs::wake(state);
     finish(state, &site, &progress, None).await
 }
 
-/// Stores a page read by the crawl: new, replaced when its text changed
-/// (the old provider file is deleted), or left as it was. True when it goes
-/// to the provider.
+/// Stores a page read by the crawl: new, replaced when its text or title
+/// changed or its file failed (the old provider file is deleted), or left as
+/// it was. True when it goes to the provider.
 async fn store_page(
     state: &AppState,
     project: &projects::Model,
     site: &knowledge_sites::Model,
     page: CrawledPage,
-    previous: Option<knowledge_files::Model>,
+    previous: Option<Known>,
 ) -> Result<bool, DbErr> {
     let name = page_name(&page.url);
-    if let Some(previous) = previous {
-        if previous.content_hash == page.content_hash && previous.title == page.title {
-            return Ok(false);
-        }
-        let txn = begin_write(&state.db).await?;
-        if let Some(file_id) = &previous.provider_file_id {
-            super::deletions::queue(&txn, project, Stored::File(file_id), false).await?;
-        }
-        let now = Utc::now();
-        let mut active = previous.into_active_model();
-        active.name = sea_orm::Set(name);
-        active.title = sea_orm::Set(page.title);
-        active.bytes = sea_orm::Set(i64::try_from(page.markdown.len()).unwrap_or(i64::MAX));
-        active.content_hash = sea_orm::Set(page.content_hash);
-        active.text = sea_orm::Set(page.markdown);
-        active.provider_file_id = sea_orm::Set(None);
-        active.vector_store_id = sea_orm::Set(None);
-        active.status = sea_orm::Set(super::PROCESSING.to_owned());
-        active.error = sea_orm::Set(None);
-        active.attempts = sea_orm::Set(0);
-        active.retry_at = sea_orm::Set(now);
-        active.lease_owner = sea_orm::Set(None);
-        active.lease_expires_at = sea_orm::Set(None);
-        active.updated_at = sea_orm::Set(now);
-        active.update(&txn).await?;
-        txn.commit().await?;
-    } else {
+    let text = page.markdown.replace('\0', "");
+    let hash = files::content_hash(page.title.as_deref(), &text);
+    let Some(previous) = previous else {
         files::insert(
             &state.db,
             project.id,
@@ -499,13 +494,45 @@ async fn store_page(
                 name,
                 url: Some(page.url.to_string()),
                 title: page.title,
-                bytes: i64::try_from(page.markdown.len()).unwrap_or(i64::MAX),
-                text: page.markdown,
+                bytes: i64::try_from(text.len()).unwrap_or(i64::MAX),
+                text,
                 provider_file_id: None,
             },
         )
         .await?;
+        super::jobs::wake(state);
+        return Ok(true);
+    };
+    if previous.content_hash == hash && previous.status != super::FAILED {
+        return Ok(false);
     }
+    let txn = begin_write(&state.db).await?;
+    // As it is now: its job may have recorded a provider file since the import began.
+    let Some(current) = files::locked(&txn, previous.id).await? else {
+        txn.commit().await?;
+        return Ok(false);
+    };
+    if let Some(file_id) = &current.provider_file_id {
+        super::deletions::queue(&txn, project, Stored::File(file_id)).await?;
+    }
+    let now = Utc::now();
+    let mut active = current.into_active_model();
+    active.name = sea_orm::Set(name);
+    active.title = sea_orm::Set(page.title);
+    active.bytes = sea_orm::Set(i64::try_from(text.len()).unwrap_or(i64::MAX));
+    active.content_hash = sea_orm::Set(hash);
+    active.text = sea_orm::Set(text);
+    active.provider_file_id = sea_orm::Set(None);
+    active.vector_store_id = sea_orm::Set(None);
+    active.status = sea_orm::Set(super::PROCESSING.to_owned());
+    active.error = sea_orm::Set(None);
+    active.attempts = sea_orm::Set(0);
+    active.retry_at = sea_orm::Set(now);
+    active.lease_owner = sea_orm::Set(None);
+    active.lease_expires_at = sea_orm::Set(None);
+    active.updated_at = sea_orm::Set(now);
+    active.update(&txn).await?;
+    txn.commit().await?;
     super::jobs::wake(state);
     Ok(true)
 }
@@ -521,7 +548,8 @@ fn page_name(url: &url::Url) -> String {
         .collect()
 }
 
-/// Stores the counts and renews the lease; false when the site is gone.
+/// Stores the counts and renews the lease; false when the site is gone (or
+/// another instance took it over: this import stops).
 async fn save_progress(
     state: &AppState,
     site: &knowledge_sites::Model,
@@ -557,24 +585,32 @@ async fn save_progress(
             Expr::value(Utc::now() + super::jobs::lease()),
         )
         .filter(knowledge_sites::Column::Id.eq(site.id))
+        .filter(knowledge_sites::Column::LeaseOwner.eq(state.bus.instance()))
         .exec(&state.db)
         .await?;
     Ok(saved.rows_affected == 1)
 }
 
-/// Ends an import: ready with its time and the next one by the schedule, or
-/// failed with `error`; the lease is given back.
+/// Ends an import: ready with its time and the next one by the schedule as
+/// it is now (it may have changed during the import), or failed with
+/// `error`; the lease is given back.
 async fn finish(
     state: &AppState,
     site: &knowledge_sites::Model,
     progress: &Progress,
     error: Option<&str>,
 ) -> Result<(), DbErr> {
+    let Some(current) = knowledge_sites::Entity::find_by_id(site.id)
+        .one(&state.db)
+        .await?
+    else {
+        return Ok(());
+    };
     let now = Utc::now();
-    let schedule = SyncSchedule::parse(&site.schedule);
-    let (status, last, next) = match error {
-        Some(_) => (FAILED, site.last_sync_at, next_sync(schedule, Some(now))),
-        None => (READY, Some(now), next_sync(schedule, Some(now))),
+    let schedule = SyncSchedule::parse(&current.schedule);
+    let (status, last) = match error {
+        Some(_) => (FAILED, current.last_sync_at),
+        None => (READY, Some(now)),
     };
     knowledge_sites::Entity::update_many()
         .col_expr(knowledge_sites::Column::Status, Expr::value(status))
@@ -583,10 +619,17 @@ async fn finish(
             Expr::value(error.map(str::to_owned)),
         )
         .col_expr(knowledge_sites::Column::LastSyncAt, Expr::value(last))
-        .col_expr(knowledge_sites::Column::NextSyncAt, Expr::value(next))
+        .col_expr(
+            knowledge_sites::Column::NextSyncAt,
+            Expr::value(next_sync(schedule, Some(now))),
+        )
         .col_expr(
             knowledge_sites::Column::Failed,
             Expr::value(progress.failed),
+        )
+        .col_expr(
+            knowledge_sites::Column::Removed,
+            Expr::value(progress.removed),
         )
         .col_expr(
             knowledge_sites::Column::LeaseOwner,
@@ -598,6 +641,7 @@ async fn finish(
         )
         .col_expr(knowledge_sites::Column::UpdatedAt, Expr::value(now))
         .filter(knowledge_sites::Column::Id.eq(site.id))
+        .filter(knowledge_sites::Column::LeaseOwner.eq(state.bus.instance()))
         .exec(&state.db)
         .await?;
     Ok(())
