@@ -31,3 +31,4 @@ node tests/browser/dashboard.mjs
 node tests/browser/widget.mjs
 node tests/browser/takeover.mjs
 node tests/browser/privacy.mjs
+node tests/browser/knowledge.mjs

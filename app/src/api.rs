@@ -21,6 +21,8 @@ use ssr::app_state;
 #[cfg(feature = "ssr")]
 mod ssr;
 
+pub mod knowledge;
+
 /// The dashboard's view of `GET /health`, over the same service.
 #[server(prefix = "/admin/fn", endpoint = "health")]
 pub async fn get_health() -> Result<contract::health::Health, AppError> {

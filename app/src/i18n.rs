@@ -7,11 +7,11 @@ mod reasons;
 mod ru;
 mod texts;
 
-pub use texts::{InboxTexts, Texts};
+pub use texts::{InboxTexts, KnowledgeTexts, Texts};
 
 use en::EN;
 use leptos::prelude::*;
-use reasons::REASONS_RU;
+use reasons::{PREFIXES_RU, REASONS_RU};
 use ru::RU;
 
 /// The dashboard's languages.
@@ -97,6 +97,12 @@ pub fn reason(lang: Lang, english: &str) -> String {
     }
     if let Some((_, russian)) = REASONS_RU.iter().find(|(en, _)| *en == english) {
         return (*russian).to_owned();
+    }
+    if let Some((russian, rest)) = PREFIXES_RU
+        .iter()
+        .find_map(|(en, ru)| english.strip_prefix(en).map(|rest| (ru, rest)))
+    {
+        return format!("{russian}{rest}");
     }
     // `between 1 and 600` (limits).
     if let Some((low, high)) = english

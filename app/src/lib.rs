@@ -11,7 +11,8 @@
 //!   the attention count).
 //! - [`api`]: the server functions, thin wrappers over the services.
 //! - [`i18n`]: the two languages and how one is chosen.
-//! - [`login`], [`projects`], [`project_form`], [`users`]: the pages.
+//! - [`login`], [`projects`], [`project_form`], [`users`]: the pages;
+//!   [`knowledge`]: a project's knowledge base.
 //! - [`forms`]: field errors from the server, shown next to their inputs.
 //! - [`inbox`], [`conversation`]: the live inbox and the open conversation;
 //!   [`visitor_privacy`]: its visitor's data exported or deleted (admins);
@@ -30,6 +31,7 @@ pub mod i18n;
 pub mod inbox;
 #[cfg(feature = "hydrate")]
 pub mod inbox_live;
+pub mod knowledge;
 pub mod login;
 pub mod project_form;
 pub mod projects;

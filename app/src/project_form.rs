@@ -112,6 +112,7 @@ fn ProjectForm(project: Option<ProjectView>, admin: bool) -> impl IntoView {
     view! {
         <div class="page-title">
             <h1>{heading}</h1>
+            {id.map(|id| view! { <a href=format!("/admin/projects/{id}/knowledge") class="button">{texts.knowledge.title}</a> })}
             <a href="/admin/" class="muted">{texts.back}</a>
         </div>
         {move || saved.get().map(|project| view! { <Snippet project /> })}

@@ -3,6 +3,7 @@
 use crate::chrome::Attention;
 use crate::i18n::{Lang, use_texts};
 use crate::inbox::InboxPage;
+use crate::knowledge::KnowledgePage;
 use crate::login::LoginPage;
 use crate::project_form::{EditProjectPage, NewProjectPage};
 use crate::projects::ProjectsPage;
@@ -74,6 +75,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/admin/login") view=LoginPage />
                 <Route path=path!("/admin/projects/new") view=NewProjectPage />
                 <Route path=path!("/admin/projects/:id") view=EditProjectPage />
+                <Route path=path!("/admin/projects/:id/knowledge") view=KnowledgePage />
                 <Route path=path!("/admin/users") view=UsersPage />
                 <Route path=path!("/admin/inbox") view=InboxPage />
             </Routes>

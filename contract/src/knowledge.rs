@@ -198,7 +198,8 @@ pub struct KnowledgeQa {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct KnowledgeView {
-    /// Uploaded files and imported pages, newest first (Q&A pairs are in `qa`).
+    /// Every file, newest first: uploads, pages of imported websites and the
+    /// files of Q&A pairs (`source` tells which; the pairs themselves are in `qa`).
     pub files: Vec<KnowledgeFile>,
     /// Imported websites.
     pub sites: Vec<KnowledgeSite>,

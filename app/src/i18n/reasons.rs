@@ -144,6 +144,119 @@ pub(super) const REASONS_RU: &[(&str, &str)] = &[
         "the operator who held it was removed",
         "оператор, который вёл разговор, удалён",
     ),
+    // The knowledge base (`docs/knowledge.md`).
+    (
+        "only an admin can do this",
+        "это может только администратор",
+    ),
+    ("no such project", "такого проекта нет"),
+    ("no such file", "такого файла нет"),
+    ("no such website", "такого сайта нет"),
+    ("no such question", "такого вопроса нет"),
+    (
+        "this project has no API key: enter one on the project page first",
+        "у проекта нет ключа API: сначала введите его на странице проекта",
+    ),
+    (
+        "the stored key does not decrypt with this ENCRYPTION_KEY: re-enter the key",
+        "сохранённый ключ не расшифровывается этим ENCRYPTION_KEY: введите ключ заново",
+    ),
+    (
+        "files of this type are not supported (PDF, DOCX, TXT, Markdown, HTML and CSV are)",
+        "файлы этого типа не поддерживаются (поддерживаются PDF, DOCX, TXT, Markdown, HTML и CSV)",
+    ),
+    (
+        "the file is too large (the limit is 20 MB)",
+        "файл слишком большой (предел 20 МБ)",
+    ),
+    (
+        "the file contains no text (a scanned document has to be recognised first)",
+        "в файле нет текста (отсканированный документ сначала нужно распознать)",
+    ),
+    (
+        "reading the file took too long",
+        "чтение файла заняло слишком много времени",
+    ),
+    (
+        "the file needs a name with an extension (PDF, DOCX, TXT, Markdown, HTML or CSV)",
+        "нужно имя файла с расширением (PDF, DOCX, TXT, Markdown, HTML или CSV)",
+    ),
+    ("the request body is too large", "запрос слишком большой"),
+    (
+        "a multipart form with the file in a field named `file` is required",
+        "нужна multipart-форма с файлом в поле `file`",
+    ),
+    (
+        "a question of 1 to 1000 characters is required",
+        "нужен вопрос от 1 до 1000 символов",
+    ),
+    (
+        "an answer of 1 to 10000 characters is required",
+        "нужен ответ от 1 до 10000 символов",
+    ),
+    ("from 1 to 500 pages", "от 1 до 500 страниц"),
+    (
+        "a web address such as https://example.com/sitemap.xml is required",
+        "нужен адрес вида https://example.ru/sitemap.xml",
+    ),
+    (
+        "the address must start with http:// or https://",
+        "адрес должен начинаться с http:// или https://",
+    ),
+    (
+        "the address must not contain a user name or password",
+        "в адресе не должно быть логина и пароля",
+    ),
+    (
+        "the address is on a private network (allowed only with ALLOW_PRIVATE_UPSTREAMS=true)",
+        "адрес в частной сети (разрешено только с ALLOW_PRIVATE_UPSTREAMS=true)",
+    ),
+    ("not a web address", "это не веб-адрес"),
+    (
+        "the address is on a private network",
+        "адрес в частной сети",
+    ),
+    ("disallowed by robots.txt", "запрещено в robots.txt"),
+    ("too many redirects", "слишком много перенаправлений"),
+    ("not a sitemap", "это не карта сайта"),
+    ("too large", "слишком большая"),
+    ("timed out", "нет ответа вовремя"),
+    ("cannot connect", "не удаётся подключиться"),
+    ("network error", "ошибка сети"),
+    ("no text on the page", "на странице нет текста"),
+    ("the page cannot be read", "страницу не удаётся прочитать"),
+    (
+        "the server cannot make web requests",
+        "сервер не может делать веб-запросы",
+    ),
+    (
+        "the provider cancelled the processing of the file",
+        "провайдер отменил обработку файла",
+    ),
+    ("the server could not be reached", "сервер недоступен"),
+];
+
+/// Reasons that end in a detail (a name, an address, a status): the English
+/// start in Russian, the detail kept.
+pub(super) const PREFIXES_RU: &[(&str, &str)] = &[
+    (
+        "the file could not be read: ",
+        "файл не удаётся прочитать: ",
+    ),
+    (
+        "the file could not be processed: ",
+        "файл не удаётся обработать: ",
+    ),
+    (
+        "the provider could not process the file: ",
+        "провайдер не смог обработать файл: ",
+    ),
+    ("not an HTML page ", "это не HTML-страница "),
+    (
+        "redirects off the site, to ",
+        "перенаправляет на другой сайт: ",
+    ),
+    ("the same page as ", "та же страница, что и "),
 ];
 
 #[cfg(all(test, feature = "ssr"))]
@@ -161,6 +274,37 @@ mod tests {
             assert!(
                 REASONS_RU.iter().any(|(en, _)| *en == english),
                 "untranslated: {english}"
+            );
+        }
+    }
+
+    /// The reasons of the knowledge base, as the engine words them, read in
+    /// Russian on the knowledge page (a changed English text shows here).
+    #[test]
+    fn knowledge_reasons_of_the_engine_have_a_russian_text() {
+        use engine::knowledge::crawl::Failure;
+        use engine::knowledge::extract::ExtractError;
+        let limit_mb = (engine::knowledge::extract::MAX_FILE_BYTES / (1024 * 1024)) as u64;
+        let english = [
+            ExtractError::Unsupported.to_string(),
+            ExtractError::TooLarge { limit_mb }.to_string(),
+            ExtractError::NoText.to_string(),
+            ExtractError::TimedOut.to_string(),
+            ExtractError::Unreadable("encrypted".into()).to_string(),
+            Failure::NotWeb.to_string(),
+            Failure::RobotsDisallowed.to_string(),
+            Failure::TooManyRedirects.to_string(),
+            Failure::NotSitemap.to_string(),
+            Failure::Timeout.to_string(),
+            Failure::Unreachable.to_string(),
+            Failure::Empty.to_string(),
+            Failure::Unreadable.to_string(),
+        ];
+        for text in english {
+            assert_ne!(
+                crate::i18n::reason(crate::i18n::Lang::Ru, &text),
+                text,
+                "untranslated: {text}"
             );
         }
     }
