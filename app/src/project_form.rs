@@ -2,9 +2,11 @@
 //! each error next to its field, and the embed snippet.
 
 mod fields;
+mod provider_lists;
 mod sections;
 
 use fields::Fields;
+use provider_lists::ProviderLists;
 use sections::{AiSection, LimitsSection, WidgetSection};
 
 use crate::api::{delete_project, get_project, save_project};
@@ -25,7 +27,7 @@ use uuid::Uuid;
     reason = "#[component] does not pass #[must_use] on to the body function it generates"
 )]
 pub fn NewProjectPage() -> impl IntoView {
-    view! { <SignedIn render=|user| view! { <ProjectForm project=None admin=user.role == Role::Admin /> } /> }
+    view! { <SignedIn render=|user| view! { <ProjectForm project=None lists=None admin=user.role == Role::Admin /> } /> }
 }
 
 /// An existing project, loaded by the id in the path.
@@ -46,11 +48,12 @@ pub fn EditProjectPage() -> impl IntoView {
                     None => Err(contract::AppError::not_found("project_not_found", "no such project")),
                 }
             });
+            let lists = ProviderLists::new(id, project, admin);
             view! {
                 <Suspense fallback=|| view! { <p class="muted">"…"</p> }>
                     {move || Suspend::new(async move {
                         match project.await {
-                            Ok(project) => view! { <ProjectForm project=Some(project) admin /> }.into_any(),
+                            Ok(project) => view! { <ProjectForm project=Some(project) lists=Some(lists) admin /> }.into_any(),
                             Err(err) => view! { <p class="field-error">{err.to_string()}</p> }.into_any(),
                         }
                     })}
@@ -60,9 +63,13 @@ pub fn EditProjectPage() -> impl IntoView {
     }
 }
 
-/// The form itself; `project` is `None` for a new one.
+/// The form itself; `project` and `lists` are `None` for a new one.
 #[component]
-fn ProjectForm(project: Option<ProjectView>, admin: bool) -> impl IntoView {
+fn ProjectForm(
+    project: Option<ProjectView>,
+    lists: Option<ProviderLists>,
+    admin: bool,
+) -> impl IntoView {
     let texts = use_texts();
     let fields = Fields::new(project.as_ref());
     let errors: FieldErrors = RwSignal::new(BTreeMap::new());
@@ -121,7 +128,7 @@ fn ProjectForm(project: Option<ProjectView>, admin: bool) -> impl IntoView {
                 <legend>{texts.section_basics}</legend>
                 <TextField label=texts.name value=fields.name field="name" errors />
             </fieldset>
-            <AiSection fields errors id key_set admin texts saved />
+            <AiSection fields errors key_set lists admin texts saved />
             <WidgetSection fields errors admin texts />
             <fieldset class="card" disabled=!admin>
                 <legend>{texts.section_origins}</legend>

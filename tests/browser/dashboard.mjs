@@ -3,7 +3,7 @@
 // saved project with its embed snippet; in English on a laptop and in Russian
 // on a phone. Screenshots go to docs/screenshots/.
 import { join } from "node:path";
-import { ADMIN_PASSWORD, SCREENSHOTS, check, hydrated, launchBrowser, startServer } from "./harness.mjs";
+import { ADMIN_PASSWORD, SCREENSHOTS, api, check, hydrated, launchBrowser, startServer } from "./harness.mjs";
 
 const layouts = [
   { name: "desktop", viewport: { width: 1280, height: 860 }, locale: "en-US", texts: {
@@ -116,6 +116,26 @@ try {
       check(JSON.stringify(names) === JSON.stringify(["Shop"]), `the operator sees their project only: ${names}`);
       check(await operatorPage.getByRole("link", { name: "Operators" }).count() === 0, "no Operators link for operators");
       await operator.close();
+
+      // A full page load of a project with a saved key hydrates: the lists of
+      // its key's models and vector stores (unreachable here) rendered on the
+      // server must match what the browser expects, or nothing responds.
+      const admin = await api(server, "/api/v1/admin/login", null, { username: "admin", password: ADMIN_PASSWORD });
+      const keyed = await api(server, "/api/v1/admin/projects", admin.token, {
+        name: "Keyed", allowed_origins: ["https://keyed.example"], openai_api_key: "sk-test-valid-key-0000",
+        openai_base_url: "http://127.0.0.1:9/v1", vector_store_ids: ["vs_abc"],
+      });
+      const crashed = new Promise((ok) => page.once("pageerror", ok));
+      await page.goto(`${server.url}/admin/projects/${keyed.id}`);
+      await Promise.race([hydrated(page), crashed]);
+      check(errors.length === 0, `the keyed project's page hydrates: ${errors.join("; ")}`);
+      await page.getByLabel("OpenAI API key").fill("sk-another-key");
+      await page.getByRole("button", { name: "Check the key", disabled: false }).waitFor({ timeout: 10_000 });
+      // Gone again, so the phone's screenshot of the list stays as it was.
+      const deleted = await fetch(`${server.url}/api/v1/admin/projects/${keyed.id}`, {
+        method: "DELETE", headers: { authorization: `Bearer ${admin.token}` },
+      });
+      check(deleted.status === 204, `deleting the keyed project: ${deleted.status}`);
     }
 
     check(errors.length === 0, `no script errors on the ${layout.name}: ${errors.join("; ")}`);

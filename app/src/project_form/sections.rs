@@ -2,12 +2,12 @@
 
 use super::TextField;
 use super::fields::Fields;
-use crate::api::{probe_models, project_models, project_vector_stores};
+use super::provider_lists::ProviderLists;
+use crate::api::probe_models;
 use crate::forms::{FieldError, FieldErrors, ListErrors};
 use crate::i18n::{Texts, reason, use_lang};
 use contract::projects::ProjectView;
 use leptos::prelude::*;
-use uuid::Uuid;
 
 #[component]
 #[allow(
@@ -17,31 +17,12 @@ use uuid::Uuid;
 pub(super) fn AiSection(
     fields: Fields,
     errors: FieldErrors,
-    id: Option<Uuid>,
     key_set: bool,
+    lists: Option<ProviderLists>,
     admin: bool,
     texts: &'static Texts,
     saved: RwSignal<Option<ProjectView>>,
 ) -> impl IntoView {
-    let can_list = id.is_some() && key_set && admin;
-    let models = Resource::new(
-        move || id.filter(|_| can_list),
-        |id| async move {
-            match id {
-                Some(id) => project_models(id).await.unwrap_or_default(),
-                None => Vec::new(),
-            }
-        },
-    );
-    let stores = Resource::new(
-        move || id.filter(|_| can_list),
-        |id| async move {
-            match id {
-                Some(id) => project_vector_stores(id).await.unwrap_or_default(),
-                None => Vec::new(),
-            }
-        },
-    );
     let key_placeholder = key_set.then_some(texts.api_key_placeholder_set);
     let lang = use_lang();
     let probe = Action::new(move |(key, base): &(String, String)| {
@@ -91,18 +72,20 @@ pub(super) fn AiSection(
                 </select>
             </label>
             <TextField label=texts.model value=fields.model field="model" errors list=if key_set { "model-suggestions" } else { "probed-models" } />
-            <Suspense>
-                {move || Suspend::new(async move {
-                    let models = models.await;
-                    let known = models.is_empty() || models.iter().any(|m| m.id == fields.model.get());
-                    view! {
-                        <datalist id="model-suggestions">
-                            {models.iter().map(|m| view! { <option value=m.id.clone()></option> }).collect_view()}
-                        </datalist>
-                        {(!known).then(|| view! { <p class="warning">{texts.model_unknown}</p> })}
-                    }
-                })}
-            </Suspense>
+            {lists.map(|lists| view! {
+                <Suspense>
+                    {move || Suspend::new(async move {
+                        let models = lists.models.await;
+                        let known = models.is_empty() || models.iter().any(|m| m.id == fields.model.get());
+                        view! {
+                            <datalist id="model-suggestions">
+                                {models.iter().map(|m| view! { <option value=m.id.clone()></option> }).collect_view()}
+                            </datalist>
+                            {(!known).then(|| view! { <p class="warning">{texts.model_unknown}</p> })}
+                        }
+                    })}
+                </Suspense>
+            })}
             <label>
                 {texts.vector_stores}
                 <input
@@ -114,26 +97,28 @@ pub(super) fn AiSection(
                 />
             </label>
             <ListErrors errors prefix="vector_store_ids" line=texts.line />
-            <Suspense>
-                {move || Suspend::new(async move {
-                    stores.await.into_iter().map(|store| {
-                        let store_id = store.id.clone();
-                        let checked = {
-                            let store_id = store_id.clone();
-                            move || fields.vector_stores.with(|ids| ids.contains(&store_id))
-                        };
-                        let toggle = move |ev| {
-                            let on = event_target_checked(&ev);
-                            fields.vector_stores.update(|ids| {
-                                ids.retain(|known| known != &store_id);
-                                if on { ids.push(store_id.clone()); }
-                            });
-                        };
-                        let label = format!("{} ({})", store.name.unwrap_or_else(|| store.id.clone()), store.id);
-                        view! { <label class="check"><input type="checkbox" prop:checked=checked on:change=toggle />{label}</label> }
-                    }).collect_view()
-                })}
-            </Suspense>
+            {lists.map(|lists| view! {
+                <Suspense>
+                    {move || Suspend::new(async move {
+                        lists.stores.await.into_iter().map(|store| {
+                            let store_id = store.id.clone();
+                            let checked = {
+                                let store_id = store_id.clone();
+                                move || fields.vector_stores.with(|ids| ids.contains(&store_id))
+                            };
+                            let toggle = move |ev| {
+                                let on = event_target_checked(&ev);
+                                fields.vector_stores.update(|ids| {
+                                    ids.retain(|known| known != &store_id);
+                                    if on { ids.push(store_id.clone()); }
+                                });
+                            };
+                            let label = format!("{} ({})", store.name.unwrap_or_else(|| store.id.clone()), store.id);
+                            view! { <label class="check"><input type="checkbox" prop:checked=checked on:change=toggle />{label}</label> }
+                        }).collect_view()
+                    })}
+                </Suspense>
+            })}
             {move || (fields.chat_completions.get() && !fields.vector_stores.with(Vec::is_empty))
                 .then(|| view! { <p class="warning">{texts.vector_stores_chat_warning}</p> })}
             <label>
