@@ -533,3 +533,90 @@ async fn a_new_provider_gets_the_knowledge_base_again() {
         "nothing is left at the old provider"
     );
 }
+
+/// A DOCX whose body is one heading and one paragraph.
+fn docx(heading: &str, paragraph: &str) -> Vec<u8> {
+    use std::io::Write as _;
+    let document = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\
+         <w:document xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\"><w:body>\
+         <w:p><w:pPr><w:pStyle w:val=\"Heading1\"/></w:pPr><w:r><w:t>{heading}</w:t></w:r></w:p>\
+         <w:p><w:r><w:t>{paragraph}</w:t></w:r></w:p></w:body></w:document>"
+    );
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default();
+    zip.start_file("word/document.xml", options).expect("entry");
+    zip.write_all(document.as_bytes()).expect("written");
+    zip.finish().expect("zip").into_inner()
+}
+
+/// Each format a site owner uploads is read here and goes up as Markdown
+/// (the PDF's text layer is read by the same path; its extraction is tested
+/// in the engine, and a PDF unreadable here above).
+#[tokio::test]
+async fn each_format_goes_up_as_markdown() {
+    // Arrange
+    let (app, fake, id) = shop(json!({})).await;
+    let token = app.admin_token().await;
+    let (cp1251, _, _) = encoding_rs::WINDOWS_1251.encode("Доставка: 1 день.");
+    let uploads: Vec<(&str, Vec<u8>, &str)> =
+        vec![
+        ("notes.txt", cp1251.into_owned(), "Доставка: 1 день."),
+        ("faq.md", "# FAQ\n\n**Да.**".as_bytes().to_vec(), "**Да.**"),
+        ("prices.csv", "Город;Цена\nМосква;300".as_bytes().to_vec(), "| Москва | 300 |"),
+        (
+            "page.html",
+            b"<html><body><nav>Menu</nav><main><h2>Hours</h2><p>9 to 18</p></main></body></html>"
+                .to_vec(),
+            "## Hours\n\n9 to 18",
+        ),
+        ("terms.docx", docx("Условия", "Возврат 14 дней."), "# Условия\n\nВозврат 14 дней."),
+    ];
+
+    // Act
+    let mut statuses = Vec::new();
+    for (name, bytes, _) in &uploads {
+        let (status, file) = upload(&app, &token, &id, name, bytes).await;
+        statuses.push((status, file["extracted"].clone()));
+    }
+    let view = knowledge_until(&app, &token, &id, settled).await;
+
+    // Assert
+    assert!(
+        statuses
+            .iter()
+            .all(|(status, extracted)| *status == 201 && *extracted == true),
+        "{statuses:?}"
+    );
+    assert!(
+        view["files"]
+            .as_array()
+            .expect("files")
+            .iter()
+            .all(|file| file["status"] == "ready"),
+        "{view}"
+    );
+    let sent = fake.files();
+    for (name, _, expected) in &uploads {
+        let file = sent
+            .iter()
+            .find(|file| {
+                file.filename == *name && name.ends_with(".md")
+                    || file.filename == format!("{name}.md")
+            })
+            .unwrap_or_else(|| panic!("{name} went up as Markdown"));
+        let text = String::from_utf8_lossy(&file.bytes);
+        assert!(text.contains(expected), "{name}: {text}");
+    }
+    assert!(
+        !String::from_utf8_lossy(
+            &sent
+                .iter()
+                .find(|file| file.filename == "page.html.md")
+                .expect("page")
+                .bytes
+        )
+        .contains("Menu"),
+        "navigation is left out"
+    );
+}

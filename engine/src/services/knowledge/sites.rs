@@ -135,7 +135,8 @@ pub async fn update(
     Ok(site_view(row, pages))
 }
 
-/// Queues an import of a website now (a running one goes on).
+/// Queues an import of a website now (a running one goes on, and another
+/// follows it).
 ///
 /// # Errors
 /// `404 site_not_found`; `409 no_api_key`; `403 admin_only`.
@@ -156,6 +157,13 @@ pub async fn sync(
         )
         .filter(knowledge_sites::Column::Id.eq(site.id))
         .filter(knowledge_sites::Column::Status.ne(SYNCING))
+        .exec(&state.db)
+        .await?;
+    // Asked during an import: once it ends, the schedule finds it due at once.
+    knowledge_sites::Entity::update_many()
+        .col_expr(knowledge_sites::Column::NextSyncAt, Expr::value(Utc::now()))
+        .filter(knowledge_sites::Column::Id.eq(site.id))
+        .filter(knowledge_sites::Column::Status.eq(SYNCING))
         .exec(&state.db)
         .await?;
     super::jobs::wake(state);
@@ -612,6 +620,14 @@ async fn finish(
         Some(_) => (FAILED, current.last_sync_at),
         None => (READY, Some(now)),
     };
+    // "Sync now" pressed during this import: the next one is due at once.
+    let asked_again = current.next_sync_at != site.next_sync_at
+        && current.next_sync_at.is_some_and(|at| at <= now);
+    let next = if asked_again {
+        Some(now)
+    } else {
+        next_sync(schedule, Some(now))
+    };
     knowledge_sites::Entity::update_many()
         .col_expr(knowledge_sites::Column::Status, Expr::value(status))
         .col_expr(
@@ -619,10 +635,7 @@ async fn finish(
             Expr::value(error.map(str::to_owned)),
         )
         .col_expr(knowledge_sites::Column::LastSyncAt, Expr::value(last))
-        .col_expr(
-            knowledge_sites::Column::NextSyncAt,
-            Expr::value(next_sync(schedule, Some(now))),
-        )
+        .col_expr(knowledge_sites::Column::NextSyncAt, Expr::value(next))
         .col_expr(
             knowledge_sites::Column::Failed,
             Expr::value(progress.failed),

@@ -405,3 +405,44 @@ async fn jobs_survive_a_killed_server() {
         "nothing attached twice: {names:?}"
     );
 }
+
+/// "Sync now" during an import is not lost: another import follows it.
+#[tokio::test]
+async fn a_sync_asked_during_an_import_follows_it() {
+    // Arrange: a slow site, its first import under way.
+    let site: Shared = Arc::new(Mutex::new(Site {
+        delivery: "Курьером.".to_owned(),
+        old_exists: false,
+        page_delay: std::time::Duration::from_millis(300),
+    }));
+    let address = serve(site).await;
+    let (app, _fake, id) = shop(json!({})).await;
+    let token = app.admin_token().await;
+    let (_, added) = add_site(&app, &token, &id, &format!("{address}/sitemap.xml")).await;
+    let site_id = added["id"].as_str().expect("id").to_owned();
+    let syncing = knowledge_until(&app, &token, &id, |view| {
+        view["sites"][0]["status"] != "queued"
+    })
+    .await;
+    assert_eq!(syncing["sites"][0]["status"], "syncing", "{syncing}");
+
+    // Act
+    let (status, _) = call(
+        &app,
+        &token,
+        Method::POST,
+        &format!("/api/v1/admin/projects/{id}/knowledge/sites/{site_id}/sync"),
+        None,
+    )
+    .await;
+    // The second import finds both pages unchanged (the first uploaded them).
+    let second = knowledge_until(&app, &token, &id, |view| {
+        site_done(view) && view["sites"][0]["progress"]["unchanged"] == 2
+    })
+    .await;
+
+    // Assert
+    assert_eq!(status, 202);
+    assert_eq!(second["sites"][0]["status"], "ready", "{second}");
+    assert_eq!(second["sites"][0]["progress"]["uploaded"], 0, "{second}");
+}
