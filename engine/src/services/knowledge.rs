@@ -155,6 +155,37 @@ pub async fn leave_account(
     }
     deletions::queue_project(db, before).await?;
     let original = files::content_hash(None, "");
+    detached(before.id)
+        .col_expr(knowledge_files::Column::Status, Expr::value(PROCESSING))
+        .col_expr(
+            knowledge_files::Column::Error,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(knowledge_files::Column::Attempts, Expr::value(0))
+        .col_expr(
+            knowledge_files::Column::RetryAt,
+            Expr::value(chrono::Utc::now()),
+        )
+        .filter(knowledge_files::Column::ContentHash.ne(original.clone()))
+        .exec(db)
+        .await?;
+    detached(before.id)
+        .col_expr(knowledge_files::Column::Status, Expr::value(FAILED))
+        .col_expr(
+            knowledge_files::Column::Error,
+            Expr::value(Some(
+                "the project's key or provider changed: upload this file again".to_owned(),
+            )),
+        )
+        .filter(knowledge_files::Column::ContentHash.eq(original))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// The files of project `project_id` cut from their provider files and
+/// store (and from any job's lease); the caller sets their new status.
+fn detached(project_id: Uuid) -> sea_orm::UpdateMany<knowledge_files::Entity> {
     let none = Option::<String>::None;
     knowledge_files::Entity::update_many()
         .col_expr(
@@ -165,43 +196,8 @@ pub async fn leave_account(
             knowledge_files::Column::VectorStoreId,
             Expr::value(none.clone()),
         )
-        .col_expr(knowledge_files::Column::Status, Expr::value(PROCESSING))
-        .col_expr(knowledge_files::Column::Error, Expr::value(none.clone()))
-        .col_expr(knowledge_files::Column::Attempts, Expr::value(0))
-        .col_expr(
-            knowledge_files::Column::RetryAt,
-            Expr::value(chrono::Utc::now()),
-        )
-        .col_expr(
-            knowledge_files::Column::LeaseOwner,
-            Expr::value(none.clone()),
-        )
-        .filter(knowledge_files::Column::ProjectId.eq(before.id))
-        .filter(knowledge_files::Column::ContentHash.ne(original.clone()))
-        .exec(db)
-        .await?;
-    knowledge_files::Entity::update_many()
-        .col_expr(
-            knowledge_files::Column::ProviderFileId,
-            Expr::value(none.clone()),
-        )
-        .col_expr(
-            knowledge_files::Column::VectorStoreId,
-            Expr::value(none.clone()),
-        )
-        .col_expr(knowledge_files::Column::Status, Expr::value(FAILED))
-        .col_expr(
-            knowledge_files::Column::Error,
-            Expr::value(Some(
-                "the project's key or provider changed: upload this file again".to_owned(),
-            )),
-        )
         .col_expr(knowledge_files::Column::LeaseOwner, Expr::value(none))
-        .filter(knowledge_files::Column::ProjectId.eq(before.id))
-        .filter(knowledge_files::Column::ContentHash.eq(original))
-        .exec(db)
-        .await?;
-    Ok(())
+        .filter(knowledge_files::Column::ProjectId.eq(project_id))
 }
 
 /// A project and its decrypted key, for a change of its knowledge base.

@@ -19,7 +19,7 @@ use crate::services::upstream;
 use crate::state::AppState;
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, Condition, DbErr, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, Condition, DbErr, EntityTrait, QueryFilter, UpdateMany};
 use serde_json::{Map, Value};
 
 /// Transient faults in a row before the file fails.
@@ -212,20 +212,11 @@ async fn settle(
         ),
         StoreFileStatus::InProgress => (PROCESSING, None, now + poll_delay(row)),
     };
-    knowledge_files::Entity::update_many()
+    handed_back(state, row)
         .col_expr(knowledge_files::Column::Status, Expr::value(status))
         .col_expr(knowledge_files::Column::Error, Expr::value(error))
         .col_expr(knowledge_files::Column::Attempts, Expr::value(0))
         .col_expr(knowledge_files::Column::RetryAt, Expr::value(retry_at))
-        .col_expr(
-            knowledge_files::Column::LeaseOwner,
-            Expr::value(Option::<String>::None),
-        )
-        .col_expr(
-            knowledge_files::Column::LeaseExpiresAt,
-            Expr::value(Option::<chrono::DateTime<Utc>>::None),
-        )
-        .filter(unchanged(state, row))
         .exec(&state.db)
         .await?;
     Ok(())
@@ -256,22 +247,13 @@ async fn retry_or_fail(
     }
     tracing::warn!(file_id = %row.id, error = kind.code(), attempts, "a knowledge file step failed: retried later");
     let delay = chrono::Duration::seconds(5_i64.saturating_mul(1 << attempts.clamp(0, 8)));
-    knowledge_files::Entity::update_many()
+    handed_back(state, row)
         .col_expr(knowledge_files::Column::Attempts, Expr::value(attempts))
         .col_expr(
             knowledge_files::Column::RetryAt,
             Expr::value(Utc::now() + delay),
         )
         .col_expr(knowledge_files::Column::Error, Expr::value(Some(words)))
-        .col_expr(
-            knowledge_files::Column::LeaseOwner,
-            Expr::value(Option::<String>::None),
-        )
-        .col_expr(
-            knowledge_files::Column::LeaseExpiresAt,
-            Expr::value(Option::<chrono::DateTime<Utc>>::None),
-        )
-        .filter(unchanged(state, row))
         .exec(&state.db)
         .await?;
     Ok(())
@@ -296,12 +278,24 @@ async fn give_up(
     row: &knowledge_files::Model,
     reason: &str,
 ) -> Result<(), DbErr> {
-    knowledge_files::Entity::update_many()
+    handed_back(state, row)
         .col_expr(knowledge_files::Column::Status, Expr::value(FAILED))
         .col_expr(
             knowledge_files::Column::Error,
             Expr::value(Some(reason.chars().take(500).collect::<String>())),
         )
+        .exec(&state.db)
+        .await?;
+    Ok(())
+}
+
+/// The update that ends a step: the lease given back, on `row` as the step
+/// took it (see [`unchanged`]); the caller sets what the step found.
+fn handed_back(
+    state: &AppState,
+    row: &knowledge_files::Model,
+) -> UpdateMany<knowledge_files::Entity> {
+    knowledge_files::Entity::update_many()
         .col_expr(
             knowledge_files::Column::LeaseOwner,
             Expr::value(Option::<String>::None),
@@ -311,7 +305,4 @@ async fn give_up(
             Expr::value(Option::<chrono::DateTime<Utc>>::None),
         )
         .filter(unchanged(state, row))
-        .exec(&state.db)
-        .await?;
-    Ok(())
 }
