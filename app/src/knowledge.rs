@@ -15,7 +15,7 @@
 //! - `playground`: a question, its answer streamed, its sources.
 //! - `format`: sizes, times, status badges; `sse`, `net` (browser): fetch calls.
 
-mod check;
+pub(crate) mod check;
 mod files;
 mod format;
 #[cfg(feature = "hydrate")]
@@ -172,7 +172,15 @@ fn KnowledgeBase(project: ProjectView, admin: bool) -> impl IntoView {
                 <button type="button" class="link" on:click=move |_| state.error.set(None)>"×"</button>
             </p>
         })}
-        <check::CheckPanel />
+        <check::CheckPanel
+            project=state.project
+            lang=state.lang
+            own_store=Signal::derive(move || {
+                state
+                    .view
+                    .with(|view| view.as_ref().and_then(|view| view.vector_store_id.clone()))
+            })
+        />
         {move || if loaded.get() {
             view! {
                 <files::FilesSection />

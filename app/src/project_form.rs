@@ -12,7 +12,8 @@ use sections::{AiSection, LimitsSection, WidgetSection};
 use crate::api::{delete_project, get_project, save_project};
 use crate::chrome::SignedIn;
 use crate::forms::{FieldError, FieldErrors, ListErrors, field_errors};
-use crate::i18n::use_texts;
+use crate::i18n::{use_lang, use_texts};
+use crate::knowledge::check::CheckPanel;
 use contract::auth::Role;
 use contract::projects::{ProjectInput, ProjectView};
 use leptos::prelude::*;
@@ -48,7 +49,7 @@ pub fn EditProjectPage() -> impl IntoView {
                     None => Err(contract::AppError::not_found("project_not_found", "no such project")),
                 }
             });
-            let lists = ProviderLists::new(id, project, admin);
+            let lists = ProviderLists::new(id, admin);
             view! {
                 <Suspense fallback=|| view! { <p class="muted">"…"</p> }>
                     {move || Suspend::new(async move {
@@ -123,6 +124,9 @@ fn ProjectForm(
             <a href="/admin/" class="muted">{texts.back}</a>
         </div>
         {move || saved.get().map(|project| view! { <Snippet project /> })}
+        {id.filter(|_| admin && key_set).map(|project| view! {
+            <CheckPanel project lang=use_lang() />
+        })}
         <form class="project-form" on:submit=submit novalidate>
             <fieldset class="card" disabled=!admin>
                 <legend>{texts.section_basics}</legend>

@@ -5,7 +5,8 @@
 // citing a page links its title to the page's URL (rel="noopener noreferrer
 // nofollow", a new tab). Screenshots go to docs/screenshots/
 // (dashboard-knowledge-{desktop,phone}.png, dashboard-playground-desktop.png,
-// widget-source-link-desktop.png).
+// dashboard-project-check-desktop.png, widget-source-link-desktop.png). The project
+// page shows the project check too.
 import { createServer } from "node:http";
 import { join } from "node:path";
 import { ADMIN_PASSWORD, SCREENSHOTS, api, check, hydrated, launchBrowser, startFake, startHost, startServer } from "./harness.mjs";
@@ -154,6 +155,15 @@ try {
     check(errors.length === 0, `no page errors: ${errors.join("; ")}`);
     await dashboard.screenshot({ path: join(SCREENSHOTS, `dashboard-knowledge-${layout.name}.png`), fullPage: true });
     if (layout.name === "desktop") {
+      // The project page shows the same check: key, model, the own vector store.
+      await dashboard.goto(`${server.url}/admin/projects/${project.id}`);
+      await hydrated(dashboard);
+      await dashboard.locator(".kb-check .kb-badge.ok").nth(2).waitFor({ timeout: 20_000 });
+      check((await dashboard.locator(".kb-check .kb-badge.bad").count()) === 0, "every check passes on the project page");
+      await dashboard.locator(".kb-check").screenshot({ path: join(SCREENSHOTS, "dashboard-project-check-desktop.png") });
+      check(errors.length === 0, `no page errors on the project page: ${errors.join("; ")}`);
+      await dashboard.goto(`${server.url}/admin/projects/${project.id}/knowledge`);
+      await hydrated(dashboard);
       // The playground: the answer streams with its sources and the instructions in effect.
       const playground = dashboard.locator(".kb-playground");
       await playground.locator("textarea").fill("How long is delivery?");

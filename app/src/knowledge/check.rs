@@ -1,20 +1,28 @@
 //! The project check: whether the key works, the model answers, and each
 //! vector store is readable with this key (`GET …/check`), with "Check again".
+//! Shown on the Knowledge page and on the project page.
 
-use super::Knowledge;
-use crate::i18n::{KnowledgeTexts, reason, use_texts};
+use crate::i18n::{KnowledgeTexts, Lang, reason, use_texts};
 use contract::knowledge::{CheckItem, ProjectCheck};
 use leptos::prelude::*;
 
-/// The check panel; it checks once when the page opens.
+/// The check panel of `project`; it checks once when the page opens, and
+/// again when `own_store` (the project's own vector store, when the page
+/// knows it; not shown without it) appears.
 #[component]
 #[allow(
     unreachable_pub,
     reason = "#[component] makes the body function it generates `pub`, whatever the visibility"
 )]
-pub(super) fn CheckPanel() -> impl IntoView {
-    let state = expect_context::<Knowledge>();
+pub(crate) fn CheckPanel(
+    project: uuid::Uuid,
+    lang: Lang,
+    #[prop(optional)] own_store: Option<Signal<Option<String>>>,
+) -> impl IntoView {
     let texts = &use_texts().knowledge;
+    // Checked from the browser only (the server renders "Checking…").
+    #[cfg(not(feature = "hydrate"))]
+    let _ = project;
     let result = RwSignal::new(None::<Result<ProjectCheck, String>>);
     let pending = RwSignal::new(false);
     // Asked again while a check runs: one more check follows it.
@@ -30,11 +38,11 @@ pub(super) fn CheckPanel() -> impl IntoView {
             loop {
                 again.try_set(false);
                 // `not_found` (not `project_not_found`): no such route on this server.
-                let outcome = super::net::check(state.project).await.map_err(|failure| {
+                let outcome = super::net::check(project).await.map_err(|failure| {
                     if failure.code == "not_found" {
                         texts.check_missing.to_owned()
                     } else {
-                        reason(state.lang, &failure.message)
+                        reason(lang, &failure.message)
                     }
                 });
                 result.try_set(Some(outcome));
@@ -47,14 +55,10 @@ pub(super) fn CheckPanel() -> impl IntoView {
     };
     // Once when the page opens, and again when the project's own vector
     // store appears (made at the first addition).
-    let own_store = Memo::new(move |_| {
-        state
-            .view
-            .with(|view| view.as_ref().and_then(|view| view.vector_store_id.clone()))
-    });
+    let own_id = Memo::new(move |_| own_store.and_then(|store| store.get()));
     Effect::new(move |_| {
         // Read, not only tracked: a memo never read follows nothing.
-        own_store.with(|_| ());
+        own_id.with(|_| ());
         run();
     });
     view! {
@@ -68,25 +72,24 @@ pub(super) fn CheckPanel() -> impl IntoView {
             {move || match result.get() {
                 None => view! { <p class="muted">{texts.checking}</p> }.into_any(),
                 Some(Err(text)) => view! { <p class="field-error">{text}</p> }.into_any(),
-                Some(Ok(check)) => view! { <CheckList check /> }.into_any(),
+                Some(Ok(check)) => view! { <CheckList check lang /> }.into_any(),
             }}
-            {move || state.view.with(|view| view.as_ref().map(|view| {
-                let own = match view.vector_store_id.clone() {
+            {own_store.map(|store| move || {
+                let own = match store.get() {
                     Some(id) => view! { <code>{id}</code> }.into_any(),
                     None => view! { <span>{texts.own_store_later}</span> }.into_any(),
                 };
                 view! { <p class="hint">{texts.own_store}": "{own}</p> }
-            }))}
+            })}
         </section>
     }
 }
 
 #[component]
-fn CheckList(check: ProjectCheck) -> impl IntoView {
-    let state = expect_context::<Knowledge>();
+fn CheckList(check: ProjectCheck, lang: Lang) -> impl IntoView {
     let texts = &use_texts().knowledge;
     let row = move |label: String, item: &CheckItem| {
-        let (class, word) = outcome(texts, state, item);
+        let (class, word) = outcome(texts, lang, item);
         view! {
             <li>
                 <span class="kb-check-label">{label}</span>
@@ -119,13 +122,14 @@ fn CheckList(check: ProjectCheck) -> impl IntoView {
 }
 
 /// The badge class and the words of one finding.
-fn outcome(texts: &KnowledgeTexts, state: Knowledge, item: &CheckItem) -> (&'static str, String) {
+fn outcome(texts: &KnowledgeTexts, lang: Lang, item: &CheckItem) -> (&'static str, String) {
     if item.ok {
         return ("kb-badge ok", texts.works.to_owned());
     }
-    let words = item.reason.as_deref().or(item.code.as_deref()).map_or_else(
-        || texts.failed.to_owned(),
-        |english| reason(state.lang, english),
-    );
+    let words = item
+        .reason
+        .as_deref()
+        .or(item.code.as_deref())
+        .map_or_else(|| texts.failed.to_owned(), |english| reason(lang, english));
     ("kb-badge bad", words)
 }

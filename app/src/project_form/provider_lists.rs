@@ -10,8 +10,7 @@
 //! loaded again and hydrated their fallback against the server's lists.
 
 use crate::api::{project_models, project_vector_stores};
-use contract::AppError;
-use contract::projects::{ModelInfo, ProjectView, VectorStoreInfo};
+use contract::projects::{ModelInfo, VectorStoreInfo};
 use leptos::prelude::*;
 use uuid::Uuid;
 
@@ -26,29 +25,27 @@ pub(super) struct ProviderLists {
 }
 
 impl ProviderLists {
-    /// Loads both lists for the project `id` once `project` says it has a key;
-    /// call it where `project` is made, outside any `Suspense`.
+    /// Loads both lists for the project `id` (for admins); call it where the
+    /// project's resource is made, outside any `Suspense`.
     pub(super) fn new(
         id: impl Fn() -> Option<Uuid> + Copy + Send + Sync + 'static,
-        project: Resource<Result<ProjectView, AppError>>,
         admin: bool,
     ) -> Self {
+        // The server functions are called first thing in each fetcher: on
+        // the server, a fetcher that awaited something else first ran
+        // without the request's context ("AppState missing") and its list
+        // came out empty. A project without a key answers `409`: no list.
         let listable = move || id().filter(|_| admin);
-        let key_set = move || async move {
-            project
-                .await
-                .is_ok_and(|project| project.openai_api_key_set)
-        };
         let models = Resource::new(listable, move |id| async move {
             match id {
-                Some(id) if key_set().await => project_models(id).await.unwrap_or_default(),
-                _ => Vec::new(),
+                Some(id) => project_models(id).await.unwrap_or_default(),
+                None => Vec::new(),
             }
         });
         let stores = Resource::new(listable, move |id| async move {
             match id {
-                Some(id) if key_set().await => project_vector_stores(id).await.unwrap_or_default(),
-                _ => Vec::new(),
+                Some(id) => project_vector_stores(id).await.unwrap_or_default(),
+                None => Vec::new(),
             }
         });
         Self { models, stores }
