@@ -26,16 +26,15 @@ mod sites;
 #[cfg(any(feature = "hydrate", test))]
 mod sse;
 
-use crate::api::get_project;
 use crate::api::knowledge::get_knowledge;
 use crate::chrome::SignedIn;
 use crate::i18n::{Lang, reason, use_lang, use_texts};
+use crate::project_form::{id_in_path, project_resource};
 use contract::AppError;
 use contract::auth::Role;
 use contract::knowledge::KnowledgeView;
 use contract::projects::ProjectView;
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
 use uuid::Uuid;
 
 /// The knowledge page of the project in the path.
@@ -45,17 +44,11 @@ use uuid::Uuid;
     reason = "#[component] does not pass #[must_use] on to the body function it generates"
 )]
 pub fn KnowledgePage() -> impl IntoView {
-    let params = use_params_map();
-    let id = move || params.with(|p| p.get("id").and_then(|id| id.parse::<Uuid>().ok()));
+    let id = id_in_path();
     view! {
         <SignedIn render=move |user| {
             let admin = user.role == Role::Admin;
-            let project = Resource::new(id, |id| async move {
-                match id {
-                    Some(id) => get_project(id).await,
-                    None => Err(AppError::not_found("project_not_found", "no such project")),
-                }
-            });
+            let project = project_resource(id);
             view! {
                 <Suspense fallback=|| view! { <p class="muted">"…"</p> }>
                     {move || Suspend::new(async move {

@@ -38,17 +38,11 @@ pub fn NewProjectPage() -> impl IntoView {
     reason = "#[component] does not pass #[must_use] on to the body function it generates"
 )]
 pub fn EditProjectPage() -> impl IntoView {
-    let params = use_params_map();
-    let id = move || params.with(|p| p.get("id").and_then(|id| id.parse::<Uuid>().ok()));
+    let id = id_in_path();
     view! {
         <SignedIn render=move |user| {
             let admin = user.role == Role::Admin;
-            let project = Resource::new(id, |id| async move {
-                match id {
-                    Some(id) => get_project(id).await,
-                    None => Err(contract::AppError::not_found("project_not_found", "no such project")),
-                }
-            });
+            let project = project_resource(id);
             let lists = ProviderLists::new(id, admin);
             view! {
                 <Suspense fallback=|| view! { <p class="muted">"…"</p> }>
@@ -62,6 +56,27 @@ pub fn EditProjectPage() -> impl IntoView {
             }
         } />
     }
+}
+
+/// The project id in the route's path (`:id`), `None` when it is not one.
+pub(crate) fn id_in_path() -> impl Fn() -> Option<Uuid> + Copy + Send + Sync + 'static {
+    let params = use_params_map();
+    move || params.with(|p| p.get("id").and_then(|id| id.parse::<Uuid>().ok()))
+}
+
+/// The project `id` names, loaded through its server function.
+pub(crate) fn project_resource(
+    id: impl Fn() -> Option<Uuid> + Copy + Send + Sync + 'static,
+) -> Resource<Result<ProjectView, contract::AppError>> {
+    Resource::new(id, |id| async move {
+        match id {
+            Some(id) => get_project(id).await,
+            None => Err(contract::AppError::not_found(
+                "project_not_found",
+                "no such project",
+            )),
+        }
+    })
 }
 
 /// The form itself; `project` and `lists` are `None` for a new one.

@@ -332,6 +332,28 @@ impl TestApp {
     }
 }
 
+/// A request to `path` as `token` with an optional JSON body; the status
+/// and the JSON answer (`null` when the body is empty or not JSON).
+pub(crate) async fn call(
+    app: &TestApp,
+    token: &str,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> (u16, serde_json::Value) {
+    let mut request = app.authed(method, path, token);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.expect("sent");
+    let status = response.status().as_u16();
+    let text = response.text().await.expect("body");
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+    )
+}
+
 /// The status and JSON body of a response (`null` for a `204 No Content`).
 pub(crate) async fn json(response: reqwest::Response) -> (u16, serde_json::Value) {
     let status = response.status().as_u16();

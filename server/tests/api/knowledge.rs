@@ -3,7 +3,7 @@
 //! provider's processing followed), refusals per file, Q&A pairs, removals
 //! that delete at the provider, and citations as the widget sees them.
 
-use crate::helpers::{TestApp, json};
+use crate::helpers::{TestApp, call, json};
 use crate::widget_client::{Widget, answer, shop};
 use engine::db::entities::{knowledge_files, projects};
 use fake_openai::FileProcessing;
@@ -35,21 +35,6 @@ pub(crate) async fn upload(
         .await
         .expect("sent");
     json(response).await
-}
-
-/// A JSON request to `path` under the project's knowledge base.
-pub(crate) async fn call(
-    app: &TestApp,
-    token: &str,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let mut request = app.authed(method, path, token);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    json(request.send().await.expect("sent")).await
 }
 
 /// `GET …/knowledge`.

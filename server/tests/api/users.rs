@@ -1,28 +1,11 @@
 //! `/api/v1/admin/users`: admins manage operators; operators see only their
 //! projects; a removed operator's conversations wait for a human again.
 
-use crate::helpers::{ADMIN_PASSWORD, TestApp, json, spawn_app};
+use crate::helpers::{ADMIN_PASSWORD, TestApp, call, json, spawn_app};
 use crate::operator_client::Operator;
 use crate::widget_client::Widget;
 use reqwest::Method;
 use serde_json::{Value, json};
-
-async fn send(
-    app: &TestApp,
-    token: &str,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let mut request = app.authed(method, path, token);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.expect("sent");
-    let status = response.status().as_u16();
-    let text = response.text().await.expect("body");
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-}
 
 async fn project(app: &TestApp, token: &str, name: &str) -> String {
     let (status, project) = app.create_project(token, json!({"name": name})).await;
@@ -40,7 +23,7 @@ async fn an_added_operator_logs_in_and_sees_only_their_projects() {
     project(&app, &admin, "B").await;
     // Act
     let body = json!({"username": "Olga", "display_name": "Ольга", "password": "long enough password", "project_ids": [a]});
-    let (status, user) = send(
+    let (status, user) = call(
         &app,
         &admin,
         Method::POST,
@@ -56,7 +39,7 @@ async fn an_added_operator_logs_in_and_sees_only_their_projects() {
     let (status, login) = json(app.login("olga", "long enough password").await).await;
     assert_eq!(status, 200);
     let operator = login["token"].as_str().expect("token");
-    let (_, projects) = send(&app, operator, Method::GET, "/api/v1/admin/projects", None).await;
+    let (_, projects) = call(&app, operator, Method::GET, "/api/v1/admin/projects", None).await;
     let names: Vec<_> = projects["items"]
         .as_array()
         .expect("items")
@@ -64,7 +47,7 @@ async fn an_added_operator_logs_in_and_sees_only_their_projects() {
         .map(|p| p["name"].clone())
         .collect();
     assert_eq!(names, vec![json!("A")]);
-    let (_, me) = send(&app, operator, Method::GET, "/api/v1/admin/me", None).await;
+    let (_, me) = call(&app, operator, Method::GET, "/api/v1/admin/me", None).await;
     assert_eq!(me["display_name"], "Ольга");
 }
 
@@ -82,7 +65,7 @@ async fn operators_cannot_manage_users() {
     ] {
         let body =
             (method != Method::GET && method != Method::DELETE).then(|| json!({"role": "admin"}));
-        let (status, error) = send(&app, &operator, method.clone(), &path, body).await;
+        let (status, error) = call(&app, &operator, method.clone(), &path, body).await;
         assert_eq!(
             (status, error["error"].as_str()),
             (403, Some("admin_only")),
@@ -117,7 +100,7 @@ async fn user_fields_are_validated() {
         ),
     ];
     for (body, field) in cases {
-        let (status, error) = send(
+        let (status, error) = call(
             &app,
             &admin,
             Method::POST,
@@ -131,7 +114,7 @@ async fn user_fields_are_validated() {
             "{field} for {body}: {error}"
         );
     }
-    let (status, error) = send(
+    let (status, error) = call(
         &app,
         &admin,
         Method::POST,
@@ -151,7 +134,7 @@ async fn a_new_password_ends_the_users_sessions() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
     let body = json!({"username": "ivan", "password": "first password 1"});
-    let (_, user) = send(
+    let (_, user) = call(
         &app,
         &admin,
         Method::POST,
@@ -166,7 +149,7 @@ async fn a_new_password_ends_the_users_sessions() {
         .to_owned();
 
     let path = format!("/api/v1/admin/users/{id}");
-    let (status, _) = send(
+    let (status, _) = call(
         &app,
         &admin,
         Method::PATCH,
@@ -176,7 +159,7 @@ async fn a_new_password_ends_the_users_sessions() {
     .await;
     assert_eq!(status, 200);
 
-    let (status, _) = send(&app, &old, Method::GET, "/api/v1/admin/me", None).await;
+    let (status, _) = call(&app, &old, Method::GET, "/api/v1/admin/me", None).await;
     assert_eq!(status, 401);
     assert_eq!(
         json(app.login("ivan", "second password 2").await).await.0,
@@ -192,7 +175,7 @@ async fn patching_project_ids_replaces_the_membership() {
     let a = project(&app, &admin, "A").await;
     let b = project(&app, &admin, "B").await;
     let body = json!({"username": "petr", "password": "long enough password", "project_ids": [a]});
-    let (_, user) = send(
+    let (_, user) = call(
         &app,
         &admin,
         Method::POST,
@@ -201,7 +184,7 @@ async fn patching_project_ids_replaces_the_membership() {
     )
     .await;
     let path = format!("/api/v1/admin/users/{}", user["id"].as_str().expect("id"));
-    let (status, changed) = send(
+    let (status, changed) = call(
         &app,
         &admin,
         Method::PATCH,
@@ -211,7 +194,7 @@ async fn patching_project_ids_replaces_the_membership() {
     .await;
     assert_eq!(status, 200);
     assert_eq!(changed["project_ids"], json!([b]));
-    let (_, list) = send(&app, &admin, Method::GET, "/api/v1/admin/users", None).await;
+    let (_, list) = call(&app, &admin, Method::GET, "/api/v1/admin/users", None).await;
     let petr = list["items"]
         .as_array()
         .expect("items")
@@ -232,7 +215,7 @@ async fn removal_rules_hold() {
         .expect("id")
         .to_owned();
 
-    let (status, error) = send(
+    let (status, error) = call(
         &app,
         &admin,
         Method::DELETE,
@@ -244,7 +227,7 @@ async fn removal_rules_hold() {
         (status, error["error"].as_str()),
         (409, Some("cannot_remove_self"))
     );
-    let (status, error) = send(
+    let (status, error) = call(
         &app,
         &admin,
         Method::PATCH,
@@ -255,7 +238,7 @@ async fn removal_rules_hold() {
     assert_eq!((status, error["error"].as_str()), (409, Some("last_admin")));
 
     let body = json!({"username": "gone", "password": "long enough password"});
-    let (_, user) = send(
+    let (_, user) = call(
         &app,
         &admin,
         Method::POST,
@@ -270,15 +253,15 @@ async fn removal_rules_hold() {
         .expect("token")
         .to_owned();
     let path = format!("/api/v1/admin/users/{}", user["id"].as_str().expect("id"));
-    let (status, _) = send(&app, &admin, Method::DELETE, &path, None).await;
+    let (status, _) = call(&app, &admin, Method::DELETE, &path, None).await;
     assert_eq!(status, 204);
     assert_eq!(
-        send(&app, &token, Method::GET, "/api/v1/admin/me", None)
+        call(&app, &token, Method::GET, "/api/v1/admin/me", None)
             .await
             .0,
         401
     );
-    let (status, error) = send(&app, &admin, Method::DELETE, &path, None).await;
+    let (status, error) = call(&app, &admin, Method::DELETE, &path, None).await;
     assert_eq!(
         (status, error["error"].as_str()),
         (404, Some("user_not_found"))
@@ -298,7 +281,7 @@ async fn removing_an_operator_returns_their_conversations_to_waiting() {
     assert_eq!(widget.send("Есть кто живой?").await.0, 202);
     let conversation = widget.session["conversation_id"].as_str().expect("id");
     let body = json!({"username": "leaving", "password": "long enough password", "project_ids": [project]});
-    let (status, leaving) = send(
+    let (status, leaving) = call(
         &app,
         &admin.token,
         Method::POST,
@@ -321,7 +304,7 @@ async fn removing_an_operator_returns_their_conversations_to_waiting() {
         "/api/v1/admin/users/{}",
         leaving["id"].as_str().expect("id")
     );
-    let (status, _) = send(&app, &admin.token, Method::DELETE, &path, None).await;
+    let (status, _) = call(&app, &admin.token, Method::DELETE, &path, None).await;
     // Assert
     assert_eq!(status, 204);
     let frames = live
