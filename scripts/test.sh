@@ -26,9 +26,10 @@ if ! command -v chromium >/dev/null; then
   $sudo apt-get install -y -qq chromium
 fi
 say "Browser tests: the dashboard and the widget in Chromium (screenshots in docs/screenshots/)"
-cargo build -p fake-openai
+cargo build -p fake-openai -p fake-telegram
 node tests/browser/dashboard.mjs
 node tests/browser/widget.mjs
 node tests/browser/takeover.mjs
 node tests/browser/privacy.mjs
 node tests/browser/knowledge.mjs
+node tests/browser/alerts.mjs

@@ -21,6 +21,7 @@ use ssr::app_state;
 #[cfg(feature = "ssr")]
 mod ssr;
 
+pub mod alerts;
 pub mod knowledge;
 
 /// The dashboard's view of `GET /health`, over the same service.

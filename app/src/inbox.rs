@@ -2,7 +2,7 @@
 //! the operator may see, newest activity first, with filters and search; the
 //! open conversation on the right. The operators' event stream keeps both
 //! current (see [`crate::inbox_live`]); the browser tab shows how many
-//! conversations need a human.
+//! conversations need a human. `?conversation=<id>` opens that conversation.
 
 mod state;
 
@@ -36,6 +36,7 @@ fn Inbox(user: UserView) -> impl IntoView {
     let state = InboxState::new(&user);
     provide_context(state);
     let projects = Resource::new(|| (), |_| crate::api::list_projects());
+    select_from_url(state);
     Effect::new(move |_| {
         let query = state.query(None);
         leptos::task::spawn_local(async move {
@@ -153,6 +154,22 @@ fn Inbox(user: UserView) -> impl IntoView {
             <ConversationPane />
         </div>
     }
+}
+
+/// Opens the conversation named in the URL (`?conversation=<id>`, the link
+/// of an alert's "Open in dashboard"), on load and whenever the URL changes.
+fn select_from_url(state: InboxState) {
+    let query = leptos_router::hooks::use_query_map();
+    Effect::new(move |_| {
+        let wanted = query.with(|query| {
+            query
+                .get_str("conversation")
+                .and_then(|id| id.trim().parse::<uuid::Uuid>().ok())
+        });
+        if let Some(id) = wanted {
+            state.selected.set(Some(id));
+        }
+    });
 }
 
 /// A failed call as the operator reads it: who holds a conversation taken

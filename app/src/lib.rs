@@ -12,7 +12,8 @@
 //! - [`api`]: the server functions, thin wrappers over the services.
 //! - [`i18n`]: the two languages and how one is chosen.
 //! - [`login`], [`projects`], [`project_form`], [`users`]: the pages;
-//!   [`knowledge`]: a project's knowledge base.
+//!   [`knowledge`]: a project's knowledge base; [`alerts`]: the user's own
+//!   alerts in Telegram and by email.
 //! - [`forms`]: field errors from the server, shown next to their inputs.
 //! - [`inbox`], [`conversation`]: the live inbox and the open conversation;
 //!   [`visitor_privacy`]: its visitor's data exported or deleted (admins);
@@ -23,6 +24,7 @@
 // Leptos view types nest deeply; the dashboard's forms need more room.
 #![recursion_limit = "256"]
 
+pub mod alerts;
 pub mod api;
 pub mod chrome;
 pub mod conversation;

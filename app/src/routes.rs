@@ -1,5 +1,6 @@
 //! The dashboard's routes, all in one place, and the HTML document around them.
 
+use crate::alerts::AlertsPage;
 use crate::chrome::Attention;
 use crate::i18n::{Lang, use_texts};
 use crate::inbox::InboxPage;
@@ -78,6 +79,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/admin/projects/:id/knowledge") view=KnowledgePage />
                 <Route path=path!("/admin/users") view=UsersPage />
                 <Route path=path!("/admin/inbox") view=InboxPage />
+                <Route path=path!("/admin/alerts") view=AlertsPage />
             </Routes>
         </Router>
     }

@@ -65,12 +65,15 @@ fn Users() -> impl IntoView {
                                 let role = if user.role == Role::Admin { texts.admin } else { texts.operator };
                                 let id = user.id;
                                 let edit = user.clone();
+                                let mark = telegram_mark(user.telegram_linked);
                                 view! {
                                     <tr>
                                         <td>{user.username}</td>
                                         <td>{user.display_name}</td>
                                         <td>{role}</td>
                                         <td>{projects}</td>
+                                        <td class="user-email">{user.email}</td>
+                                        <td>{mark}</td>
                                         <td class="row-actions">
                                             <button type="button" class="link" on:click=move |_| editing.set(Some(edit.clone()))>
                                                 {texts.edit}
@@ -92,6 +95,8 @@ fn Users() -> impl IntoView {
                                             <th>{texts.display_name}</th>
                                             <th>{texts.role}</th>
                                             <th>{texts.user_projects}</th>
+                                            <th>{texts.alerts.email}</th>
+                                            <th>{texts.alerts.telegram}</th>
                                             <th></th>
                                         </tr>
                                     </thead>
@@ -112,7 +117,23 @@ fn Users() -> impl IntoView {
     }
 }
 
-/// Adds a user (`user` is `None`) or changes one; an empty password keeps the old one.
+/// Whether the user's Telegram is linked: a mark with its meaning as title.
+fn telegram_mark(linked: bool) -> impl IntoView {
+    let texts = &use_texts().alerts;
+    let (mark, meaning) = if linked {
+        ("✓", texts.linked_mark)
+    } else {
+        ("—", texts.not_linked_mark)
+    };
+    view! {
+        <span class="telegram-mark" class:linked=linked title=meaning aria-label=meaning role="img">
+            {mark}
+        </span>
+    }
+}
+
+/// Adds a user (`user` is `None`) or changes one; an empty password keeps
+/// the old one; the email is sent only when touched (emptied: removed).
 #[component]
 fn UserForm(
     user: Option<UserView>,
@@ -133,6 +154,12 @@ fn UserForm(
             .unwrap_or_default(),
     );
     let password = RwSignal::new(String::new());
+    let email = RwSignal::new(
+        user.as_ref()
+            .and_then(|u| u.email.clone())
+            .unwrap_or_default(),
+    );
+    let email_touched = RwSignal::new(false);
     let admin = RwSignal::new(user.as_ref().is_some_and(|u| u.role == Role::Admin));
     let chosen = RwSignal::new(
         user.as_ref()
@@ -140,6 +167,7 @@ fn UserForm(
             .unwrap_or_default(),
     );
     let errors: FieldErrors = RwSignal::new(BTreeMap::new());
+    let lang = crate::i18n::use_lang();
     let save = Action::new(move |input: &UserInput| {
         let input = input.clone();
         async move { save_user(id, input).await }
@@ -150,7 +178,13 @@ fn UserForm(
             editing.set(None);
             changed.update(|n| *n += 1);
         }
-        Some(Err(err)) => errors.set(field_errors(&err)),
+        Some(Err(err)) => {
+            let mut found = field_errors(&err);
+            for text in found.values_mut() {
+                *text = crate::i18n::reason(lang, text);
+            }
+            errors.set(found);
+        }
         None => {}
     });
     let submit = move |event: leptos::ev::SubmitEvent| {
@@ -167,6 +201,10 @@ fn UserForm(
                 Role::Operator
             }),
             project_ids: Some(chosen.get_untracked()),
+            email: email_touched
+                .get_untracked()
+                .then(|| Some(email.get_untracked().trim().to_owned()).filter(|e| !e.is_empty())),
+            locale: None,
         });
     };
     let input = move |label: &'static str,
@@ -195,6 +233,21 @@ fn UserForm(
                 <div>
                     {input(texts.password, password, "password", "password")}
                     {id.is_some().then(|| view! { <span class="hint">{texts.password_keep}</span> })}
+                </div>
+                <div>
+                    <label>
+                        {texts.alerts.email_address}
+                        <input
+                            type="email"
+                            prop:value=email
+                            on:input=move |ev| {
+                                email_touched.set(true);
+                                email.set(event_target_value(&ev));
+                            }
+                        />
+                    </label>
+                    <span class="hint">{texts.alerts.email_hint}</span>
+                    <FieldError errors field="email" />
                 </div>
                 <label>
                     {texts.role}

@@ -51,6 +51,21 @@ pub struct UserView {
     pub role: Role,
     /// The projects an operator sees (admins see all; empty for them).
     pub project_ids: Vec<Uuid>,
+    /// True when a Telegram chat is linked to the user (alerts go there).
+    #[serde(default)]
+    pub telegram_linked: bool,
+    /// Where email alerts go, if anywhere.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// The language alerts are written in: `en` or `ru`.
+    #[serde(default = "default_locale")]
+    pub locale: String,
+}
+
+/// The locale of a user who never chose one.
+#[must_use]
+pub fn default_locale() -> String {
+    "en".into()
 }
 
 /// `POST /api/v1/admin/login`.
@@ -96,4 +111,15 @@ pub struct UserInput {
     /// The projects an operator sees; replaces the previous list.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project_ids: Option<Vec<Uuid>>,
+    /// Where the user's email alerts go (at most 254 characters, one `@`);
+    /// `null` removes it.
+    #[serde(
+        default,
+        deserialize_with = "crate::projects::double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub email: Option<Option<String>>,
+    /// The language of the user's alerts: `en` or `ru`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
 }

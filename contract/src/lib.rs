@@ -12,6 +12,7 @@
 //!   functions and the components (`{"error","message"}` on the wire).
 //! - [`health`]: the body of `GET /health`.
 //! - [`auth`]: roles, users and login shapes.
+//! - [`alerts`]: an operator's alerts: the Telegram link, which alerts go where.
 //! - [`list`]: [`list::Page`], the shape of every list answer.
 //! - [`projects`]: the project shapes of the admin API.
 //! - [`chat`]: conversations, messages and event payloads on the wire.
@@ -23,6 +24,7 @@
 //! - [`text`]: text helpers shared by both sides (search text folding).
 //! - `origins` (server): allowed origins, normalised and matched.
 
+pub mod alerts;
 pub mod auth;
 pub mod chat;
 pub mod error;

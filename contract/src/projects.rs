@@ -202,7 +202,7 @@ pub struct ProjectView {
     clippy::option_option,
     reason = "absent, `null` and a value mean three different things in a PATCH body"
 )]
-fn double_option<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+pub(crate) fn double_option<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
     deserializer: D,
 ) -> Result<Option<Option<T>>, D::Error> {
     Option::<T>::deserialize(deserializer).map(Some)

@@ -32,8 +32,11 @@
 //! - [`retention`]: conversations past their project's retention, old events.
 //! - [`privacy`]: one visitor's data exported or deleted (admins).
 //! - [`knowledge`]: the knowledge base (files, websites, Q&A) and its jobs.
+//! - [`alerts`]: alerts to operators in Telegram and by email, queued and sent.
+//! - [`telegram`]: the operators' bot: linking a chat, replies and buttons, the long poll.
 //! - [`legacy_import`]: projects and chats of the Node.js version, same ids.
 
+pub mod alerts;
 pub mod api_keys;
 pub mod auth;
 pub mod bus;
@@ -62,6 +65,7 @@ pub mod retention;
 pub mod sessions;
 pub mod streams;
 pub mod takeover;
+pub mod telegram;
 pub mod throttle;
 pub mod typing;
 pub mod upstream;

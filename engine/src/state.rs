@@ -35,6 +35,10 @@ pub struct AppState {
     pub bus: Arc<crate::services::bus::Bus>,
     /// Wakes this instance's knowledge-base jobs when work is added here.
     pub knowledge_wake: Arc<crate::services::knowledge::jobs::Wake>,
+    /// The operators' Telegram bot (`TELEGRAM_BOT_TOKEN`), or none.
+    pub telegram: Option<Arc<crate::services::telegram::Telegram>>,
+    /// The email alerts' SMTP client (`SMTP_URL`, `SMTP_FROM`), or none.
+    pub mailer: Option<Arc<crate::mail::Mailer>>,
     /// Operators with an open stream (`humans_online`).
     pub presence: Arc<crate::services::presence::Presence>,
     /// Cancelled when the server shuts down: event streams end so clients reconnect elsewhere.
@@ -92,6 +96,11 @@ pub struct Settings {
     /// `METRICS_TOKEN`: `GET /metrics` answers `Authorization: Bearer <it>`
     /// from anywhere (without it, only the server's own host, not via nginx).
     pub metrics_token: Option<SecretString>,
+    /// `TELEGRAM_BOT_TOKEN`, `TELEGRAM_API_URL`, `TELEGRAM_WEBHOOK`: the
+    /// operators' bot, off when the token is unset.
+    pub telegram: Option<crate::services::telegram::TelegramSettings>,
+    /// `SMTP_URL`, `SMTP_FROM`: email alerts, off when unset.
+    pub mail: Option<crate::mail::MailSettings>,
 }
 
 impl Settings {

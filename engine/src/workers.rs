@@ -7,12 +7,14 @@
 //!   ([`crate::services::retention`]);
 //! - the knowledge base's jobs: uploads, deletions at the provider, website
 //!   imports ([`crate::services::knowledge::jobs`]);
+//! - the alert queue ([`crate::services::alerts::dispatch`]) and the Telegram
+//!   bot's updates ([`crate::services::telegram`]);
 //! - the bus between instances ([`crate::services::bus`]), whose commands for this
 //!   instance are routed here to the relay ([`crate::services::relay`]): the
 //!   transport carries them, the domain acts on them.
 
 use crate::services::bus::{Bus, Command};
-use crate::services::{deadlines, knowledge, retention};
+use crate::services::{alerts, deadlines, knowledge, retention, telegram};
 use crate::state::AppState;
 use std::future::Future;
 use tokio::sync::mpsc;
@@ -22,6 +24,8 @@ pub fn start(state: &AppState) {
     every_sweep(state.clone(), deadlines::on_tick);
     every_sweep(state.clone(), retention::on_tick);
     knowledge::jobs::start(state);
+    alerts::dispatch::start(state);
+    telegram::start(state);
     let commands = Bus::start(state);
     tokio::spawn(obey(state.clone(), commands));
 }

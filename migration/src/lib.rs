@@ -29,6 +29,7 @@ mod m20261126_000001_create_schema;
 mod m20261129_000001_create_app_settings;
 mod m20261129_000002_trust;
 mod m20261130_000001_knowledge;
+mod m20261130_000002_alerts;
 
 /// Every migration of aiwidget, in the order they run.
 #[derive(Debug)]
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000001_create_app_settings::Migration),
             Box::new(m20261129_000002_trust::Migration),
             Box::new(m20261130_000001_knowledge::Migration),
+            Box::new(m20261130_000002_alerts::Migration),
         ]
     }
 }

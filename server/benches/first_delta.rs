@@ -150,6 +150,8 @@ fn settings(database_url: &str, site_dir: &std::path::Path) -> Settings {
         ai_call: engine::llm::CallPolicy::default(),
         sweep_every: std::time::Duration::from_secs(10),
         metrics_token: None,
+        telegram: None,
+        mail: None,
     }
 }
 

@@ -111,6 +111,8 @@ pub fn from_env(env: &Env) -> Result<Loaded, ConfigError> {
     let (encryption_key_version, previous_encryption_key) = key_generation(env, &mut problems);
     let allow_private_upstreams = flag(env, "ALLOW_PRIVATE_UPSTREAMS", &mut problems);
     let ai_call = ai_call(env, &mut problems);
+    let telegram = alerts::telegram(env, &public_url, &mut problems);
+    let mail = alerts::mail(env, &mut problems);
     // Read by logging before this check (`telemetry`); refused here by name.
     if let Err(problem) = LogFormat::parse(env.get(LOG_FORMAT).map(String::as_str)) {
         problems.push(problem);
@@ -146,6 +148,8 @@ pub fn from_env(env: &Env) -> Result<Loaded, ConfigError> {
             ai_call,
             sweep_every: SWEEP_EVERY,
             metrics_token: non_empty(env, "METRICS_TOKEN").map(SecretString::from),
+            telegram,
+            mail,
         },
         generated_admin_password,
         warnings,
@@ -261,6 +265,7 @@ fn flag(env: &Env, name: &str, problems: &mut Vec<String>) -> bool {
     }
 }
 
+mod alerts;
 mod command;
 mod secrets;
 

@@ -9,6 +9,7 @@
 //! - [`admin_knowledge`]: a project's knowledge base (files, websites, Q&A).
 //! - [`admin_playground`]: the playground and the project check.
 //! - [`admin_users`]: operators and admins.
+//! - [`admin_alerts`]: an operator's Telegram link and alert choices; Telegram's webhook.
 //! - [`admin_conversations`]: the inbox, takeover, operator messages, the operators' stream.
 //! - [`admin_visitors`]: one visitor's data exported or deleted (privacy).
 //! - [`session`]: who is calling (Bearer or session cookie), and the client IP.
@@ -21,6 +22,7 @@
 //! - [`sse`]: the framing both event streams share.
 //! - [`cors`]: CORS of the widget's API.
 
+pub mod admin_alerts;
 pub mod admin_auth;
 pub mod admin_conversations;
 pub mod admin_knowledge;
@@ -75,6 +77,7 @@ pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
         .merge(admin_knowledge::routes())
         .merge(admin_playground::routes())
         .merge(admin_users::routes())
+        .merge(admin_alerts::routes())
         .merge(admin_conversations::routes())
         .merge(admin_visitors::routes())
         .merge(widget::routes(&state))

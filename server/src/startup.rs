@@ -4,6 +4,8 @@ use crate::http;
 use anyhow::Context as _;
 use axum::ServiceExt;
 use axum::extract::Request;
+use engine::mail::Mailer;
+use engine::services::telegram::Telegram;
 use engine::services::{maintenance, users};
 use engine::state::{AppState, Settings};
 use leptos::config::LeptosOptions;
@@ -85,6 +87,17 @@ impl Application {
                 ..settings.ai_call
             },
         ));
+        let telegram = settings
+            .telegram
+            .as_ref()
+            .map(|telegram| Arc::new(Telegram::new(telegram, &settings.jwt_secret)));
+        let mailer = settings
+            .mail
+            .as_ref()
+            .map(Mailer::new)
+            .transpose()
+            .map_err(anyhow::Error::msg)?
+            .map(Arc::new);
         let state = AppState {
             db,
             settings: Arc::new(settings),
@@ -99,6 +112,8 @@ impl Application {
             bus: Arc::new(bus),
             presence: Arc::default(),
             knowledge_wake: Arc::default(),
+            telegram,
+            mailer,
             shutdown: tokio_util::sync::CancellationToken::new(),
         };
         Ok(Self {

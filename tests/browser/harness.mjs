@@ -26,8 +26,9 @@ function freePort() {
   });
 }
 
-/** Starts target/debug/aiwidget; resolves once /health answers. */
-export async function startServer() {
+/** Starts target/debug/aiwidget (with `extraEnv` added to its environment);
+ *  resolves once /health answers. */
+export async function startServer(extraEnv = {}) {
   const port = await freePort();
   const data = mkdtempSync(join(tmpdir(), "aiwidget-browser-"));
   const url = `http://127.0.0.1:${port}`;
@@ -43,6 +44,7 @@ export async function startServer() {
       PUBLIC_URL: url,
       SITE_DIR: join(ROOT, "target/site"),
       RUST_LOG: process.env.RUST_LOG || "warn",
+      ...extraEnv,
     },
     stdio: ["ignore", "inherit", "inherit"],
   });
@@ -97,6 +99,30 @@ export function startFake(reply, deltaMs) {
   });
   return new Promise((ok, fail) => {
     createInterface({ input: child.stdout }).once("line", (url) => ok({ url, stop: () => child.kill() }));
+    child.on("error", fail);
+  });
+}
+
+/** The fake Telegram Bot API (target/debug/fake-telegram); resolves with its
+ *  URL, a `control(path, body)` for its `/_fake/` routes and `stop`. */
+export function startFakeTelegram() {
+  const child = spawn(join(ROOT, "target/debug/fake-telegram"), [], { stdio: ["ignore", "pipe", "inherit"] });
+  return new Promise((ok, fail) => {
+    createInterface({ input: child.stdout }).once("line", (url) =>
+      ok({
+        url,
+        stop: () => child.kill(),
+        async control(path, body) {
+          const response = await fetch(`${url}/_fake/${path}`, {
+            method: body === undefined ? "GET" : "POST",
+            headers: { "content-type": "application/json" },
+            body: body === undefined ? undefined : JSON.stringify(body),
+          });
+          check(response.ok, `fake-telegram ${path}: ${response.status}`);
+          return response.json();
+        },
+      }),
+    );
     child.on("error", fail);
   });
 }

@@ -1,6 +1,6 @@
 //! The dashboard in English.
 
-use super::texts::{InboxTexts, KnowledgeTexts, Texts};
+use super::texts::{AlertsTexts, InboxTexts, KnowledgeTexts, Texts};
 
 pub(super) const EN: Texts = Texts {
     tagline: "AI chat widget with live human takeover",
@@ -203,5 +203,38 @@ pub(super) const EN: Texts = Texts {
         no_instructions: "(no instructions)",
         units: ["B", "KB", "MB"],
         none: "none",
+    },
+    alerts: AlertsTexts {
+        title: "My alerts",
+        intro: "Alerts reach you while the dashboard is closed: in Telegram and by email.",
+        telegram: "Telegram",
+        telegram_off: "This server has no Telegram bot. The administrator sets TELEGRAM_BOT_TOKEN (see docs/alerts.md).",
+        linked: "Linked",
+        not_linked: "Not linked yet.",
+        unlink: "Unlink",
+        link_telegram: "Link Telegram",
+        link_hint: "Open it in Telegram and press Start.",
+        link_until: "The link works until",
+        link_expired: "The link has expired: make a new one.",
+        check_again: "Check again",
+        which: "Which alerts",
+        email_channel: "Email",
+        waiting_human: "A conversation waits for a human",
+        contact: "A visitor left a contact",
+        my_conversations: "New messages in my conversations",
+        new_conversation: "Every new conversation in",
+        email: "Email",
+        email_address: "Email address",
+        email_hint: "Empty: no email alerts.",
+        email_off: "This server sends no email. The administrator sets SMTP_URL and SMTP_FROM (see docs/alerts.md).",
+        quiet: "Quiet hours",
+        quiet_hint: "Telegram alerts arrive silently and no email is sent. From after to spans midnight.",
+        quiet_on: "Quiet hours on",
+        from: "From",
+        to: "To",
+        time_zone: "Time zone",
+        alerts_language: "Language of alerts",
+        linked_mark: "Telegram linked",
+        not_linked_mark: "Telegram not linked",
     },
 };

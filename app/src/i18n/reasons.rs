@@ -234,6 +234,26 @@ pub(super) const REASONS_RU: &[(&str, &str)] = &[
         "провайдер отменил обработку файла",
     ),
     ("the server could not be reached", "сервер недоступен"),
+    (
+        "an email address such as name@example.com",
+        "адрес почты вида name@example.com",
+    ),
+    ("`en` or `ru`", "`en` или `ru`"),
+    ("HH:MM, e.g. 22:00", "ЧЧ:ММ, например 22:00"),
+    ("HH:MM, e.g. 08:00", "ЧЧ:ММ, например 08:00"),
+    ("must differ from `from`", "должно отличаться от начала"),
+    (
+        "an IANA time zone such as Europe/Moscow",
+        "часовой пояс IANA, например Europe/Moscow",
+    ),
+    (
+        "this server has no Telegram bot: set TELEGRAM_BOT_TOKEN",
+        "у сервера нет бота Telegram: задайте TELEGRAM_BOT_TOKEN",
+    ),
+    (
+        "Telegram cannot be reached now; try again later",
+        "Telegram сейчас недоступен; попробуйте позже",
+    ),
 ];
 
 /// Reasons that end in a detail (a name, an address, a status): the English
@@ -262,6 +282,23 @@ pub(super) const PREFIXES_RU: &[(&str, &str)] = &[
 #[cfg(all(test, feature = "ssr"))]
 mod tests {
     use super::REASONS_RU;
+
+    /// The reasons the engine gives for a bad email address or alerts
+    /// language, read in Russian next to the fields of "My alerts".
+    #[test]
+    fn alert_setting_reasons_of_the_engine_have_a_russian_text() {
+        use engine::services::alerts::settings::{checked_email, checked_locale};
+        let mut errors = std::collections::BTreeMap::new();
+        checked_email(Some("not an email"), &mut errors);
+        checked_locale("de", &mut errors);
+        assert_eq!(errors.len(), 2);
+        for english in errors.values() {
+            assert!(
+                REASONS_RU.iter().any(|(en, _)| en == english),
+                "untranslated: {english}"
+            );
+        }
+    }
 
     /// The reasons a conversation waits for a human, as the engine stores
     /// them, read in Russian in the inbox.

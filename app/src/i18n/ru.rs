@@ -1,6 +1,6 @@
 //! The dashboard in Russian.
 
-use super::texts::{InboxTexts, KnowledgeTexts, Texts};
+use super::texts::{AlertsTexts, InboxTexts, KnowledgeTexts, Texts};
 
 pub(super) const RU: Texts = Texts {
     tagline: "ИИ-чат для сайта с подключением оператора",
@@ -203,5 +203,38 @@ pub(super) const RU: Texts = Texts {
         no_instructions: "(инструкций нет)",
         units: ["Б", "КБ", "МБ"],
         none: "нет",
+    },
+    alerts: AlertsTexts {
+        title: "Мои уведомления",
+        intro: "Уведомления приходят, когда панель закрыта: в Telegram и на почту.",
+        telegram: "Telegram",
+        telegram_off: "У этого сервера нет бота Telegram. Администратор задаёт TELEGRAM_BOT_TOKEN (см. docs/alerts.md).",
+        linked: "Привязан",
+        not_linked: "Пока не привязан.",
+        unlink: "Отвязать",
+        link_telegram: "Привязать Telegram",
+        link_hint: "Откройте её в Telegram и нажмите «Запустить» (Start).",
+        link_until: "Ссылка действует до",
+        link_expired: "Срок ссылки истёк: создайте новую.",
+        check_again: "Проверить ещё раз",
+        which: "Какие уведомления",
+        email_channel: "Почта",
+        waiting_human: "Диалог ждёт оператора",
+        contact: "Посетитель оставил контакт",
+        my_conversations: "Новые сообщения в моих диалогах",
+        new_conversation: "Каждый новый диалог в проекте",
+        email: "Почта",
+        email_address: "Адрес почты",
+        email_hint: "Пусто: уведомлений на почту нет.",
+        email_off: "Этот сервер не отправляет писем. Администратор задаёт SMTP_URL и SMTP_FROM (см. docs/alerts.md).",
+        quiet: "Тихие часы",
+        quiet_hint: "Уведомления в Telegram приходят без звука, письма не отправляются. Если начало позже конца, тихие часы идут через полночь.",
+        quiet_on: "Включить тихие часы",
+        from: "С",
+        to: "До",
+        time_zone: "Часовой пояс",
+        alerts_language: "Язык уведомлений",
+        linked_mark: "Telegram привязан",
+        not_linked_mark: "Telegram не привязан",
     },
 };

@@ -93,6 +93,7 @@ pub struct Texts {
     pub status: &'static str,
     pub inbox: InboxTexts,
     pub knowledge: KnowledgeTexts,
+    pub alerts: AlertsTexts,
 }
 
 /// The texts of the inbox.
@@ -225,4 +226,44 @@ pub struct KnowledgeTexts {
     /// Bytes, kilobytes, megabytes.
     pub units: [&'static str; 3],
     pub none: &'static str,
+}
+
+/// The texts of the "My alerts" page (and the alerts' marks elsewhere).
+#[derive(Debug)]
+#[allow(
+    missing_docs,
+    reason = "one field per text of the dashboard: its name says which"
+)]
+pub struct AlertsTexts {
+    pub title: &'static str,
+    pub intro: &'static str,
+    pub telegram: &'static str,
+    pub telegram_off: &'static str,
+    pub linked: &'static str,
+    pub not_linked: &'static str,
+    pub unlink: &'static str,
+    pub link_telegram: &'static str,
+    pub link_hint: &'static str,
+    pub link_until: &'static str,
+    pub link_expired: &'static str,
+    pub check_again: &'static str,
+    pub which: &'static str,
+    pub email_channel: &'static str,
+    pub waiting_human: &'static str,
+    pub contact: &'static str,
+    pub my_conversations: &'static str,
+    pub new_conversation: &'static str,
+    pub email: &'static str,
+    pub email_address: &'static str,
+    pub email_hint: &'static str,
+    pub email_off: &'static str,
+    pub quiet: &'static str,
+    pub quiet_hint: &'static str,
+    pub quiet_on: &'static str,
+    pub from: &'static str,
+    pub to: &'static str,
+    pub time_zone: &'static str,
+    pub alerts_language: &'static str,
+    pub linked_mark: &'static str,
+    pub not_linked_mark: &'static str,
 }

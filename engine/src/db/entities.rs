@@ -8,6 +8,7 @@
     reason = "a table's columns, described by the migrations and the services that read them"
 )]
 
+pub mod alerts;
 pub mod app_settings;
 pub mod conversations;
 pub mod events;
@@ -18,7 +19,10 @@ pub mod messages;
 pub mod project_members;
 pub mod projects;
 pub mod provider_deletions;
+pub mod telegram_link_codes;
+pub mod telegram_messages;
 pub mod usage_daily;
 pub mod users;
 pub mod visitor_deletions;
 pub mod visitors;
+pub mod worker_leases;

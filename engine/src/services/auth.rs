@@ -26,6 +26,12 @@ pub struct CurrentUser {
     pub role: Role,
     /// The projects an operator is a member of (empty for admins, who see all).
     pub project_ids: Vec<Uuid>,
+    /// Where their email alerts go, if anywhere.
+    pub email: Option<String>,
+    /// Their alerts' language: `en` or `ru`.
+    pub locale: String,
+    /// True when a Telegram chat is linked to them.
+    pub telegram_linked: bool,
 }
 
 impl CurrentUser {
@@ -65,6 +71,9 @@ impl CurrentUser {
             display_name: self.display_name.clone(),
             role: self.role,
             project_ids: self.project_ids.clone(),
+            telegram_linked: self.telegram_linked,
+            email: self.email.clone(),
+            locale: self.locale.clone(),
         }
     }
 }
@@ -122,7 +131,7 @@ pub async fn login(
         user.id,
         user.token_version,
     )?;
-    let current = current_user(&state.db, user).await?;
+    let current = user_of(&state.db, user).await?;
     Ok(LoginResponse {
         token,
         user: current.view(),
@@ -140,7 +149,7 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<CurrentUser, 
         .await?
         .filter(|user| user.token_version == claims.tv)
         .ok_or_else(sessions::invalid_token)?;
-    current_user(&state.db, user).await
+    user_of(&state.db, user).await
 }
 
 /// Ends every session of `user_id` (logout revokes the token everywhere).
@@ -161,10 +170,11 @@ pub async fn logout(db: &DatabaseConnection, user_id: Uuid) -> Result<(), AppErr
     Ok(())
 }
 
-async fn current_user(
-    db: &DatabaseConnection,
-    user: users::Model,
-) -> Result<CurrentUser, AppError> {
+/// `user` as the services see a signed-in user (with their projects).
+///
+/// # Errors
+/// A database failure.
+pub async fn user_of(db: &DatabaseConnection, user: users::Model) -> Result<CurrentUser, AppError> {
     let role = Role::parse(&user.role);
     let project_ids = if role == Role::Admin {
         Vec::new()
@@ -177,8 +187,12 @@ async fn current_user(
             .all(db)
             .await?
     };
+    let locale = crate::services::alerts::settings::locale_of(&user).to_owned();
     Ok(CurrentUser {
         id: user.id,
+        telegram_linked: user.telegram_chat_id.is_some(),
+        email: user.email,
+        locale,
         username: user.username,
         display_name: user.display_name,
         role,

@@ -2,13 +2,14 @@
 //! its state with the `status` event that tells the streams.
 
 use crate::db::entities::{conversations, projects, visitors};
+use crate::services::alerts::AlertKind;
 use crate::services::events::{self, Kind, Pending};
 use contract::chat::{ConversationStatus, StatusEvent};
 use contract::inbox::OperatorRef;
 use sea_orm::sea_query::LockType;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
-    QueryFilter, QueryOrder, QuerySelect, Set,
+    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -184,12 +185,13 @@ impl AskedBy {
 
 /// Moves `conversation` to `waiting_human`, asked by `by` with `reason`
 /// (kept for the operator), setting the deadline of the project's "nobody
-/// came" rule; the `status` event is returned to publish after the commit.
+/// came" rule, and raises the operators' alerts; the `status` event is
+/// returned to publish after the commit.
 ///
 /// # Errors
 /// The [`DbErr`] of the update or the event.
 pub async fn wait_for_human(
-    txn: &impl ConnectionTrait,
+    txn: &(impl ConnectionTrait + TransactionTrait),
     project: &projects::Model,
     conversation: conversations::Model,
     by: AskedBy,
@@ -213,5 +215,6 @@ pub async fn wait_for_human(
         operator: None,
     };
     let pending = events::emit(txn, &conversation, Kind::Status, &event).await?;
+    crate::services::alerts::raise(txn, &conversation, AlertKind::WaitingHuman, None).await?;
     Ok((conversation, pending))
 }

@@ -143,13 +143,16 @@ pub async fn release_dead(db: &impl ConnectionTrait, me: &str) -> Result<u64, Db
     Ok(released)
 }
 
-/// The rows that carry an instance's lease: the AI of a conversation, and
-/// the knowledge base's jobs (`services::knowledge::jobs`): table, owner
-/// column, expiry column.
-const LEASED: [(&str, &str, &str); 3] = [
+/// The rows that carry an instance's lease: the AI of a conversation, the
+/// knowledge base's jobs (`services::knowledge::jobs`), the alert queue
+/// (`services::alerts::dispatch`) and the Telegram long poll
+/// (`services::telegram::poll`): table, owner column, expiry column.
+const LEASED: [(&str, &str, &str); 5] = [
     ("conversations", "ai_lease_owner", "ai_lease_expires_at"),
     ("knowledge_files", "lease_owner", "lease_expires_at"),
     ("knowledge_sites", "lease_owner", "lease_expires_at"),
+    ("alerts", "lease_owner", "lease_expires_at"),
+    ("worker_leases", "lease_owner", "lease_expires_at"),
 ];
 
 /// An update that gives leases back (to be filtered to the ones meant).

@@ -5,6 +5,7 @@
 //! removed, and nobody removes themselves.
 
 use crate::db::{self, entities::project_members, entities::projects, entities::users};
+use crate::services::alerts::{self, settings as alert_settings};
 use crate::services::auth::CurrentUser;
 use crate::services::{events, passwords, takeover};
 use crate::state::AppState;
@@ -83,6 +84,9 @@ pub async fn create(
         last_login_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
+        email: Set(checked.email.clone().flatten()),
+        locale: Set(checked.locale.clone()),
+        ..Default::default()
     }
     .insert(&txn)
     .await
@@ -130,10 +134,19 @@ pub async fn update(
     if let Some(role) = checked.role {
         active.role = Set(role.as_str().into());
     }
+    if let Some(email) = &checked.email {
+        active.email = Set(email.clone());
+    }
+    if let Some(locale) = &checked.locale {
+        active.locale = Set(Some(locale.clone()));
+    }
     active.updated_at = Set(chrono::Utc::now());
     let row = active.update(&txn).await.map_err(taken)?;
     if let Some(projects) = &checked.project_ids {
         replace_memberships(&txn, id, projects).await?;
+    }
+    if row.email.is_none() {
+        alerts::cancel_pending(&txn, id, alerts::EMAIL).await?;
     }
     let projects = memberships(&txn, id).await?;
     txn.commit().await?;
@@ -166,6 +179,7 @@ pub async fn delete(state: &AppState, me: &CurrentUser, id: Uuid) -> Result<(), 
         return Err(last_admin());
     }
     let pending = takeover::return_held_to_waiting(&txn, id).await?;
+    alerts::forget_user(&txn, id).await?;
     users::Entity::delete_by_id(id).exec(&txn).await?;
     txn.commit().await?;
     events::publish(&state.hub, pending);
@@ -179,6 +193,12 @@ struct Checked {
     password_hash: Option<String>,
     role: Option<Role>,
     project_ids: Option<Vec<Uuid>>,
+    #[allow(
+        clippy::option_option,
+        reason = "absent, `null` and a value mean three different things in a PATCH body"
+    )]
+    email: Option<Option<String>>,
+    locale: Option<String>,
 }
 
 fn check(input: &UserInput, mut errors: BTreeMap<String, String>) -> Result<Checked, AppError> {
@@ -214,6 +234,14 @@ fn check(input: &UserInput, mut errors: BTreeMap<String, String>) -> Result<Chec
     {
         errors.insert("password".into(), "at least 10 characters".into());
     }
+    let email = input
+        .email
+        .as_ref()
+        .map(|email| alert_settings::checked_email(email.as_deref(), &mut errors));
+    let locale = input
+        .locale
+        .as_deref()
+        .map(|locale| alert_settings::checked_locale(locale, &mut errors));
     if !errors.is_empty() {
         return Err(AppError::Validation {
             message: "some fields are not valid: see `fields`".into(),
@@ -232,6 +260,8 @@ fn check(input: &UserInput, mut errors: BTreeMap<String, String>) -> Result<Chec
         password_hash,
         role: input.role,
         project_ids,
+        email,
+        locale,
     })
 }
 
@@ -326,6 +356,9 @@ fn taken(err: sea_orm::DbErr) -> AppError {
 fn view(row: users::Model, project_ids: Vec<Uuid>) -> UserView {
     let role = Role::parse(&row.role);
     UserView {
+        telegram_linked: row.telegram_chat_id.is_some(),
+        locale: crate::services::alerts::settings::locale_of(&row).to_owned(),
+        email: row.email.clone(),
         id: row.id,
         username: row.username,
         display_name: row.display_name,

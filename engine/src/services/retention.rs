@@ -127,8 +127,8 @@ async fn purge_conversations(
     Ok(stale.len())
 }
 
-/// Deletes `rows` (locked by the caller's transaction) with their messages
-/// and events, and writes a `conversation_removed` event for each one the
+/// Deletes `rows` (locked by the caller's transaction) with their messages,
+/// events and alerts, and writes a `conversation_removed` event for each one the
 /// inbox lists; the events to publish after the commit.
 ///
 /// # Errors
@@ -139,6 +139,7 @@ pub async fn delete_conversations(
     reason: DeletionReason,
 ) -> Result<Vec<Pending>, DbErr> {
     let ids: Vec<Uuid> = rows.iter().map(|row| row.id).collect();
+    crate::services::alerts::forget_conversations(txn, &ids).await?;
     event_rows::Entity::delete_many()
         .filter(event_rows::Column::ConversationId.is_in(ids.clone()))
         .exec(txn)

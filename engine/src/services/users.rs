@@ -160,6 +160,7 @@ async fn insert_admin(txn: &DatabaseTransaction, password: &str) -> Result<users
         last_login_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
+        ..Default::default()
     }
     .insert(txn)
     .await?)

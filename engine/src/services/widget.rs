@@ -20,6 +20,7 @@ pub use validate::validate_text;
 
 use crate::db::begin_write;
 use crate::db::entities::projects;
+use crate::services::alerts::{self, AlertKind};
 use crate::services::conversations::{self, Origin};
 use crate::services::events::{self, Scope};
 use crate::services::messages::{self, NewMessage};
@@ -152,8 +153,21 @@ pub async fn send(
     let mut new = NewMessage::new(conversation.id, MessageRole::Visitor, text);
     new.client_message_id = request.client_message_id.clone();
     let message = messages::insert(&txn, new).await?;
+    let first = conversation.last_message_preview.is_none();
     messages::touch_conversation(&txn, &message).await?;
     let mut pending = vec![events::emit_message(&txn, &conversation, message.id).await?];
+    if first {
+        alerts::raise(
+            &txn,
+            &conversation,
+            AlertKind::NewConversation,
+            Some(message.id),
+        )
+        .await?;
+    }
+    if conversation.status == ConversationStatus::Human.as_str() {
+        alerts::raise(&txn, &conversation, AlertKind::Message, Some(message.id)).await?;
+    }
     let ai_answers = conversation.status == ConversationStatus::Ai.as_str()
         && project.openai_api_key_ciphertext.is_some();
     if ai_answers {
@@ -267,6 +281,7 @@ pub async fn contact(
         events::emit_message(&txn, &conversation, message.id).await?,
         events::emit_message(&txn, &conversation, thanks.id).await?,
     ];
+    alerts::raise(&txn, &conversation, AlertKind::Contact, Some(message.id)).await?;
     txn.commit().await?;
     events::publish(&state.hub, pending);
     Ok(state_of(&conversation))

@@ -88,6 +88,11 @@ use utoipa::{Modify, OpenApi};
         super::admin_knowledge::delete_qa,
         super::admin_playground::ask,
         super::admin_playground::check_project,
+        super::admin_alerts::create_link,
+        super::admin_alerts::unlink,
+        super::admin_alerts::notifications,
+        super::admin_alerts::update_notifications,
+        super::admin_alerts::webhook,
     ),
     components(schemas(
         Health, ErrorBody, LoginRequest, LoginResponse, UserView, UserInput, Role, Page<UserView>, Page<ProjectView>, Page<ModelInfo>,
@@ -106,6 +111,9 @@ use utoipa::{Modify, OpenApi};
         contract::knowledge::PlaygroundInstructions, contract::knowledge::PlaygroundDelta,
         contract::knowledge::PlaygroundAnswer, contract::knowledge::ProjectCheck,
         contract::knowledge::CheckItem, contract::knowledge::VectorStoreCheck,
+        contract::alerts::TelegramLink, contract::alerts::AlertChoices,
+        contract::alerts::QuietHours, contract::alerts::Notifications,
+        contract::alerts::NotificationsInput,
     )),
     modifiers(&SecuritySchemes),
     tags(
@@ -116,6 +124,7 @@ use utoipa::{Modify, OpenApi};
         (name = "widget", description = "The visitor widget: from the project's allowed origins only"),
         (name = "conversations", description = "The operators' inbox, takeover and live events"),
         (name = "privacy", description = "One visitor's data, exported or deleted (admins)"),
+        (name = "alerts", description = "An operator's alerts in Telegram and by email; Telegram's webhook"),
         (name = "knowledge", description = "A project's knowledge base: files, websites, Q&A, the playground and the project check"),
     )
 )]

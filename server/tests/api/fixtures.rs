@@ -60,6 +60,7 @@ pub(crate) async fn operator(app: &TestApp) -> Uuid {
         password: Some("operator password".to_owned()),
         role: Some(Role::Operator),
         project_ids: None,
+        ..UserInput::default()
     };
     people::create(app.state(), &app.admin().await, &input)
         .await

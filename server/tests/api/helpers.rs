@@ -194,6 +194,8 @@ pub(crate) fn settings(database_url: &str, site_dir: &Path, admin_password: &str
         },
         sweep_every: Duration::from_millis(100),
         metrics_token: None,
+        telegram: None,
+        mail: None,
     }
 }
 
@@ -283,13 +285,9 @@ impl TestApp {
             .await
             .expect("query")
             .expect("the seeded admin");
-        CurrentUser {
-            id: row.id,
-            username: row.username,
-            display_name: row.display_name,
-            role: Role::Admin,
-            project_ids: Vec::new(),
-        }
+        engine::services::auth::user_of(&self.db, row)
+            .await
+            .expect("the admin as a signed-in user")
     }
 
     /// A user with `role`, a password, and membership of `projects`, made by
@@ -302,6 +300,7 @@ impl TestApp {
             password: Some("operator password".to_owned()),
             role: Some(Role::parse(role)),
             project_ids: Some(projects.to_vec()),
+            ..UserInput::default()
         };
         engine::services::people::create(self.state(), &self.admin().await, &input)
             .await
@@ -374,4 +373,23 @@ pub(crate) async fn eventually(condition: impl Fn() -> bool) -> bool {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     condition()
+}
+
+/// Waits until the async `condition` holds, polled every 50 ms for up to
+/// 15 s (it returns as soon as it holds).
+///
+/// # Panics
+/// Naming `what`, when it never held.
+pub(crate) async fn wait_until<Check, Done>(what: &str, condition: Check)
+where
+    Check: Fn() -> Done,
+    Done: std::future::Future<Output = bool>,
+{
+    for _ in 0..300 {
+        if condition().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(condition().await, "never happened: {what}");
 }

@@ -3,6 +3,7 @@
 //! database when `TEST_DATABASE_URL` is set (`.ci/run` runs the suite both ways).
 
 mod ai_handoff;
+mod alerts;
 mod assets;
 mod auth;
 mod body_limits;

@@ -7,8 +7,8 @@ use crate::helpers::{TestApp, json, spawn_app};
 use crate::operator_client::Operator;
 use crate::widget_client::{Widget, post};
 use engine::db::entities::{
-    app_settings, conversations, events, messages, project_members, projects, usage_daily, users,
-    visitor_deletions, visitors,
+    alerts, app_settings, conversations, events, messages, project_members, projects,
+    telegram_messages, usage_daily, users, visitor_deletions, visitors,
 };
 use reqwest::Method;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -140,6 +140,26 @@ pub(crate) async fn every_row(app: &TestApp) -> Vec<(&'static str, String)> {
                     .all(db)
                     .await
                     .expect("settings"),
+            ),
+        ),
+        (
+            "alerts",
+            dump(
+                alerts::Entity::find()
+                    .into_json()
+                    .all(db)
+                    .await
+                    .expect("alerts"),
+            ),
+        ),
+        (
+            "telegram_messages",
+            dump(
+                telegram_messages::Entity::find()
+                    .into_json()
+                    .all(db)
+                    .await
+                    .expect("telegram messages"),
             ),
         ),
         (

@@ -16,6 +16,12 @@ pub struct Model {
     pub last_login_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    pub email: Option<String>,
+    pub locale: Option<String>,
+    pub telegram_chat_id: Option<i64>,
+    pub telegram_username: Option<String>,
+    pub telegram_linked_at: Option<DateTimeUtc>,
+    pub notifications: Option<Json>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

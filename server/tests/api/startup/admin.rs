@@ -142,6 +142,7 @@ async fn an_upgraded_install_keeps_the_dashboard_password() {
         last_login_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
+        ..Default::default()
     };
     admin.insert(&db).await.expect("the old admin");
     db.close().await.expect("closed");
