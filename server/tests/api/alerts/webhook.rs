@@ -38,9 +38,13 @@ async fn the_webhook_takes_updates_with_its_secret_only() {
     let admin = Operator::admin(&app).await;
     let ivan = TgUser::new(7_201, "Ivan");
     link(&app, &fake, &admin.token, &ivan).await;
-    // Assert
+    // Assert: the delivery is recorded when the server has answered it,
+    // which is after the bot's reply that `link` waited for.
+    wait_until("the delivery is answered", || async {
+        !fake.deliveries().is_empty()
+    })
+    .await;
     let deliveries = fake.deliveries();
-    assert!(!deliveries.is_empty());
     assert!(
         deliveries
             .iter()
