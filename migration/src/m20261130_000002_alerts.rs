@@ -120,6 +120,19 @@ fn worker_leases() -> TableCreateStatement {
         .to_owned()
 }
 
+/// A plain index `name` on `columns` of `table`.
+fn index<Column: IntoIden>(
+    name: &str,
+    table: impl IntoIden,
+    columns: impl IntoIterator<Item = Column>,
+) -> IndexCreateStatement {
+    let mut index = Index::create().name(name).table(table).to_owned();
+    for column in columns {
+        index.col(column);
+    }
+    index
+}
+
 fn add_user_column(column: ColumnDef) -> TableAlterStatement {
     // One column per statement: SQLite alters one at a time.
     Table::alter()
@@ -159,45 +172,28 @@ impl MigrationTrait for Migration {
         manager.create_table(alerts()).await?;
         manager.create_table(telegram_messages()).await?;
         manager.create_table(worker_leases()).await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("alerts_due")
-                    .table(Alerts::Table)
-                    .col(Alerts::Status)
-                    .col(Alerts::RetryAt)
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("alerts_conversation")
-                    .table(Alerts::Table)
-                    .col(Alerts::ConversationId)
-                    .col(Alerts::UserId)
-                    .to_owned(),
-            )
-            .await?;
-        // `lease::release_dead` looks for leases by owner.
-        manager
-            .create_index(
-                Index::create()
-                    .name("alerts_lease")
-                    .table(Alerts::Table)
-                    .col(Alerts::LeaseOwner)
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("telegram_messages_conversation")
-                    .table(TelegramMessages::Table)
-                    .col(TelegramMessages::ConversationId)
-                    .to_owned(),
-            )
-            .await
+        for index in [
+            index(
+                "alerts_due",
+                Alerts::Table,
+                [Alerts::Status, Alerts::RetryAt],
+            ),
+            index(
+                "alerts_conversation",
+                Alerts::Table,
+                [Alerts::ConversationId, Alerts::UserId],
+            ),
+            // `lease::release_dead` looks for leases by owner.
+            index("alerts_lease", Alerts::Table, [Alerts::LeaseOwner]),
+            index(
+                "telegram_messages_conversation",
+                TelegramMessages::Table,
+                [TelegramMessages::ConversationId],
+            ),
+        ] {
+            manager.create_index(index).await?;
+        }
+        Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {

@@ -8,7 +8,7 @@
 import { join } from "node:path";
 import {
   ADMIN_PASSWORD, SCREENSHOTS, api, check, hydrated, launchBrowser, startFake, startFakeTelegram, startHost,
-  startServer,
+  signIn, startServer,
 } from "./harness.mjs";
 
 const TOKEN = "123456789:AAfake-token-for-tests_0123456789";
@@ -59,12 +59,7 @@ try {
   const dashboard = await desk.newPage();
   const errors = [];
   dashboard.on("pageerror", (error) => errors.push(String(error)));
-  await dashboard.goto(`${server.url}/admin/login`);
-  await hydrated(dashboard);
-  await dashboard.getByLabel(/Имя пользователя/i).fill("admin");
-  await dashboard.getByLabel(/Пароль/i).fill(ADMIN_PASSWORD);
-  await dashboard.getByRole("button", { name: "Войти" }).click();
-  await dashboard.getByRole("heading", { name: "Проекты" }).waitFor();
+  await signIn(dashboard, server);
   await dashboard.getByRole("link", { name: "Мои уведомления" }).click();
   await dashboard.waitForURL("**/admin/alerts");
 

@@ -169,3 +169,14 @@ export async function api(server, path, token, body) {
   check(response.ok, `${path}: ${JSON.stringify(json)}`);
   return json;
 }
+
+/** Signs `page` in to the dashboard at `server` as admin (Russian labels) and
+ *  waits for the projects page. */
+export async function signIn(page, server) {
+  await page.goto(`${server.url}/admin/login`);
+  await hydrated(page);
+  await page.getByLabel(/Имя пользователя/i).fill("admin");
+  await page.getByLabel(/Пароль/i).fill(ADMIN_PASSWORD);
+  await page.getByRole("button", { name: "Войти" }).click();
+  await page.getByRole("heading", { name: "Проекты" }).waitFor();
+}

@@ -7,7 +7,7 @@
 // send to the text on the visitor's screen. Screenshots go to docs/screenshots/.
 import { join } from "node:path";
 import {
-  ADMIN_PASSWORD, SCREENSHOTS, api, check, hydrated, launchBrowser, startFake, startHost, startServer,
+  ADMIN_PASSWORD, SCREENSHOTS, api, check, launchBrowser, signIn, startFake, startHost, startServer,
 } from "./harness.mjs";
 
 // Long and slow enough (about 10 s) that the takeover lands mid-answer even
@@ -45,12 +45,7 @@ try {
   const dashboard = await desk.newPage();
   const errors = [];
   dashboard.on("pageerror", (error) => errors.push(String(error)));
-  await dashboard.goto(`${server.url}/admin/login`);
-  await hydrated(dashboard);
-  await dashboard.getByLabel(/Имя пользователя/i).fill("admin");
-  await dashboard.getByLabel(/Пароль/i).fill(ADMIN_PASSWORD);
-  await dashboard.getByRole("button", { name: "Войти" }).click();
-  await dashboard.getByRole("heading", { name: "Проекты" }).waitFor();
+  await signIn(dashboard, server);
   await dashboard.getByRole("link", { name: /Диалоги/ }).click();
   await dashboard.waitForURL("**/admin/inbox");
   await dashboard.getByText("Диалогов пока нет.").waitFor();

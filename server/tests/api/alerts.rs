@@ -70,6 +70,18 @@ pub(crate) async fn alert(fake: &FakeTelegram, chat_id: i64, words: &str) -> Sen
     .await
 }
 
+/// `user` presses the button `data` under `message_id`; returns once the
+/// bot has answered the press (after the action is stored).
+async fn press(fake: &FakeTelegram, user: &TgUser, message_id: i64, data: &str) {
+    let query = fake.press(user, message_id, data);
+    crate::helpers::wait_until("the button answered", || async {
+        fake.callback_answers()
+            .iter()
+            .any(|answer| answer.callback_query_id == query)
+    })
+    .await;
+}
+
 /// The callback data of the button labelled `label` in `message`.
 fn button(message: &SentMessage, label: &str) -> String {
     let keyboard = message.reply_markup.as_ref().expect("a keyboard");
@@ -228,13 +240,7 @@ async fn an_operator_takes_over_answers_and_releases_from_telegram() {
     assert!(!alerted.disable_notification);
     // Take over from Telegram.
     let take = button(&alerted, "Take over");
-    let query = fake.press(&ivan, alerted.message_id, &take);
-    crate::helpers::wait_until("the button answered", || async {
-        fake.callback_answers()
-            .iter()
-            .any(|answer| answer.callback_query_id == query)
-    })
-    .await;
+    press(&fake, &ivan, alerted.message_id, &take).await;
     let detail = status_of(&admin, &conversation_id).await;
     assert_eq!(detail["conversation"]["status"], "human", "{detail}");
     // Reply from Telegram: the visitor gets it as the admin's message.
@@ -344,13 +350,7 @@ async fn an_operator_sees_alerts_of_their_projects_only() {
         .expect("the other conversation")
         .to_owned();
     let hers = alert(&fake, olga.id, "Mine").await;
-    let query = fake.press(&olga, hers.message_id, &format!("take:{foreign}"));
-    crate::helpers::wait_until("the button answered", || async {
-        fake.callback_answers()
-            .iter()
-            .any(|answer| answer.callback_query_id == query)
-    })
-    .await;
+    press(&fake, &olga, hers.message_id, &format!("take:{foreign}")).await;
     assert_eq!(
         status_of(&admin, &foreign).await["conversation"]["status"],
         "waiting_human"
