@@ -10,8 +10,10 @@
 # (hooks.py) keep requests off the admin's own user and the widget's project.
 #
 # Passes when no answer is a server error (a documented `502 upstream_*` or
-# `503 busy` is an answer), at least FUZZ_MIN_REQUESTS requests were made, and
-# each surface met mostly real answers rather than 401/403 (summary.py).
+# `503 busy` is an answer), at least FUZZ_MIN_REQUESTS requests were made (a
+# floor that proves the run ran, not a speed: the count in the time box
+# depends on the machine, 9,500 to 13,000 seen here), and each surface met
+# mostly real answers rather than 401/403 (summary.py).
 #
 #   tests/fuzz/run.sh [path/to/aiwidget]
 #     the server binary: target/debug/aiwidget (default; what `cargo leptos
@@ -21,7 +23,7 @@
 # venv under ${AIWIDGET_CI_CACHE:-~/.cache/aiwidget-ci} (PyPI) and reused.
 # FUZZ_WIDGET_EXAMPLES and FUZZ_ADMIN_EXAMPLES (per operation and phase),
 # FUZZ_WORKERS (per surface) and FUZZ_MIN_REQUESTS tune the run; the defaults
-# make about 13,000 requests in 3 minutes on 2 cores.
+# make 9,500 to 13,000 requests in 3 minutes on 2 cores.
 # FUZZ_OUT=DIR keeps the status log (with each answer's time) and the server's log;
 # FUZZ_DATABASE_URL=postgres://… runs the server on that (empty) database instead.
 set -euo pipefail
@@ -36,7 +38,7 @@ widget_examples=${FUZZ_WIDGET_EXAMPLES:-600}
 admin_examples=${FUZZ_ADMIN_EXAMPLES:-300}
 workers=${FUZZ_WORKERS:-4}
 seconds=${FUZZ_SECONDS:-170}
-min_requests=${FUZZ_MIN_REQUESTS:-10000}
+min_requests=${FUZZ_MIN_REQUESTS:-6000}
 work=$(mktemp -d)
 started=$SECONDS
 pids=()
