@@ -10,13 +10,16 @@
 //!
 //! # Layout
 //! - [`history`]: the turns sent, within a token budget.
+//! - `prepare`: the fast path, a run made ready in the visitor message's transaction.
 //! - `run`: one run, from loading its context to the end of the stream.
 //! - `reply`: the answer stored as it streams, and how a run ends.
 
 pub mod history;
+mod prepare;
 mod reply;
 mod run;
 
+pub use prepare::{Preparation, Prepared, prepare};
 use reply::recover;
 use run::answer;
 
@@ -97,7 +100,7 @@ impl Relay {
         let state = state.clone();
         tokio::spawn(async move {
             match lease::acquire(&state.db, conversation_id, state.bus.instance()).await {
-                Ok(Lease::Ours) => state.relay.start_here(&state, conversation_id),
+                Ok(Lease::Ours) => state.relay.start_here(&state, conversation_id, None),
                 Ok(Lease::HeldBy(owner)) => state.bus.send(Note::Restart {
                     to: owner,
                     c: conversation_id,
@@ -110,9 +113,29 @@ impl Relay {
         });
     }
 
-    /// Answers `conversation_id` on this instance, cancelling the run in
-    /// flight for it; the lease is given back when the last run ends.
-    fn start_here(&self, state: &AppState, conversation_id: Uuid) {
+    /// Answers the visitor's message as [`prepare`] made ready, in the
+    /// transaction that stored it (now committed).
+    pub fn start_prepared(&self, state: &AppState, preparation: Preparation) {
+        match preparation {
+            Preparation::Here(prepared) => {
+                let conversation_id = prepared.conversation.id;
+                self.start_here(state, conversation_id, Some(prepared));
+            }
+            Preparation::HeldBy {
+                owner,
+                conversation_id,
+            } => state.bus.send(Note::Restart {
+                to: owner,
+                c: conversation_id,
+            }),
+            Preparation::Gone => {}
+        }
+    }
+
+    /// Answers `conversation_id` on this instance (its lease taken),
+    /// cancelling the run in flight for it; the lease is given back when the
+    /// last run ends.
+    fn start_here(&self, state: &AppState, conversation_id: Uuid, prepared: Option<Prepared>) {
         let id = self.next_run.fetch_add(1, Ordering::Relaxed);
         let cancel = CancellationToken::new();
         let previous = self.runs().insert(
@@ -133,7 +156,16 @@ impl Relay {
                 conversation_id,
                 id,
             };
-            if let Err(err) = answer(&state, run, &cancel, &mut streaming, reserved.clone()).await {
+            if let Err(err) = answer(
+                &state,
+                run,
+                &cancel,
+                &mut streaming,
+                reserved.clone(),
+                prepared,
+            )
+            .await
+            {
                 tracing::error!(%conversation_id, error = %err, "the AI run failed to store its result");
                 recover(&state, run, streaming, &reserved).await;
             }

@@ -155,6 +155,14 @@ pub async fn send(
     let message = messages::insert(&txn, new).await?;
     let first = conversation.last_message_preview.is_none();
     messages::touch_conversation(&txn, &message).await?;
+    let ai_answers = conversation.status == ConversationStatus::Ai.as_str()
+        && project.openai_api_key_ciphertext.is_some();
+    // The answer's lease and budget commit with the message (the fast path).
+    let preparation = if ai_answers {
+        Some(relay::prepare(&txn, state, project, &conversation, visitor).await?)
+    } else {
+        None
+    };
     let mut pending = vec![events::emit_message(&txn, &conversation, message.id).await?];
     if first {
         alerts::raise(
@@ -168,15 +176,13 @@ pub async fn send(
     if conversation.status == ConversationStatus::Human.as_str() {
         alerts::raise(&txn, &conversation, AlertKind::Message, Some(message.id)).await?;
     }
-    let ai_answers = conversation.status == ConversationStatus::Ai.as_str()
-        && project.openai_api_key_ciphertext.is_some();
     if ai_answers {
         pending.push(events::typing(&txn, &conversation, MessageRole::Ai, true).await?);
     }
     txn.commit().await?;
     events::publish(&state.hub, pending);
-    if ai_answers {
-        state.relay.start(state, conversation.id);
+    if let Some(preparation) = preparation {
+        state.relay.start_prepared(state, preparation);
     }
     Ok(messages::view(&message, &state.hub))
 }

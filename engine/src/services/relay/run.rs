@@ -1,5 +1,6 @@
 //! One run of the relay: what it works on, and the call streamed to its end.
 
+use super::prepare::Prepared;
 use super::reply::{
     Reply, Reserved, budget_spent, complete, end_run, failed, finish_reply, hand_off, interrupted,
     settle,
@@ -7,7 +8,7 @@ use super::reply::{
 use super::{RunRef, history};
 use std::sync::Arc;
 
-use crate::db::entities::{conversations, projects, visitors};
+use crate::db::entities::{conversations, messages as message_rows, projects, visitors};
 use crate::llm::{LlmErrorKind, LlmEvent, LlmRequest, Usage};
 use crate::metrics::{self, AiOutcome};
 use crate::services::lease::{self, Lease};
@@ -40,46 +41,11 @@ pub(super) async fn answer(
     cancel: &CancellationToken,
     streaming: &mut Option<Uuid>,
     reserved: Arc<Reserved>,
+    prepared: Option<Prepared>,
 ) -> Result<(), DbErr> {
-    let Some(mut context) = load(state, run, reserved).await? else {
-        return end_run(state, run, None).await;
+    let Some((context, request)) = begin(state, run, reserved, prepared).await? else {
+        return Ok(());
     };
-    let Some(api_key) = decrypt_key(state, &context.project) else {
-        let notice = (notices::fault(context.lang), "api_key_unreadable");
-        return finish_reply(state, &context, None, Some(notice)).await;
-    };
-    let rows = messages::of_conversation(&state.db, run.conversation_id).await?;
-    let request = LlmRequest {
-        base_url: context.project.openai_base_url.clone(),
-        api_key,
-        style: ApiStyle::parse(&context.project.api_style),
-        model: context.project.model.clone(),
-        instructions: context.project.instructions.clone(),
-        turns: history::turns(&rows, history::TOKEN_BUDGET),
-        vector_store_ids: knowledge::store_ids(&context.project),
-        handoff_tool: context.project.handoff_ai_allowed,
-        max_output_tokens: u32::try_from(context.project.limit_max_output_tokens).ok(),
-    };
-    context.input_estimate = request
-        .turns
-        .iter()
-        .map(|turn| history::estimate_tokens(&turn.text))
-        .sum::<usize>()
-        .saturating_add(history::estimate_tokens(&request.instructions))
-        .try_into()
-        .unwrap_or(i64::MAX);
-    let cap = i64::from(context.project.limit_max_output_tokens);
-    let Some(reservation) = limits::reserve_ai_answer(
-        &state.db,
-        &context.project,
-        context.input_estimate.saturating_add(cap),
-    )
-    .await?
-    else {
-        return budget_spent(state, &context).await;
-    };
-    context.reserved.put(reservation, context.input_estimate);
-    let context = context;
     let mut stream = state.llm.stream(request);
     let mut reply = Reply::default();
     let mut renew = tokio::time::interval_at(
@@ -150,6 +116,96 @@ pub(super) async fn answer(
             }
         }
     }
+}
+
+/// What a run needs before its call: the context, the request and the
+/// reservation kept in `context.reserved`. Prepared in the visitor
+/// message's transaction (the fast path), or loaded and reserved here (a
+/// restart, a release to the AI, a run moved from another instance). `None`
+/// when the run has already ended (nothing to answer, no key that decrypts,
+/// the budget spent).
+async fn begin(
+    state: &AppState,
+    run: RunRef,
+    reserved: Arc<Reserved>,
+    prepared: Option<Prepared>,
+) -> Result<Option<(Context, LlmRequest)>, DbErr> {
+    let (mut context, request, reservation) = if let Some(prepared) = prepared {
+        let context = Context {
+            run,
+            conversation: prepared.conversation,
+            project: prepared.project,
+            lang: prepared.lang,
+            input_estimate: 0,
+            reserved,
+        };
+        (context, prepared.request, Some(prepared.reservation))
+    } else {
+        let Some(context) = load(state, run, reserved).await? else {
+            end_run(state, run, None).await?;
+            return Ok(None);
+        };
+        let rows = messages::of_conversation(&state.db, run.conversation_id).await?;
+        let request = request(state, &context.project, &rows);
+        (context, request, None)
+    };
+    let Some(request) = request else {
+        let notice = (notices::fault(context.lang), "api_key_unreadable");
+        finish_reply(state, &context, None, Some(notice)).await?;
+        return Ok(None);
+    };
+    context.input_estimate = estimate(&request);
+    let reservation = match reservation {
+        Some(made) => made,
+        None => {
+            let tokens = reserved_tokens(&context.project, context.input_estimate);
+            limits::reserve_ai_answer(&state.db, &context.project, tokens).await?
+        }
+    };
+    let Some(reservation) = reservation else {
+        budget_spent(state, &context).await?;
+        return Ok(None);
+    };
+    context.reserved.put(reservation, context.input_estimate);
+    Ok(Some((context, request)))
+}
+
+/// The call for `project` over the conversation's `rows`; `None` when the
+/// project's key does not decrypt.
+pub(super) fn request(
+    state: &AppState,
+    project: &projects::Model,
+    rows: &[message_rows::Model],
+) -> Option<LlmRequest> {
+    Some(LlmRequest {
+        base_url: project.openai_base_url.clone(),
+        api_key: decrypt_key(state, project)?,
+        style: ApiStyle::parse(&project.api_style),
+        model: project.model.clone(),
+        instructions: project.instructions.clone(),
+        turns: history::turns(rows, history::TOKEN_BUDGET),
+        vector_store_ids: knowledge::store_ids(project),
+        handoff_tool: project.handoff_ai_allowed,
+        max_output_tokens: u32::try_from(project.limit_max_output_tokens).ok(),
+    })
+}
+
+/// The estimated input tokens of `request`, counted when the provider reports none.
+pub(super) fn estimate(request: &LlmRequest) -> i64 {
+    request
+        .turns
+        .iter()
+        .map(|turn| history::estimate_tokens(&turn.text))
+        .sum::<usize>()
+        .saturating_add(history::estimate_tokens(&request.instructions))
+        .try_into()
+        .unwrap_or(i64::MAX)
+}
+
+/// What a call takes from today's budget before it is made: its input and
+/// the most its answer may use.
+pub(super) fn reserved_tokens(project: &projects::Model, input_estimate: i64) -> i64 {
+    input_estimate.saturating_add(i64::from(project.limit_max_output_tokens))
 }
 
 /// Counts a call the provider completed, with the tokens it reported.
