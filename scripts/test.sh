@@ -11,7 +11,7 @@ cd "$AIWIDGET_ROOT"
 
 say "Building the visitor widget for release (trunk; the browser tests use what visitors get)"
 trunk build --release --cargo-profile wasm-release
-say "Size budgets: loader under 5 KB gzip, opened widget under 95 KiB brotli"
+say "Size budgets: loader under 2,560 bytes brotli, opened widget under 95 KiB brotli"
 node tests/sizes.mjs
 say "Building the server and the dashboard (cargo leptos)"
 cargo leptos build

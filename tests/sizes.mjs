@@ -1,19 +1,36 @@
-// Size budgets of what a host page downloads, measured on the release build
-// (`trunk build --release --cargo-profile wasm-release`): the loader under
-// 5 KB gzip, the opened widget (wasm + JS glue; its CSS is inside the wasm)
-// under 95 KiB brotli (97,280 bytes). Prints both; fails over budget.
-import { readFileSync } from "node:fs";
+// Size budgets of what browsers download, measured on release builds (brotli
+// at quality 11, as tools/compress.mjs writes the copies the server sends):
+// - the loader a host page includes (widget.js): 2,560 bytes brotli;
+// - the opened widget (chat_bg.wasm + chat.js; its CSS is inside the wasm):
+//   95 KiB brotli (97,280 bytes);
+// - the dashboard's wasm sent to an operator: 460 KiB brotli (471,040 bytes),
+//   a ceiling against growth, not the goal: issue 16 asks for 300 KiB
+//   (307,200 bytes) and the release build is 464,989 bytes today (see
+//   docs/PERFORMANCE.md for what takes the space and the plan); its `.br` copy
+//   must be there for the server to send it compressed.
+//
+//   node tests/sizes.mjs [WIDGET_DIR]   the widget, as Trunk writes it
+//                                       (default target/widget-dist/widget;
+//                                       `trunk build --release --cargo-profile wasm-release`)
+//   node tests/sizes.mjs --site SITE    the whole release site (`scripts/release.sh`):
+//                                       SITE/widget and the dashboard in SITE/pkg
+//
+// Prints every figure; fails over any budget.
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 
-const dist = process.argv[2] || "target/widget-dist/widget";
-const LOADER_GZIP_BUDGET = 5 * 1024;
+const LOADER_BROTLI_BUDGET = 2560;
 const WIDGET_BROTLI_BUDGET = 95 * 1024;
+const DASHBOARD_WASM_BROTLI_BUDGET = 460 * 1024;
 
-function sizes(files) {
+const site = process.argv[2] === "--site" ? process.argv[3] || "target/site" : null;
+const widgetDir = site ? join(site, "widget") : process.argv[2] || "target/widget-dist/widget";
+
+function sizes(dir, files) {
   const total = { raw: 0, gzip: 0, brotli: 0 };
   for (const file of files) {
-    const bytes = readFileSync(join(dist, file));
+    const bytes = readFileSync(join(dir, file));
     total.raw += bytes.length;
     total.gzip += gzipSync(bytes, { level: 9 }).length;
     total.brotli += brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
@@ -21,19 +38,29 @@ function sizes(files) {
   return total;
 }
 
-const loader = sizes(["widget.js"]);
-const widget = sizes(["chat_bg.wasm", "chat.js"]);
-const row = (name, s) => `${name.padEnd(30)} ${String(s.raw).padStart(9)} ${String(s.gzip).padStart(9)} ${String(s.brotli).padStart(9)}`;
-console.log(`${"bytes".padEnd(30)} ${"raw".padStart(9)} ${"gzip -9".padStart(9)} ${"brotli 11".padStart(9)}`);
-console.log(row("loader (widget.js)", loader));
-console.log(row("widget (chat_bg.wasm + chat.js)", widget));
-let failed = false;
-if (loader.gzip > LOADER_GZIP_BUDGET) {
-  console.error(`the loader is ${loader.gzip} bytes gzip, over its budget of ${LOADER_GZIP_BUDGET}`);
-  failed = true;
+const rows = [
+  ["loader (widget.js)", sizes(widgetDir, ["widget.js"]), LOADER_BROTLI_BUDGET],
+  ["widget (chat_bg.wasm + chat.js)", sizes(widgetDir, ["chat_bg.wasm", "chat.js"]), WIDGET_BROTLI_BUDGET],
+];
+const problems = [];
+if (site) {
+  const pkg = join(site, "pkg");
+  const wasm = readdirSync(pkg).filter((name) => name.endsWith(".wasm"));
+  if (wasm.length !== 1) throw new Error(`sizes.mjs: expected one .wasm in ${pkg}, found ${wasm.join(", ") || "none"}`);
+  rows.push([`dashboard (${wasm[0]})`, sizes(pkg, wasm), DASHBOARD_WASM_BROTLI_BUDGET]);
+  // Shown, not budgeted: the glue and the style sheet the dashboard also loads.
+  const others = readdirSync(pkg).filter((name) => /\.(js|css)$/.test(name));
+  rows.push([`dashboard (${others.join(" + ")})`, sizes(pkg, others), null]);
+  for (const name of [...wasm, ...others]) {
+    if (!existsSync(join(pkg, `${name}.br`))) problems.push(`${name} has no .br copy: run tools/compress.mjs on ${pkg}`);
+  }
 }
-if (widget.brotli > WIDGET_BROTLI_BUDGET) {
-  console.error(`the widget is ${widget.brotli} bytes brotli, over its budget of ${WIDGET_BROTLI_BUDGET}`);
-  failed = true;
+
+const cell = (v) => String(v ?? "").padStart(9);
+console.log(`${"bytes".padEnd(40)} ${cell("raw")} ${cell("gzip -9")} ${cell("brotli 11")} ${cell("budget")}`);
+for (const [name, s, budget] of rows) {
+  console.log(`${name.padEnd(40)} ${cell(s.raw)} ${cell(s.gzip)} ${cell(s.brotli)} ${cell(budget)}`);
+  if (budget !== null && s.brotli > budget) problems.push(`${name} is ${s.brotli} bytes brotli, over its budget of ${budget}`);
 }
-process.exit(failed ? 1 : 0);
+for (const problem of problems) console.error(problem);
+process.exit(problems.length ? 1 : 0);
