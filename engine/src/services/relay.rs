@@ -135,7 +135,7 @@ impl Relay {
     /// Answers `conversation_id` on this instance (its lease taken),
     /// cancelling the run in flight for it; the lease is given back when the
     /// last run ends.
-    fn start_here(&self, state: &AppState, conversation_id: Uuid, prepared: Option<Prepared>) {
+    fn start_here(&self, state: &AppState, conversation_id: Uuid, prepared: Option<Box<Prepared>>) {
         let id = self.next_run.fetch_add(1, Ordering::Relaxed);
         let cancel = CancellationToken::new();
         let previous = self.runs().insert(

@@ -30,8 +30,8 @@ pub struct Prepared {
 /// Where the answer to a visitor's message runs.
 #[derive(Debug)]
 pub enum Preparation {
-    /// Here, prepared.
-    Here(Prepared),
+    /// Here, prepared (boxed: it carries the project and the request).
+    Here(Box<Prepared>),
     /// On the instance that holds the conversation's lease (it is told to restart).
     HeldBy {
         /// The instance holding the lease.
@@ -76,11 +76,11 @@ pub async fn prepare(
         }
         None => None,
     };
-    Ok(Preparation::Here(Prepared {
+    Ok(Preparation::Here(Box::new(Prepared {
         conversation: conversation.clone(),
         project: project.clone(),
         lang: notices::lang(project, Some(visitor)),
         request,
         reservation,
-    }))
+    })))
 }

@@ -41,7 +41,7 @@ pub(super) async fn answer(
     cancel: &CancellationToken,
     streaming: &mut Option<Uuid>,
     reserved: Arc<Reserved>,
-    prepared: Option<Prepared>,
+    prepared: Option<Box<Prepared>>,
 ) -> Result<(), DbErr> {
     let Some((context, request)) = begin(state, run, reserved, prepared).await? else {
         return Ok(());
@@ -128,9 +128,9 @@ async fn begin(
     state: &AppState,
     run: RunRef,
     reserved: Arc<Reserved>,
-    prepared: Option<Prepared>,
+    prepared: Option<Box<Prepared>>,
 ) -> Result<Option<(Context, LlmRequest)>, DbErr> {
-    let (mut context, request, reservation) = if let Some(prepared) = prepared {
+    let (mut context, request, reservation) = if let Some(prepared) = prepared.map(|boxed| *boxed) {
         let context = Context {
             run,
             conversation: prepared.conversation,
@@ -155,12 +155,11 @@ async fn begin(
         return Ok(None);
     };
     context.input_estimate = estimate(&request);
-    let reservation = match reservation {
-        Some(made) => made,
-        None => {
-            let tokens = reserved_tokens(&context.project, context.input_estimate);
-            limits::reserve_ai_answer(&state.db, &context.project, tokens).await?
-        }
+    let reservation = if let Some(made) = reservation {
+        made
+    } else {
+        let tokens = reserved_tokens(&context.project, context.input_estimate);
+        limits::reserve_ai_answer(&state.db, &context.project, tokens).await?
     };
     let Some(reservation) = reservation else {
         budget_spent(state, &context).await?;
