@@ -1,20 +1,31 @@
 //! The in-process fan-out of real-time changes: durable events (by id: the
 //! streams read them from the `events` table) and token deltas (not stored).
 //!
-//! One broadcast channel per visitor with an open stream (the visitor's stream
-//! follows all their conversations, so a conversation opened after a close
-//! reaches it too), and one channel for everything (operators' streams). A
-//! channel with no receivers is removed on the next publish. A std `Mutex`
-//! guards the map: it is held for a lookup or an insert, never across an
-//! `.await` (as mini-redis argues for its `Db`).
+//! Each open visitor stream has a queue of its own, under its visitor (the
+//! visitor's stream follows all their conversations, so a conversation opened
+//! after a close reaches it too), and one broadcast channel carries everything
+//! to operators' streams. A std `Mutex` guards the map: it is held for a
+//! lookup or an insert, never across an `.await` (as mini-redis argues for
+//! its `Db`).
+//!
+//! A visitor's queue is a bounded `mpsc` channel, not a `broadcast` one: a
+//! broadcast channel allocates all its slots when it is made (512 slots, about
+//! 20 KB, for every idle visitor), whereas an `mpsc` channel grows by blocks of
+//! 32 only as signals wait, so an idle stream holds about 1 KB and a slow one
+//! may still fall [`VISITOR_BACKLOG`] behind before it resyncs.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use tokio::sync::broadcast;
+use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::{broadcast, mpsc};
 use uuid::Uuid;
 
-/// How many signals a slow receiver may fall behind before it resyncs.
+/// How many signals the operators' streams may fall behind before they resync.
 const CHANNEL_CAPACITY: usize = 512;
+
+/// How many signals a slow visitor stream may fall behind before it resyncs.
+const VISITOR_BACKLOG: usize = 512;
 
 /// A change, as sent through the hub.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,7 +71,10 @@ impl Signal {
 /// The fan-out, and the current text of messages being streamed on this instance.
 #[derive(Debug)]
 pub struct Hub {
-    visitors: Mutex<HashMap<Uuid, broadcast::Sender<Arc<Signal>>>>,
+    /// visitor id → the queues of their open streams (usually one).
+    visitors: Mutex<HashMap<Uuid, Vec<Subscriber>>>,
+    /// Numbers the visitors' subscriptions (a feed finds its own queue by it).
+    next_subscriber: AtomicU64,
     all: broadcast::Sender<Arc<Signal>>,
     /// message id → the text streamed so far (a replay sends it instead of the deltas).
     live_text: Mutex<HashMap<Uuid, String>>,
@@ -70,6 +84,7 @@ impl Default for Hub {
     fn default() -> Self {
         Self {
             visitors: Mutex::default(),
+            next_subscriber: AtomicU64::new(0),
             all: broadcast::channel(CHANNEL_CAPACITY).0,
             live_text: Mutex::default(),
         }
@@ -82,37 +97,70 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
+/// The sending side of one visitor stream's queue.
+#[derive(Debug)]
+struct Subscriber {
+    id: u64,
+    queue: mpsc::Sender<Arc<Signal>>,
+    /// Set when a signal found the queue full (and was dropped): the feed
+    /// then reports [`RecvError::Lagged`], and its stream resyncs.
+    lagged: Arc<AtomicBool>,
+}
+
+impl Subscriber {
+    /// Queues `signal`; false once the feed is gone.
+    fn send(&self, signal: &Arc<Signal>) -> bool {
+        match self.queue.try_send(signal.clone()) {
+            Ok(()) => true,
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                self.lagged.store(true, Ordering::Release);
+                true
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => false,
+        }
+    }
+}
+
 /// A subscription to one visitor's signals; dropping the last one of a
-/// visitor removes their channel, so visitors who left cost nothing.
+/// visitor removes their entry, so visitors who left cost nothing.
 #[derive(Debug)]
 pub struct VisitorFeed {
     hub: Arc<Hub>,
     visitor_id: Uuid,
-    receiver: Option<broadcast::Receiver<Arc<Signal>>>,
+    id: u64,
+    receiver: mpsc::Receiver<Arc<Signal>>,
+    lagged: Arc<AtomicBool>,
 }
 
 impl VisitorFeed {
-    /// The next signal; `Lagged` when this feed fell behind (resync from the table).
+    /// The next signal; `Lagged` when this feed fell behind (resync from the
+    /// table), as a broadcast receiver would say.
     ///
     /// # Errors
-    /// [`broadcast::error::RecvError`] when lagging or closed.
-    pub async fn recv(&mut self) -> Result<Arc<Signal>, broadcast::error::RecvError> {
-        match &mut self.receiver {
-            Some(receiver) => receiver.recv().await,
-            None => Err(broadcast::error::RecvError::Closed),
+    /// [`RecvError::Lagged`] when signals were dropped since the last call,
+    /// [`RecvError::Closed`] when the hub is gone.
+    pub async fn recv(&mut self) -> Result<Arc<Signal>, RecvError> {
+        if self.lagged.swap(false, Ordering::Acquire) {
+            // What waits is older than what the resync reads: drop it, as a
+            // lagging broadcast receiver skips ahead.
+            let mut skipped = 0;
+            while self.receiver.try_recv().is_ok() {
+                skipped += 1;
+            }
+            return Err(RecvError::Lagged(skipped));
         }
+        self.receiver.recv().await.ok_or(RecvError::Closed)
     }
 }
 
 impl Drop for VisitorFeed {
     fn drop(&mut self) {
-        drop(self.receiver.take());
         let mut visitors = lock(&self.hub.visitors);
-        if visitors
-            .get(&self.visitor_id)
-            .is_some_and(|sender| sender.receiver_count() == 0)
-        {
-            visitors.remove(&self.visitor_id);
+        if let Some(subscribers) = visitors.get_mut(&self.visitor_id) {
+            subscribers.retain(|subscriber| subscriber.id != self.id);
+            if subscribers.is_empty() {
+                visitors.remove(&self.visitor_id);
+            }
         }
     }
 }
@@ -120,14 +168,23 @@ impl Drop for VisitorFeed {
 impl Hub {
     /// The signals of one visitor's conversations.
     pub fn subscribe_visitor(self: &Arc<Self>, visitor_id: Uuid) -> VisitorFeed {
-        let receiver = lock(&self.visitors)
+        let (queue, receiver) = mpsc::channel(VISITOR_BACKLOG);
+        let lagged = Arc::new(AtomicBool::new(false));
+        let id = self.next_subscriber.fetch_add(1, Ordering::Relaxed);
+        lock(&self.visitors)
             .entry(visitor_id)
-            .or_insert_with(|| broadcast::channel(CHANNEL_CAPACITY).0)
-            .subscribe();
+            .or_default()
+            .push(Subscriber {
+                id,
+                queue,
+                lagged: lagged.clone(),
+            });
         VisitorFeed {
             hub: self.clone(),
             visitor_id,
-            receiver: Some(receiver),
+            id,
+            receiver,
+            lagged,
         }
     }
 
@@ -146,10 +203,11 @@ impl Hub {
         let signal = Arc::new(signal);
         {
             let mut visitors = lock(&self.visitors);
-            if let Some(sender) = visitors.get(&visitor_id)
-                && sender.send(signal.clone()).is_err()
-            {
-                visitors.remove(&visitor_id);
+            if let Some(subscribers) = visitors.get_mut(&visitor_id) {
+                subscribers.retain(|subscriber| subscriber.send(&signal));
+                if subscribers.is_empty() {
+                    visitors.remove(&visitor_id);
+                }
             }
         }
         // No operator listening is fine.
@@ -159,8 +217,8 @@ impl Hub {
     /// Tells every stream on this instance to resync from the table.
     pub fn resync_all(&self) {
         let signal = Arc::new(Signal::Resync);
-        for sender in lock(&self.visitors).values() {
-            let _ = sender.send(signal.clone());
+        for subscriber in lock(&self.visitors).values().flatten() {
+            subscriber.send(&signal);
         }
         let _ = self.all.send(signal);
     }
@@ -229,6 +287,32 @@ mod tests {
         assert_eq!(hub.visitor_channels(), 1, "one stream is still open");
         drop(second);
         assert_eq!(hub.visitor_channels(), 0);
+    }
+
+    /// A feed that falls more than the backlog behind is told so once (its
+    /// stream resyncs from the table), without what was waiting, and then
+    /// gets what comes next; another stream of the visitor is not affected.
+    #[tokio::test]
+    async fn a_visitor_feed_that_falls_behind_lags_then_goes_on() {
+        let hub = Arc::new(Hub::default());
+        let visitor = Uuid::new_v4();
+        let mut slow = hub.subscribe_visitor(visitor);
+        let event = |id| Signal::Event {
+            id,
+            project_id: Uuid::nil(),
+            conversation_id: None,
+        };
+        for id in 0..=VISITOR_BACKLOG as i64 {
+            hub.publish(visitor, event(id));
+        }
+        let mut fresh = hub.subscribe_visitor(visitor);
+        assert_eq!(
+            slow.recv().await.expect_err("lagged"),
+            RecvError::Lagged(VISITOR_BACKLOG as u64)
+        );
+        hub.publish(visitor, event(1_000));
+        assert_eq!(*slow.recv().await.expect("after the lag"), event(1_000));
+        assert_eq!(*fresh.recv().await.expect("the other stream"), event(1_000));
     }
 
     #[test]

@@ -228,18 +228,26 @@ fn follow(
         // An operator's stream checks, as often as the stored deadlines are,
         // that its session still holds and its projects are the same (a
         // logout, a removal or a new membership ends it; the dashboard
-        // reconnects with what is true now).
+        // reconnects with what is true now). A visitor's stream has no timer:
+        // every idle visitor would hold one for nothing.
         let every = state.settings.sweep_every;
-        let mut recheck = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+        let mut recheck = operator
+            .is_some()
+            .then(|| tokio::time::interval_at(tokio::time::Instant::now() + every, every));
         let summaries = matches!(scope, Scope::Projects(_));
         let visitor = matches!(scope, Scope::Visitor(_));
         let mut cursor = Cursor { last: after, summaries, visitor, ..Cursor::default() };
         let mut next: Result<Option<Arc<Signal>>, RecvError> = Ok(None);
         loop {
+            // Boxed: the database work's futures are large, and held inline
+            // they would make every idle stream as large as the largest of
+            // them; boxed they take memory only while they run.
             let items = match next {
-                Ok(None) => catch_up(&state, &scope, &mut cursor).await,
-                Ok(Some(signal)) => on_signal(&state, &scope, &mut cursor, signal.as_ref()).await,
-                Err(RecvError::Lagged(_)) => resync(&state, &scope, &mut cursor).await,
+                Ok(None) => Box::pin(catch_up(&state, &scope, &mut cursor)).await,
+                Ok(Some(signal)) => {
+                    Box::pin(on_signal(&state, &scope, &mut cursor, signal.as_ref())).await
+                }
+                Err(RecvError::Lagged(_)) => Box::pin(resync(&state, &scope, &mut cursor)).await,
                 Err(RecvError::Closed) => break,
             };
             match items {
@@ -265,9 +273,9 @@ fn follow(
                 tokio::select! {
                     biased;
                     () = state.shutdown.cancelled() => return,
-                    _ = recheck.tick(), if operator.is_some() => {
+                    () = tick(recheck.as_mut()) => {
                         if let Some(operator) = &operator
-                            && !operator.still_holds(&state).await
+                            && !Box::pin(operator.still_holds(&state)).await
                         {
                             return;
                         }
@@ -276,6 +284,16 @@ fn follow(
                 }
             };
         }
+    }
+}
+
+/// The next tick of `interval`; never without one.
+async fn tick(interval: Option<&mut tokio::time::Interval>) {
+    match interval {
+        Some(interval) => {
+            interval.tick().await;
+        }
+        None => std::future::pending().await,
     }
 }
 
