@@ -191,7 +191,14 @@ pub async fn send_message(
     WidgetVisitor(visitor): WidgetVisitor,
     ApiJson(request): ApiJson<SendMessageRequest>,
 ) -> Result<(StatusCode, ApiJson<SendMessageResponse>), AppError> {
-    let message = widget::send(&state, &visitor, &request).await?;
+    // Run to its end even when the client goes away: the answer's lease and
+    // budget reservation commit with the message, and its run must then start.
+    let message = tokio::spawn(async move { widget::send(&state, &visitor, &request).await })
+        .await
+        .map_err(|err| {
+            tracing::error!(error = %err, "storing a visitor's message panicked");
+            AppError::Internal
+        })??;
     Ok((
         StatusCode::ACCEPTED,
         ApiJson(SendMessageResponse { message }),

@@ -23,7 +23,9 @@ pub struct Prepared {
     pub(super) lang: notices::Lang,
     /// `None`: the project's key does not decrypt (nothing was reserved).
     pub(super) request: Option<LlmRequest>,
-    /// `None`: today's budget has no room for the call.
+    /// `None`: today's budget had no room for the call; the run tries
+    /// again once it has cancelled the run it replaces (whose reservation
+    /// is then given back), as every start outside the fast path does.
     pub(super) reservation: Option<limits::Reservation>,
 }
 

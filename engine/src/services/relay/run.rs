@@ -130,6 +130,7 @@ async fn begin(
     reserved: Arc<Reserved>,
     prepared: Option<Box<Prepared>>,
 ) -> Result<Option<(Context, LlmRequest)>, DbErr> {
+    let fast = prepared.is_some();
     let (mut context, request, reservation) = if let Some(prepared) = prepared.map(|boxed| *boxed) {
         let context = Context {
             run,
@@ -139,7 +140,7 @@ async fn begin(
             input_estimate: 0,
             reserved,
         };
-        (context, prepared.request, Some(prepared.reservation))
+        (context, prepared.request, prepared.reservation)
     } else {
         let Some(context) = load(state, run, reserved).await? else {
             end_run(state, run, None).await?;
@@ -156,7 +157,7 @@ async fn begin(
     };
     context.input_estimate = estimate(&request);
     let reservation = if let Some(made) = reservation {
-        made
+        Some(made)
     } else {
         let tokens = reserved_tokens(&context.project, context.input_estimate);
         limits::reserve_ai_answer(&state.db, &context.project, tokens).await?
@@ -166,7 +167,22 @@ async fn begin(
         return Ok(None);
     };
     context.reserved.put(reservation, context.input_estimate);
+    // A takeover, a handoff or an erasure that committed between the
+    // message's commit and this run's start found no run to cancel: the
+    // prepared run checks the conversation is still the AI's, as `load` does.
+    if fast && !still_ai(state, run).await? {
+        settle(state, &context, 0, false).await?;
+        end_run(state, run, None).await?;
+        return Ok(None);
+    }
     Ok(Some((context, request)))
+}
+
+/// True when the conversation is still answered by the AI.
+async fn still_ai(state: &AppState, run: RunRef) -> Result<bool, DbErr> {
+    Ok(conversation_rows::find(&state.db, run.conversation_id)
+        .await?
+        .is_some_and(|conversation| conversation.status == ConversationStatus::Ai.as_str()))
 }
 
 /// The call for `project` over the conversation's `rows`; `None` when the
