@@ -43,6 +43,10 @@ pub struct AppState {
     pub presence: Arc<crate::services::presence::Presence>,
     /// Cancelled when the server shuts down: event streams end so clients reconnect elsewhere.
     pub shutdown: tokio_util::sync::CancellationToken,
+    /// The periodic sweeps of this instance: after `shutdown`, closing and
+    /// waiting on it lets a sweep in progress finish before the process (or
+    /// a test) goes on.
+    pub sweeps: tokio_util::task::TaskTracker,
 }
 
 impl std::fmt::Debug for AppState {

@@ -31,13 +31,15 @@ pub fn start(state: &AppState) {
 }
 
 /// Runs `tick` every `state.settings.sweep_every` until shutdown (a tick
-/// that overruns delays the next one rather than piling them up).
+/// that overruns delays the next one rather than piling them up), tracked
+/// by `state.sweeps` so that the shutdown can wait for a tick in progress.
 fn every_sweep<Tick, Done>(state: AppState, tick: Tick)
 where
     Tick: Fn(AppState) -> Done + Send + 'static,
     Done: Future<Output = ()> + Send,
 {
-    tokio::spawn(async move {
+    let sweeps = state.sweeps.clone();
+    sweeps.spawn(async move {
         let mut every = tokio::time::interval(state.settings.sweep_every);
         every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {

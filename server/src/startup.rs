@@ -115,6 +115,7 @@ impl Application {
             telegram,
             mailer,
             shutdown: tokio_util::sync::CancellationToken::new(),
+            sweeps: tokio_util::task::TaskTracker::new(),
         };
         Ok(Self {
             listener,
@@ -148,6 +149,7 @@ impl Application {
         engine::workers::start(&self.state);
         let stop = self.state.shutdown.clone();
         let relay = self.state.relay.clone();
+        let sweeps = self.state.sweeps.clone();
         let router = http::router(self.state, self.leptos_options);
         // Event streams never end on their own: end them first, so that the
         // graceful shutdown can finish (clients reconnect to another instance).
@@ -163,9 +165,18 @@ impl Application {
             ServiceExt::<Request>::into_make_service_with_connect_info::<SocketAddr>(service),
         )
         .with_graceful_shutdown(shutdown)
-        .await
+        .await?;
+        // A sweep in progress finishes its transaction before the process ends.
+        sweeps.close();
+        if tokio::time::timeout(SWEEPS_FINISH, sweeps.wait()).await.is_err() {
+            tracing::warn!("a sweep was still running at shutdown; it was cut short");
+        }
+        Ok(())
     }
 }
+
+/// How long the shutdown waits for a sweep in progress.
+const SWEEPS_FINISH: std::time::Duration = std::time::Duration::from_secs(10);
 
 fn leptos_options(settings: &Settings, site_addr: SocketAddr) -> LeptosOptions {
     LeptosOptions::builder()

@@ -66,7 +66,10 @@ async fn messages_left_streaming_by_a_crash_are_interrupted_at_start() {
     let conversation = fixtures::conversation(&before, project).await;
     // The first server's sweep repairs orphaned answers too: stop it, so
     // that only the second server's start can do the repair checked below.
+    // A tick in progress when the token is cancelled still runs to its end.
     before.state().shutdown.cancel();
+    before.state().sweeps.close();
+    before.state().sweeps.wait().await;
     // An answer as the relay starts one, and a finished message.
     let streaming = NewMessage {
         status: MessageStatus::Streaming,
