@@ -301,7 +301,7 @@ async fn claim(
 /// Commits, tells the streams, and returns the conversation as the inbox lists it.
 async fn commit(
     state: &AppState,
-    txn: DatabaseTransaction,
+    txn: crate::db::WriteTxn,
     conversation: &conversations::Model,
     pending: Vec<Pending>,
 ) -> Result<ConversationSummary, AppError> {
