@@ -45,7 +45,9 @@ pub(crate) async fn run(
 ) -> Result<()> {
     let stack = Stack::start(cli, spec, work).await?;
     let project = stack.admin.create_project("Operator", None).await?;
+    let phase = Instant::now();
     let visitors = start_visitors(&stack.http, &project, cli.connected).await?;
+    step("visitors started", phase);
     let (_second, listen_on): (Option<Server>, Http) = if two_instances {
         let second = Server::start(&stack.env, "second").await?;
         let http = stack.http.with_base(&second.base);
@@ -53,7 +55,9 @@ pub(crate) async fn run(
     } else {
         (None, stack.http.clone())
     };
+    let phase = Instant::now();
     let streams = open_streams(&listen_on, &visitors).await?;
+    step("streams open", phase);
     let arrived: Times = Arc::default();
     let mut readers = JoinSet::new();
     for stream in streams {
@@ -64,11 +68,13 @@ pub(crate) async fn run(
         .take(TARGETS)
         .map(|visitor| visitor.conversation.clone())
         .collect();
+    let phase = Instant::now();
     futures_util::stream::iter(&targets)
         .map(|conversation| stack.admin.take_over(conversation))
         .buffer_unordered(16)
         .try_collect::<Vec<()>>()
         .await?;
+    step("conversations taken over", phase);
     tokio::time::sleep(Duration::from_secs(1)).await;
     let (sent, refused) = send(&stack.admin, &targets, cli.rate, cli.seconds).await?;
     let deadline = Instant::now() + DRAIN;
@@ -103,6 +109,11 @@ pub(crate) async fn run(
     };
     report.put(line, Column::Db(stack.db.engine), text);
     Ok(())
+}
+
+/// Tells how long a step of the set-up took (on stderr, beside the row's own line).
+fn step(what: &str, since: Instant) {
+    eprintln!("   {what} in {:.1} s", since.elapsed().as_secs_f64());
 }
 
 fn lock(times: &Times) -> std::sync::MutexGuard<'_, HashMap<u64, Instant>> {
