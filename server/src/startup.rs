@@ -168,7 +168,10 @@ impl Application {
         .await?;
         // A sweep in progress finishes its transaction before the process ends.
         sweeps.close();
-        if tokio::time::timeout(SWEEPS_FINISH, sweeps.wait()).await.is_err() {
+        if tokio::time::timeout(SWEEPS_FINISH, sweeps.wait())
+            .await
+            .is_err()
+        {
             tracing::warn!("a sweep was still running at shutdown; it was cut short");
         }
         Ok(())
