@@ -301,7 +301,7 @@ async fn claim(
 /// Commits, tells the streams, and returns the conversation as the inbox lists it.
 async fn commit(
     state: &AppState,
-    txn: crate::db::WriteTxn,
+    txn: DatabaseTransaction,
     conversation: &conversations::Model,
     pending: Vec<Pending>,
 ) -> Result<ConversationSummary, AppError> {
