@@ -15,6 +15,9 @@
 //!   answer, the visitor's consent, and the record of deleted visitors.
 //! - `m20261130_000001_knowledge`: the knowledge base (the project's own
 //!   vector store, files, websites, Q&A pairs, deletions due at the provider).
+//! - `m20261130_000002_alerts`: operators' alerts by Telegram and email.
+//! - `m20261130_000003_visitor_ip_index`: the index the per-address limits
+//!   look visitors up by.
 
 pub use sea_orm_migration::prelude::*;
 
@@ -30,6 +33,7 @@ mod m20261129_000001_create_app_settings;
 mod m20261129_000002_trust;
 mod m20261130_000001_knowledge;
 mod m20261130_000002_alerts;
+mod m20261130_000003_visitor_ip_index;
 
 /// Every migration of aiwidget, in the order they run.
 #[derive(Debug)]
@@ -44,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000002_trust::Migration),
             Box::new(m20261130_000001_knowledge::Migration),
             Box::new(m20261130_000002_alerts::Migration),
+            Box::new(m20261130_000003_visitor_ip_index::Migration),
         ]
     }
 }

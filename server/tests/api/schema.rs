@@ -43,6 +43,8 @@ async fn migration_creates_every_table() {
         ("messages", "uq_messages_client_message_id"),
         ("conversations", "idx_conversations_project_activity"),
         ("events", "idx_events_conversation"),
+        // The per-address limits look visitors up by it on every message.
+        ("visitors", "idx_visitors_project_ip"),
     ] {
         assert!(
             manager.has_index(table, index).await.expect("query"),
