@@ -146,6 +146,13 @@ async fn measure(cli: &Cli, row: Row, spec: &str, work: &Path, report: &mut Repo
         Ok(()) => eprintln!("   done in {:.1} s", started.elapsed().as_secs_f64()),
         Err(err) => {
             eprintln!("   FAILED: {err:#}");
+            // The servers' own words on it (the working folder is deleted at the end).
+            for server in ["server", "second"] {
+                let log = work.join(format!("{server}.log"));
+                if log.exists() {
+                    eprintln!("   {server}.log ends with:\n{}", processes::tail(&log));
+                }
+            }
             report.notes.push(format!("{label}: not measured: {err:#}"));
         }
     }

@@ -9,7 +9,9 @@ static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     if let Err(err) = tikv_jemalloc_ctl::background_thread::write(true) {
-        eprintln!("aiwidget: freed memory will be returned less promptly (jemalloc background threads: {err})");
+        eprintln!(
+            "aiwidget: freed memory will be returned less promptly (jemalloc background threads: {err})"
+        );
     }
     aiwidget::cli::run().await
 }
