@@ -147,7 +147,7 @@ async fn measure(cli: &Cli, row: Row, spec: &str, work: &Path, report: &mut Repo
         Err(err) => {
             eprintln!("   FAILED: {err:#}");
             // The servers' own words on it (the working folder is deleted at the end).
-            for server in ["server", "second"] {
+            for server in ["server", "second", "restart"] {
                 let log = work.join(format!("{server}.log"));
                 if log.exists() {
                     eprintln!("   {server}.log ends with:\n{}", processes::tail(&log));
