@@ -44,6 +44,8 @@ where
         every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
+                // Shutdown first when both are ready: no new tick once it began.
+                biased;
                 () = state.shutdown.cancelled() => break,
                 _ = every.tick() => {}
             }

@@ -95,8 +95,14 @@ impl Relay {
     }
 
     /// Answers `conversation_id`: here when this instance takes (or holds)
-    /// its AI lease, else on the instance that holds it.
+    /// its AI lease, else on the instance that holds it. An instance that is
+    /// shutting down starts nothing (its runs were cancelled and nobody waits
+    /// for a new one): the sweep of unanswered conversations, on another
+    /// instance or after the restart, answers it.
     pub fn start(&self, state: &AppState, conversation_id: Uuid) {
+        if state.shutdown.is_cancelled() {
+            return;
+        }
         let state = state.clone();
         tokio::spawn(async move {
             match lease::acquire(&state.db, conversation_id, state.bus.instance()).await {
