@@ -22,6 +22,7 @@ use ssr::app_state;
 mod ssr;
 
 pub mod alerts;
+pub mod copilot;
 pub mod knowledge;
 
 /// The dashboard's view of `GET /health`, over the same service.

@@ -1,16 +1,13 @@
 //! The open conversation: its messages (the AI's streaming as written), who
 //! holds it and the buttons to take over, release and close, the reply box
-//! (with typing sent to the visitor), and who the visitor is.
+//! (`composer`), and who the visitor is.
 
-use crate::api::{
-    InboxAction, conversation_action, get_conversation, operator_typing, send_operator_message,
-};
+use crate::api::{InboxAction, conversation_action, get_conversation};
 use crate::i18n::use_lang;
 use crate::i18n::{InboxTexts, use_texts};
 use crate::inbox::{InboxState, clock, failure, status_label, visitor_name};
 use contract::chat::{ConversationStatus, MessageRole, MessageStatus, MessageView};
 use contract::inbox::{ConversationDetail, VisitorInfo};
-use contract::widget::SendMessageRequest;
 use leptos::prelude::*;
 use uuid::Uuid;
 
@@ -102,7 +99,7 @@ fn Conversation(id: Uuid) -> impl IntoView {
             </ol>
             {move || (state.visitor_typing.get() == Some(id))
                 .then(|| view! { <p class="typing muted" aria-live="polite">{texts.visitor_typing}</p> })}
-            <Composer id />
+            <crate::composer::Composer id />
             {move || detail().map(|detail| visitor_view(texts, &detail.visitor, detail.conversation.handoff_reason.as_deref().map(|why| crate::i18n::reason(lang, why))))}
             {move || detail().map(|detail| view! { <crate::visitor_privacy::VisitorPrivacy visitor_id=detail.visitor.id /> })}
         </section>
@@ -156,117 +153,6 @@ fn Header(detail: ConversationDetail, act: Action<InboxAction, ()>) -> impl Into
                 })}
             </div>
         </header>
-    }
-}
-
-/// The reply box: Enter sends, Shift+Enter starts a new line; typing is
-/// told to the visitor at most every 3 s.
-///
-/// The box is emptied when a message is sent, not when the server answers, so
-/// what the operator types meanwhile is kept; a message sent while another is
-/// on its way waits in a queue and goes after it, in order. A failed message
-/// comes back into the box when the box is empty.
-#[component]
-fn Composer(id: Uuid) -> impl IntoView {
-    let state = expect_context::<InboxState>();
-    let texts = &use_texts().inbox;
-    let lang = use_lang();
-    let text = RwSignal::new(String::new());
-    let last_typing = StoredValue::new(0.0_f64);
-    let queued = StoredValue::new(std::collections::VecDeque::<String>::new());
-    let send = Action::new_local(move |body: &String| {
-        let body = body.clone();
-        let request = SendMessageRequest {
-            text: body.clone(),
-            client_message_id: client_message_id(),
-        };
-        async move {
-            match send_operator_message(id, request).await {
-                Ok(message) => {
-                    state.apply_message(message);
-                    state.error.set(None);
-                }
-                Err(err) => {
-                    text.update(|current| {
-                        if current.trim().is_empty() {
-                            *current = body;
-                        }
-                    });
-                    state.error.set(Some(failure(lang, &err)));
-                }
-            }
-        }
-    });
-    // The next queued message goes when the one on its way has been answered.
-    Effect::new(move |_| {
-        if !send.pending().get()
-            && let Some(next) = queued
-                .try_update_value(std::collections::VecDeque::pop_front)
-                .flatten()
-        {
-            send.dispatch(next);
-        }
-    });
-    let closed = move || {
-        state.detail.with(|detail| {
-            detail.as_ref().is_some_and(|d| {
-                d.conversation.id == id && d.conversation.status == ConversationStatus::Closed
-            })
-        })
-    };
-    let held_elsewhere = move || {
-        state.detail.with(|detail| {
-            detail.as_ref().is_some_and(|d| {
-                d.conversation.status == ConversationStatus::Human
-                    && d.conversation
-                        .assigned
-                        .as_ref()
-                        .is_some_and(|held| held.id != state.me)
-            })
-        })
-    };
-    let submit = move || {
-        let body = text.get_untracked();
-        if body.trim().is_empty() {
-            return;
-        }
-        text.set(String::new());
-        if send.pending().get_untracked() {
-            queued.update_value(|queue| queue.push_back(body));
-        } else {
-            send.dispatch(body);
-        }
-    };
-    view! {
-        {move || held_elsewhere().then(|| view! { <p class="muted">{texts.held_elsewhere}</p> })}
-        <form class="composer" on:submit=move |ev| { ev.prevent_default(); submit(); }>
-            <textarea
-                rows="2"
-                aria-label=texts.reply_placeholder
-                placeholder=texts.reply_placeholder
-                prop:value=move || text.get()
-                disabled=move || closed() || held_elsewhere()
-                on:input=move |ev| {
-                    text.set(event_target_value(&ev));
-                    let now = now_ms();
-                    if now - last_typing.get_value() > 3000.0 {
-                        last_typing.set_value(now);
-                        leptos::task::spawn_local(async move {
-                            let _ = operator_typing(id).await;
-                        });
-                    }
-                }
-                on:keydown=move |ev| {
-                    if ev.key() == "Enter" && !ev.shift_key() {
-                        ev.prevent_default();
-                        submit();
-                    }
-                }
-            ></textarea>
-            <button type="submit" class="primary" disabled=move || closed() || held_elsewhere()>
-                {texts.send}
-            </button>
-        </form>
     }
 }
 
@@ -340,29 +226,5 @@ fn visitor_view(
                 .filter_map(|(label, value)| value.map(|value| view! { <dt>{label}</dt><dd>{value}</dd> }))
                 .collect_view()}
         </dl>
-    }
-}
-
-/// A fresh id for a send, so that a retried request is stored once.
-fn client_message_id() -> Option<String> {
-    #[cfg(feature = "hydrate")]
-    {
-        window().crypto().ok().map(|crypto| crypto.random_uuid())
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        None
-    }
-}
-
-/// Milliseconds since the epoch, by the browser's clock.
-fn now_ms() -> f64 {
-    #[cfg(feature = "hydrate")]
-    {
-        web_sys::js_sys::Date::now()
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        0.0
     }
 }

@@ -72,3 +72,16 @@ pub fn ListErrors(
         })
     }
 }
+
+/// Asks the user before a removal (always no on the server).
+pub(crate) fn confirmed(question: &str) -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        window().confirm_with_message(question).unwrap_or(false)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = question;
+        false
+    }
+}

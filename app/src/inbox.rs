@@ -36,6 +36,12 @@ fn Inbox(user: UserView) -> impl IntoView {
     let state = InboxState::new(&user);
     provide_context(state);
     let projects = Resource::new(|| (), |_| crate::api::list_projects());
+    Effect::new(move |_| {
+        if let Some(Ok(list)) = projects.get() {
+            let names = list.iter().map(|p| (p.id, p.name.clone())).collect();
+            state.project_names.set(names);
+        }
+    });
     select_from_url(state);
     Effect::new(move |_| {
         let query = state.query(None);

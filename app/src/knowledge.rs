@@ -13,7 +13,7 @@
 //! - `sites`: websites, their imports and pages.
 //! - `qa`: question/answer pairs.
 //! - `playground`: a question, its answer streamed, its sources.
-//! - `format`: sizes, times, status badges; `sse`, `net` (browser): fetch calls.
+//! - `format`: sizes, times, status badges; `net` (browser): fetch calls.
 
 pub(crate) mod check;
 mod files;
@@ -23,8 +23,6 @@ mod net;
 mod playground;
 mod qa;
 mod sites;
-#[cfg(any(feature = "hydrate", test))]
-mod sse;
 
 use crate::api::knowledge::get_knowledge;
 use crate::chrome::SignedIn;
@@ -117,19 +115,6 @@ impl Knowledge {
                         .any(|s| matches!(s.status, SiteStatus::Queued | SiteStatus::Syncing))
             })
         })
-    }
-}
-
-/// Asks the user before a removal (always no on the server).
-fn confirmed(question: &str) -> bool {
-    #[cfg(feature = "hydrate")]
-    {
-        window().confirm_with_message(question).unwrap_or(false)
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        let _ = question;
-        false
     }
 }
 

@@ -12,10 +12,14 @@
 //! - [`api`]: the server functions, thin wrappers over the services.
 //! - [`i18n`]: the two languages and how one is chosen.
 //! - [`login`], [`projects`], [`project_form`], [`users`]: the pages;
+//!   [`replies`]: a project's canned replies, on its page;
 //!   [`knowledge`]: a project's knowledge base; [`alerts`]: the user's own
 //!   alerts in Telegram and by email.
+//! - `fetch` (browser): calls made with fetch (an upload, the event streams
+//!   that answer a POST); `sse`: those streams' events, parsed.
 //! - [`forms`]: field errors from the server, shown next to their inputs.
-//! - [`inbox`], [`conversation`]: the live inbox and the open conversation;
+//! - [`inbox`], [`conversation`], [`composer`]: the live inbox, the open
+//!   conversation and its reply box (canned replies, the suggested reply);
 //!   [`visitor_privacy`]: its visitor's data exported or deleted (admins);
 //!   `inbox_live` (hydrate): its event stream and alerts.
 //!
@@ -27,7 +31,10 @@
 pub mod alerts;
 pub mod api;
 pub mod chrome;
+pub mod composer;
 pub mod conversation;
+#[cfg(feature = "hydrate")]
+mod fetch;
 pub mod forms;
 pub mod i18n;
 pub mod inbox;
@@ -37,7 +44,10 @@ pub mod knowledge;
 pub mod login;
 pub mod project_form;
 pub mod projects;
+pub mod replies;
 pub mod routes;
+#[cfg(any(feature = "hydrate", test))]
+mod sse;
 pub mod users;
 pub mod visitor_privacy;
 

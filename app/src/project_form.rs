@@ -168,6 +168,7 @@ fn ProjectForm(
                 </div>
             })}
         </form>
+        {id.map(|project| view! { <crate::replies::RepliesSection project admin /> })}
     }
 }
 

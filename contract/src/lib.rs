@@ -13,6 +13,7 @@
 //! - [`health`]: the body of `GET /health`.
 //! - [`auth`]: roles, users and login shapes.
 //! - [`alerts`]: an operator's alerts: the Telegram link, which alerts go where.
+//! - [`copilot`]: the operator's copilot: canned replies, the suggested reply.
 //! - [`list`]: [`list::Page`], the shape of every list answer.
 //! - [`projects`]: the project shapes of the admin API.
 //! - [`chat`]: conversations, messages and event payloads on the wire.
@@ -27,6 +28,7 @@
 pub mod alerts;
 pub mod auth;
 pub mod chat;
+pub mod copilot;
 pub mod error;
 pub mod health;
 pub mod inbox;

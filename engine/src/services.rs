@@ -2,6 +2,7 @@
 //! handlers of the `server` crate and by the dashboard's server functions.
 //!
 //! # Layout
+//! - [`ai_call`]: one AI call for the dashboard (playground, suggestion), on the daily budget.
 //! - [`api_keys`]: the projects' OpenAI keys, encrypted at rest.
 //! - [`auth`]: logging in and out, the user behind a session.
 //! - [`health`]: the database check behind `/health`.
@@ -34,13 +35,16 @@
 //! - [`knowledge`]: the knowledge base (files, websites, Q&A) and its jobs.
 //! - [`alerts`]: alerts to operators in Telegram and by email, queued and sent.
 //! - [`telegram`]: the operators' bot: linking a chat, replies and buttons, the long poll.
+//! - [`copilot`]: the operator's canned replies and suggested reply.
 //! - [`legacy_import`]: projects and chats of the Node.js version, same ids.
 
+pub mod ai_call;
 pub mod alerts;
 pub mod api_keys;
 pub mod auth;
 pub mod bus;
 pub mod conversations;
+pub mod copilot;
 pub mod deadlines;
 pub mod events;
 pub mod flood;

@@ -172,6 +172,18 @@ impl FakeOpenAi {
         self.script().reply = text.to_owned();
     }
 
+    /// Answers `reply` to the requests whose instructions (or `system` /
+    /// `developer` message, whitespace taken as single spaces) contain
+    /// `phrase`: the product's own tasks (a suggested reply, a summary) are
+    /// told apart by their prompts. A phrase set again gets the new reply.
+    pub fn set_task_reply(&self, phrase: &str, reply: &str) {
+        let mut script = self.script();
+        script.task_replies.retain(|(known, _)| known != phrase);
+        script
+            .task_replies
+            .push((phrase.to_owned(), reply.to_owned()));
+    }
+
     /// Sets the `(file_id, filename)` pairs a Responses answer cites when the
     /// request has a `file_search` tool. With none, it cites the first
     /// completed file of each searched store, and with no such file no

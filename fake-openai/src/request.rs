@@ -77,7 +77,7 @@ impl Turn {
         Ok(Self {
             model,
             stream: body["stream"].as_bool().unwrap_or(false),
-            reply: script.reply.clone(),
+            reply: reply_for(&script, &body),
             citations: citations(&script, searched.as_deref()),
             searches_files,
             input_words,
@@ -107,6 +107,33 @@ impl Turn {
     pub(crate) fn input_tokens(&self) -> usize {
         self.input_words.len()
     }
+}
+
+/// The scripted reply for a task whose prompt the request's instructions
+/// contain (whitespace runs taken as one space), else the general reply.
+fn reply_for(script: &Script, body: &Value) -> String {
+    let instructions = instructions_of(body).join(" ");
+    script
+        .task_replies
+        .iter()
+        .find(|(phrase, _)| {
+            let phrase: Vec<&str> = phrase.split_whitespace().collect();
+            instructions.contains(&phrase.join(" "))
+        })
+        .map_or_else(|| script.reply.clone(), |(_, reply)| reply.clone())
+}
+
+/// The words of the request's instructions: the Responses `instructions`
+/// and the text of `system` and `developer` messages (either style).
+fn instructions_of(body: &Value) -> Vec<String> {
+    let mut words = words_in(&body["instructions"]);
+    let messages = [&body["messages"], &body["input"]];
+    for message in messages.into_iter().filter_map(Value::as_array).flatten() {
+        if matches!(message["role"].as_str(), Some("system" | "developer")) {
+            words.extend(words_in(&message["content"]));
+        }
+    }
+    words
 }
 
 /// The function tool the fake calls when a test scripts a handoff.

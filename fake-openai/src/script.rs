@@ -44,6 +44,11 @@ pub(crate) struct Script {
     pub requests: Vec<Recorded>,
     /// The assistant text, streamed one word per delta.
     pub reply: String,
+    /// `(phrase, reply)`: a request whose instructions (or system message)
+    /// contain `phrase` is answered `reply` instead, the first match winning,
+    /// so that a test can tell the product's tasks apart (a suggested reply,
+    /// a summary, a translation) by the prompt each sends.
+    pub task_replies: Vec<(String, String)>,
     /// `(file_id, filename)` cited when a Responses request searches files.
     pub citations: Vec<(String, String)>,
     /// The pause between two deltas.
@@ -80,6 +85,7 @@ impl Default for Script {
             file_size_limit: MAX_UPLOAD_BYTES,
             requests: Vec::new(),
             reply: DEFAULT_REPLY.to_owned(),
+            task_replies: Vec::new(),
             citations: Vec::new(),
             delta_delay: Duration::ZERO,
             reject_stream_options: false,

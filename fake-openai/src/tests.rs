@@ -81,6 +81,42 @@ async fn responses_stream_spells_the_reply_and_completes_with_usage() {
     assert_eq!(fake.completed_streams(), 1);
 }
 
+/// A request whose instructions (Responses) or system message (chat)
+/// contain a task's phrase gets that task's reply; other requests get the
+/// general one.
+#[tokio::test]
+async fn a_task_is_answered_by_its_own_reply_in_both_styles() {
+    // Arrange
+    let fake = FakeOpenAi::start().await;
+    fake.set_reply("general");
+    fake.set_task_reply("Draft the operator's reply", "drafted");
+    let responses = json!({"model": "gpt-4.1-mini", "stream": true, "input": "hi",
+        "instructions": "Be kind.\n\nDraft the operator's\nreply now."});
+    let chat = json!({"model": "gpt-4.1-mini", "stream": true, "messages": [
+        {"role": "system", "content": "Draft the operator's reply, please."},
+        {"role": "user", "content": "hi"}]});
+    let other = json!({"model": "gpt-4.1-mini", "stream": true, "input": [
+        {"role": "user", "content": "Draft the operator's reply"}]});
+
+    // Act
+    let by_responses = deltas(&events(post(&fake, "/responses", responses).await).await);
+    let by_chat = post(&fake, "/chat/completions", chat)
+        .await
+        .text()
+        .await
+        .expect("body");
+    let untouched = deltas(&events(post(&fake, "/responses", other).await).await);
+
+    // Assert
+    assert_eq!(by_responses, "drafted");
+    assert!(by_chat.contains("drafted"), "{by_chat}");
+    assert!(!by_chat.contains("general"), "{by_chat}");
+    assert_eq!(
+        untouched, "general",
+        "a visitor's words are not instructions"
+    );
+}
+
 /// A `file_search` request shows the search and cites the scripted files.
 #[tokio::test]
 async fn responses_cite_the_scripted_files_when_searching() {

@@ -18,6 +18,7 @@
 //! - `m20261130_000002_alerts`: operators' alerts by Telegram and email.
 //! - `m20261130_000003_visitor_ip_index`: the index the per-address limits
 //!   look visitors up by.
+//! - `m20261201_000001_canned_replies`: the operators' canned replies.
 
 pub use sea_orm_migration::prelude::*;
 
@@ -34,6 +35,7 @@ mod m20261129_000002_trust;
 mod m20261130_000001_knowledge;
 mod m20261130_000002_alerts;
 mod m20261130_000003_visitor_ip_index;
+mod m20261201_000001_canned_replies;
 
 /// Every migration of aiwidget, in the order they run.
 #[derive(Debug)]
@@ -49,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000001_knowledge::Migration),
             Box::new(m20261130_000002_alerts::Migration),
             Box::new(m20261130_000003_visitor_ip_index::Migration),
+            Box::new(m20261201_000001_canned_replies::Migration),
         ]
     }
 }

@@ -6,6 +6,7 @@
 //! - [`metrics`]: `GET /metrics` (Prometheus), for this host or `METRICS_TOKEN`.
 //! - [`admin_auth`]: login, logout and `me` of the admin API.
 //! - [`admin_projects`]: projects of the admin API.
+//! - [`admin_copilot`]: canned replies and the suggested reply.
 //! - [`admin_knowledge`]: a project's knowledge base (files, websites, Q&A).
 //! - [`admin_playground`]: the playground and the project check.
 //! - [`admin_users`]: operators and admins.
@@ -25,6 +26,7 @@
 pub mod admin_alerts;
 pub mod admin_auth;
 pub mod admin_conversations;
+pub mod admin_copilot;
 pub mod admin_knowledge;
 pub mod admin_playground;
 pub mod admin_projects;
@@ -74,6 +76,7 @@ pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
         .route("/", get(|| async { Redirect::temporary("/admin/") }))
         .merge(admin_auth::routes())
         .merge(admin_projects::routes())
+        .merge(admin_copilot::routes())
         .merge(admin_knowledge::routes())
         .merge(admin_playground::routes())
         .merge(admin_users::routes())

@@ -1,6 +1,6 @@
 //! The dashboard in English.
 
-use super::texts::{AlertsTexts, InboxTexts, KnowledgeTexts, Texts};
+use super::texts::{AlertsTexts, CopilotTexts, InboxTexts, KnowledgeTexts, Texts};
 
 pub(super) const EN: Texts = Texts {
     tagline: "AI chat widget with live human takeover",
@@ -236,5 +236,21 @@ pub(super) const EN: Texts = Texts {
         alerts_language: "Language of alerts",
         linked_mark: "Telegram linked",
         not_linked_mark: "Telegram not linked",
+    },
+    copilot: CopilotTexts {
+        replies_title: "Canned replies",
+        replies_hint: "Operators type / in the reply box to insert one, and can edit it before sending. Variables: {visitor_name}, {operator_name}, {project_name}, {page_url}.",
+        reply_title: "Title",
+        shortcut: "Shortcut",
+        text: "Text",
+        add_reply: "Add canned reply",
+        no_replies: "No canned replies yet.",
+        remove: "Remove",
+        confirm_remove: "Remove this canned reply?",
+        menu: "Canned replies",
+        no_match: "No canned reply matches.",
+        suggest: "Suggest a reply",
+        suggesting: "Drafting…",
+        suggest_failed: "The AI could not draft a reply:",
     },
 };

@@ -3,6 +3,26 @@
 /// The server's field reasons in Russian.
 pub(super) const REASONS_RU: &[(&str, &str)] = &[
     (
+        "a title of 1 to 100 characters is required",
+        "нужно название от 1 до 100 символов",
+    ),
+    (
+        "a shortcut of 1 to 32 letters, digits, `-` or `_` is required",
+        "нужна команда из 1–32 букв, цифр, `-` или `_`",
+    ),
+    (
+        "a text of 1 to 4000 characters is required",
+        "нужен текст от 1 до 4000 символов",
+    ),
+    (
+        "another canned reply of this project has this shortcut",
+        "у другого шаблона этого проекта уже есть такая команда",
+    ),
+    (
+        "nothing has been said in this conversation yet",
+        "в этом разговоре ещё ничего не сказано",
+    ),
+    (
         "a name of 1 to 200 characters is required",
         "нужно название от 1 до 200 символов",
     ),

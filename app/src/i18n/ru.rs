@@ -1,6 +1,6 @@
 //! The dashboard in Russian.
 
-use super::texts::{AlertsTexts, InboxTexts, KnowledgeTexts, Texts};
+use super::texts::{AlertsTexts, CopilotTexts, InboxTexts, KnowledgeTexts, Texts};
 
 pub(super) const RU: Texts = Texts {
     tagline: "ИИ-чат для сайта с подключением оператора",
@@ -236,5 +236,21 @@ pub(super) const RU: Texts = Texts {
         alerts_language: "Язык уведомлений",
         linked_mark: "Telegram привязан",
         not_linked_mark: "Telegram не привязан",
+    },
+    copilot: CopilotTexts {
+        replies_title: "Шаблоны ответов",
+        replies_hint: "Операторы набирают / в поле ответа, чтобы вставить шаблон, и могут поправить его перед отправкой. Переменные: {visitor_name}, {operator_name}, {project_name}, {page_url}.",
+        reply_title: "Название",
+        shortcut: "Команда",
+        text: "Текст",
+        add_reply: "Добавить шаблон",
+        no_replies: "Шаблонов пока нет.",
+        remove: "Удалить",
+        confirm_remove: "Удалить этот шаблон?",
+        menu: "Шаблоны ответов",
+        no_match: "Нет подходящих шаблонов.",
+        suggest: "Предложить ответ",
+        suggesting: "Пишу черновик…",
+        suggest_failed: "ИИ не смог предложить ответ:",
     },
 };

@@ -94,6 +94,7 @@ pub struct Texts {
     pub inbox: InboxTexts,
     pub knowledge: KnowledgeTexts,
     pub alerts: AlertsTexts,
+    pub copilot: CopilotTexts,
 }
 
 /// The texts of the inbox.
@@ -266,4 +267,27 @@ pub struct AlertsTexts {
     pub alerts_language: &'static str,
     pub linked_mark: &'static str,
     pub not_linked_mark: &'static str,
+}
+
+/// The texts of the operator's copilot: canned replies and the suggested reply.
+#[derive(Debug)]
+#[allow(
+    missing_docs,
+    reason = "one field per text of the dashboard: its name says which"
+)]
+pub struct CopilotTexts {
+    pub replies_title: &'static str,
+    pub replies_hint: &'static str,
+    pub reply_title: &'static str,
+    pub shortcut: &'static str,
+    pub text: &'static str,
+    pub add_reply: &'static str,
+    pub no_replies: &'static str,
+    pub remove: &'static str,
+    pub confirm_remove: &'static str,
+    pub menu: &'static str,
+    pub no_match: &'static str,
+    pub suggest: &'static str,
+    pub suggesting: &'static str,
+    pub suggest_failed: &'static str,
 }

@@ -23,6 +23,10 @@ pub struct InboxState {
     pub me: Uuid,
     /// Whether they are an admin.
     pub admin: bool,
+    /// Their display name (a canned reply's `{operator_name}`).
+    pub my_name: StoredValue<String>,
+    /// The names of the projects they see (a canned reply's `{project_name}`).
+    pub project_names: RwSignal<std::collections::BTreeMap<Uuid, String>>,
     /// The conversations listed, newest activity first.
     pub items: RwSignal<Vec<ConversationSummary>>,
     /// Where the next page of the list starts; `None` on the last page.
@@ -48,6 +52,8 @@ impl InboxState {
         Self {
             me: user.id,
             admin: user.role == Role::Admin,
+            my_name: StoredValue::new(user.display_name.clone()),
+            project_names: RwSignal::new(std::collections::BTreeMap::new()),
             items: RwSignal::new(Vec::new()),
             next_cursor: RwSignal::new(None),
             project: RwSignal::new(None),

@@ -2,9 +2,10 @@
 //! refusal shown with its file) and the list. Pages of websites are listed
 //! under their website, not here.
 
+use super::Knowledge;
 use super::format::{bytes, file_status, when};
-use super::{Knowledge, confirmed};
 use crate::api::knowledge::delete_knowledge_file;
+use crate::forms::confirmed;
 use crate::i18n::use_texts;
 use contract::knowledge::{KnowledgeFile, KnowledgeSource};
 use leptos::prelude::*;

@@ -1,9 +1,10 @@
 //! Question/answer pairs: the form to add one, and the list, each pair
 //! changed in place or removed.
 
+use super::Knowledge;
 use super::format::file_status;
-use super::{Knowledge, confirmed};
 use crate::api::knowledge::{delete_qa, save_qa};
+use crate::forms::confirmed;
 use crate::forms::{FORM, FieldError, FieldErrors, field_errors};
 use crate::i18n::{reason, use_texts};
 use contract::knowledge::{KnowledgeQa, QaInput};

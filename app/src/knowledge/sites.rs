@@ -2,9 +2,10 @@
 //! with its status, the counts of its import, the pages that failed, its
 //! last and next import, its pages, "Import now", the schedule, removal.
 
+use super::Knowledge;
 use super::format::{file_status, site_status, when};
-use super::{Knowledge, confirmed};
 use crate::api::knowledge::{add_site, delete_site, sync_site, update_site};
+use crate::forms::confirmed;
 use crate::forms::{FORM, FieldError, FieldErrors, field_errors};
 use crate::i18n::{KnowledgeTexts, reason, use_texts};
 use contract::knowledge::{

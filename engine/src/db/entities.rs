@@ -10,6 +10,7 @@
 
 pub mod alerts;
 pub mod app_settings;
+pub mod canned_replies;
 pub mod conversations;
 pub mod events;
 pub mod knowledge_files;

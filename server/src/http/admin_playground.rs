@@ -12,7 +12,6 @@ use contract::AppError;
 use contract::error::ErrorBody;
 use contract::knowledge::{PlaygroundEvent, PlaygroundInput, ProjectCheck};
 use engine::services::knowledge::{check, playground};
-use engine::services::streams::Outgoing;
 use engine::state::AppState;
 use futures_util::StreamExt as _;
 use uuid::Uuid;
@@ -54,20 +53,9 @@ pub async fn ask(
     ApiJson(input): ApiJson<PlaygroundInput>,
 ) -> Result<Response, AppError> {
     let events = playground::ask(&state, &user, id, &input).await?;
-    Ok(super::sse::respond(events.map(|event| frame(&event))))
-}
-
-/// An event as an SSE frame: its name, and its payload as `data:`.
-fn frame(event: &PlaygroundEvent) -> Outgoing {
-    let name = event.name().to_owned();
-    let data = serde_json::to_value(event)
-        .map(|mut tagged| tagged["data"].take())
-        .unwrap_or_default();
-    Outgoing {
-        id: None,
-        event: name,
-        data,
-    }
+    Ok(super::sse::respond(
+        events.map(|event| super::sse::tagged(event.name(), &event)),
+    ))
 }
 
 /// Checks the project: the key (a listing of models), the model (a tiny

@@ -93,6 +93,11 @@ use utoipa::{Modify, OpenApi};
         super::admin_alerts::notifications,
         super::admin_alerts::update_notifications,
         super::admin_alerts::webhook,
+        super::admin_copilot::list_replies,
+        super::admin_copilot::add_reply,
+        super::admin_copilot::update_reply,
+        super::admin_copilot::delete_reply,
+        super::admin_copilot::suggest,
     ),
     components(schemas(
         Health, ErrorBody, LoginRequest, LoginResponse, UserView, UserInput, Role, Page<UserView>, Page<ProjectView>, Page<ModelInfo>,
@@ -114,6 +119,8 @@ use utoipa::{Modify, OpenApi};
         contract::alerts::TelegramLink, contract::alerts::AlertChoices,
         contract::alerts::QuietHours, contract::alerts::Notifications,
         contract::alerts::NotificationsInput,
+        contract::copilot::CannedReply, contract::copilot::ReplyInput,
+        contract::copilot::SuggestEvent, contract::copilot::SuggestionText,
     )),
     modifiers(&SecuritySchemes),
     tags(
@@ -125,6 +132,7 @@ use utoipa::{Modify, OpenApi};
         (name = "conversations", description = "The operators' inbox, takeover and live events"),
         (name = "privacy", description = "One visitor's data, exported or deleted (admins)"),
         (name = "alerts", description = "An operator's alerts in Telegram and by email; Telegram's webhook"),
+        (name = "copilot", description = "The operator's copilot: canned replies, the suggested reply"),
         (name = "knowledge", description = "A project's knowledge base: files, websites, Q&A, the playground and the project check"),
     )
 )]

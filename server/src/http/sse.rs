@@ -39,6 +39,19 @@ pub fn respond(items: impl Stream<Item = Outgoing> + Send + 'static) -> Response
     response
 }
 
+/// An event of an enum tagged `{"event", "data"}` (the playground's, the
+/// suggestion's) as an unnumbered frame named `name`, its `data` as payload.
+pub fn tagged(name: &str, event: &impl serde::Serialize) -> Outgoing {
+    let data = serde_json::to_value(event)
+        .map(|mut tagged| tagged["data"].take())
+        .unwrap_or_default();
+    Outgoing {
+        id: None,
+        event: name.to_owned(),
+        data,
+    }
+}
+
 fn frame(item: Outgoing) -> Event {
     let event = Event::default()
         .event(item.event)

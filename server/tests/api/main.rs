@@ -10,6 +10,7 @@ mod body_limits;
 mod budget_attacks;
 mod cli;
 mod consent;
+mod copilot;
 mod crash_recovery;
 mod dashboard;
 mod database_restart;

@@ -33,6 +33,7 @@ async fn migration_creates_every_table() {
         "messages",
         "events",
         "usage_daily",
+        "canned_replies",
     ] {
         assert!(
             manager.has_table(table).await.expect("query"),
@@ -45,6 +46,8 @@ async fn migration_creates_every_table() {
         ("events", "idx_events_conversation"),
         // The per-address limits look visitors up by it on every message.
         ("visitors", "idx_visitors_project_ip"),
+        // A shortcut is unique in its project.
+        ("canned_replies", "idx_canned_replies_project_shortcut"),
     ] {
         assert!(
             manager.has_index(table, index).await.expect("query"),

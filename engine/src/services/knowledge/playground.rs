@@ -6,24 +6,15 @@
 //! Nothing is stored: no visitor, conversation or message, and the
 //! per-visitor and per-IP limits do not apply. The call does spend the
 //! project's money, so it counts in today's AI budget as a visitor's answer
-//! does: reserved before the call (refused with `409 ai_budget_spent` when
-//! there is no room), settled with the provider's count after, given back
-//! when the provider answered nothing.
-//!
-//! The call runs in a task of its own that sends [`PlaygroundEvent`]s over a
-//! channel: when the admin goes away, the task drops the upstream request
-//! and settles the budget with what was spent.
+//! does (`services::ai_call`).
 
-use super::{Keyed, check, cite, keyed, store_ids};
-use crate::llm::{LlmErrorKind, LlmEvent, LlmRequest, Turn, TurnRole, Usage};
-use crate::metrics::{self, AiOutcome};
+use super::{Keyed, cite, keyed, store_ids};
+use crate::llm::{LlmRequest, Turn, TurnRole};
+use crate::services::ai_call::{self, CallEvent};
 use crate::services::auth::CurrentUser;
-use crate::services::limits::{self, Reservation};
-use crate::services::relay::history::estimate_tokens;
 use crate::services::widget::validate_text;
 use crate::state::AppState;
 use contract::AppError;
-use contract::chat::Source;
 use contract::knowledge::{
     PlaygroundAnswer, PlaygroundDelta, PlaygroundEvent, PlaygroundInput, PlaygroundInstructions,
 };
@@ -31,11 +22,7 @@ use contract::projects::ApiStyle;
 use contract::widget::SendMessageRequest;
 use futures_util::StreamExt as _;
 use futures_util::stream::{self, BoxStream};
-use tokio::sync::mpsc;
 use uuid::Uuid;
-
-/// How many events may wait for a slow client before the call waits too.
-const BUFFERED_EVENTS: usize = 64;
 
 /// Starts the playground's call for `input` on project `id` (admins only):
 /// the events, `instructions` first.
@@ -61,41 +48,37 @@ pub async fn ask(
         },
     )?;
     let request = request(&keyed, text);
-    let input_estimate = i64::try_from(
-        estimate_tokens(&request.instructions).saturating_add(
-            request
-                .turns
-                .iter()
-                .map(|turn| estimate_tokens(&turn.text))
-                .sum(),
-        ),
-    )
-    .unwrap_or(i64::MAX);
-    let cap = i64::from(keyed.project.limit_max_output_tokens);
-    let reservation = limits::reserve_ai_answer(
-        &state.db,
-        &keyed.project,
-        input_estimate.saturating_add(cap),
-    )
-    .await?
-    .ok_or_else(budget_spent)?;
     let first = PlaygroundEvent::Instructions(PlaygroundInstructions {
         instructions: request.instructions.clone(),
         model: request.model.clone(),
         vector_store_ids: request.vector_store_ids.clone(),
     });
-    let (sender, receiver) = mpsc::channel(BUFFERED_EVENTS);
-    let call = Call {
-        state: state.clone(),
-        project_id: keyed.project.id,
-        model: keyed.project.model.clone(),
-        reservation,
-        input_estimate,
-        streamed: String::new(),
-    };
-    tokio::spawn(call.run(request, sender));
-    let rest = stream::unfold(receiver, |mut receiver| async move {
-        receiver.recv().await.map(|event| (event, receiver))
+    let events = ai_call::start(state, &keyed.project, request).await?;
+    let db = state.db.clone();
+    let project_id = keyed.project.id;
+    let rest = events.then(move |event| {
+        let db = db.clone();
+        async move {
+            match event {
+                CallEvent::Delta(text) => PlaygroundEvent::Delta(PlaygroundDelta { text }),
+                CallEvent::Completed {
+                    text,
+                    sources,
+                    handoff,
+                } => match cite(&db, project_id, sources).await {
+                    Ok(sources) => PlaygroundEvent::Message(PlaygroundAnswer {
+                        text,
+                        sources,
+                        handoff,
+                    }),
+                    Err(err) => {
+                        tracing::error!(error = %err, "cannot read the playground's sources");
+                        PlaygroundEvent::Error(AppError::Internal.body())
+                    }
+                },
+                CallEvent::Failed(err) => PlaygroundEvent::Error(err.body()),
+            }
+        }
     });
     Ok(stream::once(async { first }).chain(rest).boxed())
 }
@@ -116,154 +99,5 @@ fn request(keyed: &Keyed, text: String) -> LlmRequest {
         vector_store_ids: store_ids(project),
         handoff_tool: project.handoff_ai_allowed,
         max_output_tokens: u32::try_from(project.limit_max_output_tokens).ok(),
-    }
-}
-
-fn budget_spent() -> AppError {
-    AppError::Conflict {
-        code: "ai_budget_spent".into(),
-        message: "today's AI budget of this project is spent (answers or tokens): the AI \
-                  answers again after midnight UTC, or raise the daily limits"
-            .into(),
-    }
-}
-
-/// How the call ended.
-enum Ending {
-    /// The provider completed the answer.
-    Completed {
-        text: String,
-        sources: Vec<Source>,
-        usage: Usage,
-        handoff: Option<String>,
-    },
-    /// The provider refused or failed, or the stream was cut.
-    Failed(LlmErrorKind),
-    /// The admin went away: the upstream request was dropped.
-    Gone,
-}
-
-/// One playground call and what it took from the budget.
-struct Call {
-    state: AppState,
-    project_id: Uuid,
-    model: String,
-    reservation: Reservation,
-    /// The estimated tokens of the request, counted when the provider reports none.
-    input_estimate: i64,
-    /// The text sent so far.
-    streamed: String,
-}
-
-impl Call {
-    async fn run(mut self, request: LlmRequest, sender: mpsc::Sender<PlaygroundEvent>) {
-        let mut upstream = self.state.llm.stream(request);
-        let ending = loop {
-            let item = tokio::select! {
-                biased;
-                () = sender.closed() => break Ending::Gone,
-                item = upstream.next() => item,
-            };
-            match item {
-                Some(Ok(LlmEvent::Delta(text))) => {
-                    self.streamed.push_str(&text);
-                    let delta = PlaygroundEvent::Delta(PlaygroundDelta { text });
-                    if sender.send(delta).await.is_err() {
-                        break Ending::Gone;
-                    }
-                }
-                Some(Ok(LlmEvent::Completed {
-                    text,
-                    sources,
-                    usage,
-                    handoff,
-                })) => {
-                    break Ending::Completed {
-                        text,
-                        sources,
-                        usage,
-                        handoff,
-                    };
-                }
-                Some(Err(err)) => break Ending::Failed(err.kind),
-                None => break Ending::Failed(LlmErrorKind::StreamCut),
-            }
-        };
-        drop(upstream);
-        if let Some(last) = self.finish(ending).await {
-            // The admin may have gone meanwhile: nobody to tell then.
-            let _ = sender.send(last).await;
-        }
-    }
-
-    /// Settles the budget and makes the last event (none for an admin gone).
-    async fn finish(&self, ending: Ending) -> Option<PlaygroundEvent> {
-        match ending {
-            Ending::Completed {
-                text,
-                sources,
-                usage,
-                handoff,
-            } => {
-                metrics::ai_call(AiOutcome::Completed);
-                metrics::ai_tokens(usage);
-                self.settle(usage.input_tokens.saturating_add(usage.output_tokens), true)
-                    .await;
-                Some(match cite(&self.state.db, self.project_id, sources).await {
-                    Ok(sources) => PlaygroundEvent::Message(PlaygroundAnswer {
-                        text,
-                        sources,
-                        handoff,
-                    }),
-                    Err(err) => {
-                        tracing::error!(error = %err, "cannot read the playground's sources");
-                        PlaygroundEvent::Error(AppError::Internal.body())
-                    }
-                })
-            }
-            Ending::Failed(kind) => {
-                metrics::ai_call(if kind == LlmErrorKind::Timeout {
-                    AiOutcome::Timeout
-                } else {
-                    AiOutcome::Failed
-                });
-                tracing::warn!(kind = kind.code(), "the playground's AI call failed");
-                if self.streamed.is_empty() {
-                    // Nothing came: the provider refused or failed before answering.
-                    self.settle(0, false).await;
-                } else {
-                    self.settle_estimate().await;
-                }
-                Some(PlaygroundEvent::Error(
-                    check::refusal(kind, &self.model).body(),
-                ))
-            }
-            Ending::Gone => {
-                metrics::ai_call(AiOutcome::Cancelled);
-                // The provider was asked (and paid): its input counts even when cut short.
-                self.settle_estimate().await;
-                None
-            }
-        }
-    }
-
-    /// Settles with the estimated input and the text sent so far; an answer
-    /// that sent nothing is given back.
-    async fn settle_estimate(&self) {
-        let output = i64::try_from(estimate_tokens(&self.streamed)).unwrap_or(i64::MAX);
-        let used = self.input_estimate.saturating_add(output);
-        self.settle(used, !self.streamed.is_empty()).await;
-    }
-
-    /// The reserved tokens become `used`; the answer is given back unless `answered`.
-    async fn settle(&self, used: i64, answered: bool) {
-        let db = &self.state.db;
-        let mut result = limits::settle_ai_tokens(db, &self.reservation, used).await;
-        if result.is_ok() && !answered {
-            result = limits::refund_ai_answer(db, &self.reservation, 0).await;
-        }
-        if let Err(err) = result {
-            tracing::error!(error = %err, "cannot settle the playground's AI budget");
-        }
     }
 }

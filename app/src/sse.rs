@@ -1,17 +1,17 @@
-//! Server-sent events read from a fetch body: the playground answers a POST,
-//! which an `EventSource` cannot send.
+//! Server-sent events read from a fetch body: the playground and the
+//! suggested reply answer a POST, which an `EventSource` cannot send.
 
 /// One event: its name (`message` when unnamed) and its data lines joined.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct Event {
-    pub(super) name: String,
-    pub(super) data: String,
+pub(crate) struct Event {
+    pub(crate) name: String,
+    pub(crate) data: String,
 }
 
 /// Takes the complete events out of `buffer` (bytes received so far, `\r`
 /// removed), leaving an incomplete one for the next chunk. Blocks without
 /// data (keep-alive comments) give no event.
-pub(super) fn take_events(buffer: &mut Vec<u8>) -> Vec<Event> {
+pub(crate) fn take_events(buffer: &mut Vec<u8>) -> Vec<Event> {
     let mut events = Vec::new();
     while let Some(end) = buffer.windows(2).position(|pair| pair == b"\n\n") {
         let block: Vec<u8> = buffer.drain(..end + 2).collect();

@@ -1,0 +1,68 @@
+//! The copilot's server functions: a project's canned replies, over
+//! `engine::services::copilot::replies` (the same service as
+//! `/api/v1/admin/projects/{id}/replies`). The suggested reply is an event
+//! stream, called with fetch from the browser.
+
+use contract::AppError;
+use contract::copilot::{CannedReply, ReplyInput};
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+use uuid::Uuid;
+
+#[cfg(feature = "ssr")]
+use super::ssr;
+
+/// The project's canned replies, by shortcut.
+#[server(prefix = "/admin/fn", endpoint = "replies")]
+pub async fn list_replies(
+    /// The project's id.
+    project: Uuid,
+) -> Result<Vec<CannedReply>, AppError> {
+    ssr::finish(
+        async move {
+            let (state, user) = ssr::session_user().await?;
+            engine::services::copilot::replies::list(&state, &user, project).await
+        }
+        .await,
+    )
+}
+
+/// Adds (`reply` is `None`) or changes a canned reply.
+#[server(prefix = "/admin/fn", endpoint = "replies_save", input = Json)]
+pub async fn save_reply(
+    /// The project's id.
+    project: Uuid,
+    /// The reply to change; `None` adds one.
+    reply: Option<Uuid>,
+    /// Its title, shortcut and text.
+    input: ReplyInput,
+) -> Result<CannedReply, AppError> {
+    ssr::finish(
+        async move {
+            use engine::services::copilot::replies;
+            let (state, user) = ssr::session_user().await?;
+            match reply {
+                Some(reply) => replies::update(&state, &user, project, reply, &input).await,
+                None => replies::create(&state, &user, project, &input).await,
+            }
+        }
+        .await,
+    )
+}
+
+/// Removes a canned reply.
+#[server(prefix = "/admin/fn", endpoint = "replies_delete")]
+pub async fn delete_reply(
+    /// The project's id.
+    project: Uuid,
+    /// The reply's id.
+    reply: Uuid,
+) -> Result<(), AppError> {
+    ssr::finish(
+        async move {
+            let (state, user) = ssr::session_user().await?;
+            engine::services::copilot::replies::delete(&state, &user, project, reply).await
+        }
+        .await,
+    )
+}

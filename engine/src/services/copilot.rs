@@ -1,0 +1,9 @@
+//! The operator's copilot (`docs/copilot.md`): what helps an operator answer
+//! faster.
+//!
+//! - [`replies`]: canned replies per project, inserted from the `/` menu.
+//! - [`suggest`]: a reply drafted by the project's AI, streamed into the
+//!   reply box, sent only by the operator.
+
+pub mod replies;
+pub mod suggest;
