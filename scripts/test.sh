@@ -33,3 +33,4 @@ node tests/browser/takeover.mjs
 node tests/browser/privacy.mjs
 node tests/browser/knowledge.mjs
 node tests/browser/alerts.mjs
+node tests/browser/copilot.mjs

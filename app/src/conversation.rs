@@ -85,6 +85,7 @@ fn Conversation(id: Uuid) -> impl IntoView {
     view! {
         <section class="conversation" aria-label=texts.title>
             {move || detail().map(|detail| view! { <Header detail act /> })}
+            <SummaryBox id />
             <ol class="thread" role="log" aria-live="polite" node_ref=thread>
                 {move || {
                     detail()
@@ -103,6 +104,51 @@ fn Conversation(id: Uuid) -> impl IntoView {
             {move || detail().map(|detail| visitor_view(texts, &detail.visitor, detail.conversation.handoff_reason.as_deref().map(|why| crate::i18n::reason(lang, why))))}
             {move || detail().map(|detail| view! { <crate::visitor_privacy::VisitorPrivacy visitor_id=detail.visitor.id /> })}
         </section>
+    }
+}
+
+/// The AI's summary of the conversation (made when it starts waiting for a
+/// human), and a button to make one now.
+#[component]
+fn SummaryBox(id: Uuid) -> impl IntoView {
+    let state = expect_context::<InboxState>();
+    let copilot = &use_texts().copilot;
+    let lang = use_lang();
+    let pending = RwSignal::new(false);
+    let note = RwSignal::new(None::<String>);
+    let text = Memo::new(move |_| {
+        state.detail.with(|detail| {
+            detail
+                .as_ref()
+                .filter(|d| d.conversation.id == id)
+                .and_then(|d| d.conversation.summary.clone())
+        })
+    });
+    let make = move |_| {
+        pending.set(true);
+        note.set(None);
+        leptos::task::spawn_local(async move {
+            match crate::api::copilot::summarise(id).await {
+                Ok(summary) => {
+                    state.apply_summary(summary);
+                }
+                Err(err) => {
+                    note.try_set(Some(failure(lang, &err)));
+                }
+            }
+            pending.try_set(false);
+        });
+    };
+    view! {
+        <aside class="summary" aria-label=copilot.summary data-empty=move || text.with(Option::is_none).to_string()>
+            {move || text.get().map(|summary| view! {
+                <p class="summary-text"><strong>{copilot.summary}": "</strong>{summary}</p>
+            })}
+            <button type="button" class="link" on:click=make disabled=move || pending.get()>
+                {move || if pending.get() { copilot.summarising } else { copilot.summarise }}
+            </button>
+            {move || note.get().map(|note| view! { <p class="field-error" role="alert">{note}</p> })}
+        </aside>
     }
 }
 

@@ -68,6 +68,11 @@ pub struct ConversationSummary {
     pub visitor_label: Option<String>,
     /// When the conversation was opened (RFC 3339, UTC).
     pub created_at: DateTime<Utc>,
+    /// Two or three lines by the AI for the operator: what the visitor wants
+    /// and what was already answered (`docs/copilot.md`); never sent to the
+    /// visitor.
+    #[serde(default)]
+    pub summary: Option<String>,
 }
 
 /// Who the visitor is, as far as the widget told.

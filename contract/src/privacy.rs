@@ -67,6 +67,9 @@ pub struct ExportedConversation {
     pub last_message_at: DateTime<Utc>,
     /// When it was closed.
     pub closed_at: Option<DateTime<Utc>>,
+    /// The AI's summary for the operators, if one was made.
+    #[serde(default)]
+    pub summary: Option<String>,
     /// Oldest first.
     pub messages: Vec<MessageView>,
 }

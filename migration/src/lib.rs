@@ -19,6 +19,7 @@
 //! - `m20261130_000003_visitor_ip_index`: the index the per-address limits
 //!   look visitors up by.
 //! - `m20261201_000001_canned_replies`: the operators' canned replies.
+//! - `m20261201_000002_conversation_summary`: a conversation's summary for operators.
 
 pub use sea_orm_migration::prelude::*;
 
@@ -36,6 +37,7 @@ mod m20261130_000001_knowledge;
 mod m20261130_000002_alerts;
 mod m20261130_000003_visitor_ip_index;
 mod m20261201_000001_canned_replies;
+mod m20261201_000002_conversation_summary;
 
 /// Every migration of aiwidget, in the order they run.
 #[derive(Debug)]
@@ -52,6 +54,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000002_alerts::Migration),
             Box::new(m20261130_000003_visitor_ip_index::Migration),
             Box::new(m20261201_000001_canned_replies::Migration),
+            Box::new(m20261201_000002_conversation_summary::Migration),
         ]
     }
 }

@@ -91,10 +91,14 @@ export async function hydrated(page) {
 }
 
 /** The fake OpenAI server (target/debug/fake-openai) answering `reply`, a
- *  word every `deltaMs`; resolves with its base URL. */
-export function startFake(reply, deltaMs) {
+ *  word every `deltaMs`, and `tasks` (`[[phrase, reply], …]`) to requests
+ *  whose instructions hold the phrase; resolves with its base URL. */
+export function startFake(reply, deltaMs, tasks = []) {
   const child = spawn(join(ROOT, "target/debug/fake-openai"), [], {
-    env: { ...process.env, FAKE_OPENAI_REPLY: reply, FAKE_OPENAI_DELTA_MS: String(deltaMs) },
+    env: {
+      ...process.env, FAKE_OPENAI_REPLY: reply, FAKE_OPENAI_DELTA_MS: String(deltaMs),
+      FAKE_OPENAI_TASKS: JSON.stringify(tasks),
+    },
     stdio: ["ignore", "pipe", "inherit"],
   });
   return new Promise((ok, fail) => {

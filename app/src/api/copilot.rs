@@ -1,10 +1,12 @@
-//! The copilot's server functions: a project's canned replies, over
-//! `engine::services::copilot::replies` (the same service as
-//! `/api/v1/admin/projects/{id}/replies`). The suggested reply is an event
+//! The copilot's server functions: a project's canned replies and a
+//! conversation's summary, over `engine::services::copilot` (the same
+//! services as `/api/v1/admin/projects/{id}/replies` and
+//! `…/conversations/{id}/summary`). The suggested reply is an event
 //! stream, called with fetch from the browser.
 
 use contract::AppError;
 use contract::copilot::{CannedReply, ReplyInput};
+use contract::inbox::ConversationSummary;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use uuid::Uuid;
@@ -62,6 +64,21 @@ pub async fn delete_reply(
         async move {
             let (state, user) = ssr::session_user().await?;
             engine::services::copilot::replies::delete(&state, &user, project, reply).await
+        }
+        .await,
+    )
+}
+
+/// Makes the conversation's summary now.
+#[server(prefix = "/admin/fn", endpoint = "summarise")]
+pub async fn summarise(
+    /// The conversation's id.
+    conversation: Uuid,
+) -> Result<ConversationSummary, AppError> {
+    ssr::finish(
+        async move {
+            let (state, user) = ssr::session_user().await?;
+            engine::services::copilot::summary::on_demand(&state, &user, conversation).await
         }
         .await,
     )

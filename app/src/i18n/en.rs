@@ -252,5 +252,8 @@ pub(super) const EN: Texts = Texts {
         suggest: "Suggest a reply",
         suggesting: "Drafting…",
         suggest_failed: "The AI could not draft a reply:",
+        summary: "Summary",
+        summarise: "Summarise",
+        summarising: "Summarising…",
     },
 };

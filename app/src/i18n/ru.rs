@@ -252,5 +252,8 @@ pub(super) const RU: Texts = Texts {
         suggest: "Предложить ответ",
         suggesting: "Пишу черновик…",
         suggest_failed: "ИИ не смог предложить ответ:",
+        summary: "Сводка",
+        summarise: "Составить сводку",
+        summarising: "Составляю…",
     },
 };

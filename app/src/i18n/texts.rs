@@ -290,4 +290,7 @@ pub struct CopilotTexts {
     pub suggest: &'static str,
     pub suggesting: &'static str,
     pub suggest_failed: &'static str,
+    pub summary: &'static str,
+    pub summarise: &'static str,
+    pub summarising: &'static str,
 }

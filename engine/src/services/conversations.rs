@@ -152,6 +152,8 @@ pub async fn open(
         ai_lease_owner: Set(None),
         ai_lease_expires_at: Set(None),
         closed_at: Set(None),
+        summary: Set(None),
+        summary_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     }

@@ -44,6 +44,11 @@ pub enum Kind {
     /// The conversation was deleted (its own events went with it): the
     /// operators' inbox drops it. Stored without a conversation.
     Removed,
+    /// The AI's summary for the operators changed. Stored without a
+    /// conversation (like `Removed`), so a visitor's stream never reads it;
+    /// the operators' streams send the `conversation` it names (which
+    /// carries the summary) instead of the event itself.
+    Summary,
 }
 
 impl Kind {
@@ -56,6 +61,7 @@ impl Kind {
             Self::Typing => "typing",
             Self::Read => "read",
             Self::Removed => "conversation_removed",
+            Self::Summary => "summary",
         }
     }
 }
@@ -117,6 +123,38 @@ pub async fn emit_removed(
         reason: reason.as_str().to_owned(),
     };
     insert(txn, conversation, None, Kind::Removed, &payload).await
+}
+
+/// Writes the `summary` event of `conversation`, whose summary changed in
+/// the caller's transaction: named in its payload, not in its row.
+///
+/// # Errors
+/// As [`emit`].
+pub async fn emit_summary(
+    txn: &impl ConnectionTrait,
+    conversation: &conversations::Model,
+) -> Result<Pending, DbErr> {
+    let payload = SummaryChanged {
+        conversation_id: conversation.id,
+    };
+    insert(txn, conversation, None, Kind::Summary, &payload).await
+}
+
+/// The payload of a `summary` event.
+#[derive(Debug, Serialize)]
+struct SummaryChanged {
+    conversation_id: Uuid,
+}
+
+/// The conversation an event concerns: its row's, or for the events stored
+/// without one, the one their payload names.
+#[must_use]
+pub fn conversation_of(event: &events::Model) -> Option<Uuid> {
+    event.conversation_id.or_else(|| {
+        event.payload["conversation_id"]
+            .as_str()
+            .and_then(|id| id.parse().ok())
+    })
 }
 
 async fn insert(

@@ -211,6 +211,7 @@ pub async fn summaries(
             handoff_deadline_at: row.handoff_deadline_at,
             visitor_label: labels.get(&row.visitor_id).cloned(),
             created_at: row.created_at,
+            summary: row.summary.clone(),
         })
         .collect())
 }

@@ -182,6 +182,9 @@ pub async fn delete(state: &AppState, me: &CurrentUser, id: Uuid) -> Result<(), 
     alerts::forget_user(&txn, id).await?;
     users::Entity::delete_by_id(id).exec(&txn).await?;
     txn.commit().await?;
+    for event in &pending {
+        crate::services::copilot::summary::after_handoff(state, event.conversation_id);
+    }
     events::publish(&state.hub, pending);
     Ok(())
 }

@@ -52,6 +52,7 @@ pub async fn export(
             created_at: row.created_at,
             last_message_at: row.last_message_at,
             closed_at: row.closed_at,
+            summary: row.summary,
             messages,
         });
     }

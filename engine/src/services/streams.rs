@@ -347,12 +347,15 @@ async fn catch_up(
         cursor.last = row.id;
         if cursor.summaries
             && row.kind != events::Kind::Typing.as_str()
-            && let Some(id) = row.conversation_id
+            && row.kind != events::Kind::Removed.as_str()
+            && let Some(id) = events::conversation_of(&row)
             && !changed.contains(&id)
         {
             changed.push(id);
         }
         match rendered {
+            // Operators get it in the `conversation` frame.
+            _ if row.kind == events::Kind::Summary.as_str() => {}
             Some(Rendered::Message(view)) => items.push(cursor.message(&view, Some(row.id))),
             Some(Rendered::Other { kind, data }) => items.push(Outgoing {
                 id: Some(row.id),

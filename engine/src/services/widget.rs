@@ -214,6 +214,7 @@ pub async fn handoff(
     txn.commit().await?;
     state.relay.cancel(state, conversation.id);
     events::publish(&state.hub, vec![pending]);
+    crate::services::copilot::summary::after_handoff(state, conversation.id);
     Ok(state_of(&conversation))
 }
 

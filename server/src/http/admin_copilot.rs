@@ -1,7 +1,8 @@
 //! The operator's copilot (`docs/copilot.md`): a project's canned replies
 //! (`/api/v1/admin/projects/{id}/replies`: operators who see the project
-//! read them, admins change them) and the suggested reply
-//! (`POST /api/v1/admin/conversations/{id}/suggest`).
+//! read them, admins change them), the suggested reply
+//! (`POST /api/v1/admin/conversations/{id}/suggest`) and the conversation's
+//! summary (`POST /api/v1/admin/conversations/{id}/summary`).
 
 use super::errors::{ApiJson, ApiPath};
 use super::session::AuthUser;
@@ -13,7 +14,8 @@ use axum::routing::{get, patch, post};
 use contract::AppError;
 use contract::copilot::{CannedReply, ReplyInput, SuggestEvent};
 use contract::error::ErrorBody;
-use engine::services::copilot::{replies, suggest};
+use contract::inbox::ConversationSummary;
+use engine::services::copilot::{replies, suggest, summary};
 use engine::state::AppState;
 use futures_util::StreamExt as _;
 use uuid::Uuid;
@@ -30,6 +32,7 @@ pub fn routes() -> Router<AppState> {
             patch(update_reply).delete(delete_reply),
         )
         .route("/api/v1/admin/conversations/{id}/suggest", post(suggest))
+        .route("/api/v1/admin/conversations/{id}/summary", post(summarise))
 }
 
 /// The project's canned replies, by shortcut.
@@ -165,4 +168,30 @@ pub async fn suggest(
     Ok(super::sse::respond(
         events.map(|event| super::sse::tagged(event.name(), &event)),
     ))
+}
+
+/// Makes the conversation's summary now (it is also made when the
+/// conversation starts waiting for a human): the conversation as the inbox
+/// lists it, `summary` filled. The call counts in today's AI budget.
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/conversations/{id}/summary",
+    tag = "copilot",
+    params(("id" = Uuid, Path, description = "The conversation id")),
+    responses(
+        (status = 200, description = "The conversation with its new `summary`", body = ConversationSummary),
+        (status = 401, description = "`invalid_token`", body = ErrorBody),
+        (status = 404, description = "`conversation_not_found`", body = ErrorBody),
+        (status = 409, description = "`no_api_key`, `api_key_unreadable`, `nothing_to_answer` \
+            or `ai_budget_spent`", body = ErrorBody),
+        (status = 502, description = "`upstream_*`: the provider failed; the summary before stays", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("cookie" = []))
+)]
+pub async fn summarise(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<ApiJson<ConversationSummary>, AppError> {
+    summary::on_demand(&state, &user, id).await.map(ApiJson)
 }

@@ -98,6 +98,7 @@ use utoipa::{Modify, OpenApi};
         super::admin_copilot::update_reply,
         super::admin_copilot::delete_reply,
         super::admin_copilot::suggest,
+        super::admin_copilot::summarise,
     ),
     components(schemas(
         Health, ErrorBody, LoginRequest, LoginResponse, UserView, UserInput, Role, Page<UserView>, Page<ProjectView>, Page<ModelInfo>,

@@ -83,7 +83,9 @@ async fn hands_off_in(style: &str, reply: &str) {
     widget.send("Спасибо").await;
     let frames = events.until_answer().await;
     assert_eq!(crate::widget_client::answer(&frames)["text"], "Рад помочь!");
-    let requests = fake.wait_for_requests(2, Duration::from_secs(5)).await;
+    fake.wait_for_requests(3, Duration::from_secs(5)).await;
+    let requests = crate::widget_client::answer_requests(&fake);
+    assert_eq!(requests.len(), 2, "two answers (and the handoff's summary)");
     let second = serde_json::to_string(&requests[1].body).expect("body");
     assert!(
         second.contains("Оформил возврат."),

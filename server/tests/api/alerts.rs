@@ -213,6 +213,10 @@ async fn an_operator_takes_over_answers_and_releases_from_telegram() {
     let app = app_with_bot(&fake).await;
     let ai = FakeOpenAi::start().await;
     ai.set_reply("The AI is back.");
+    ai.set_task_reply(
+        engine::services::copilot::summary::SUMMARY_TASK,
+        "Asks where the <order> is.",
+    );
     let project_id = project(&app, &ai, json!({"name": "Shop <b>&"})).await;
     let admin = Operator::admin(&app).await;
     let ivan = TgUser::new(7_001, "Ivan");
@@ -235,6 +239,13 @@ async fn an_operator_takes_over_answers_and_releases_from_telegram() {
     assert!(
         alerted.text.contains("&lt;order&gt; &amp; parcel"),
         "{}",
+        alerted.text
+    );
+    assert!(
+        alerted
+            .text
+            .contains("<b>Summary:</b> Asks where the &lt;order&gt; is."),
+        "the alert waited for the summary: {}",
         alerted.text
     );
     assert!(!alerted.disable_notification);

@@ -1,5 +1,7 @@
 //! The operator's copilot (`docs/copilot.md`): canned replies per project
-//! ([`replies`]) and the suggested reply ([`suggest`]).
+//! ([`replies`]), the suggested reply ([`suggest`]) and the conversation's
+//! summary ([`summary`]).
 
 mod replies;
 mod suggest;
+mod summary;

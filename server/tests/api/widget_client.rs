@@ -24,6 +24,21 @@ pub(crate) const WAIT: Duration = Duration::from_secs(10);
 /// message to the upstream request.
 pub(crate) const NO_CALL_GRACE: Duration = Duration::from_millis(400);
 
+/// The requests `fake` got for visitors' answers: the summary a handoff
+/// asks for (`engine::services::copilot::summary`) left out.
+pub(crate) fn answer_requests(fake: &FakeOpenAi) -> Vec<fake_openai::Recorded> {
+    let task = engine::services::copilot::summary::SUMMARY_TASK;
+    fake.requests()
+        .into_iter()
+        .filter(|request| {
+            !request
+                .body
+                .as_ref()
+                .is_some_and(|body| body.to_string().contains(task))
+        })
+        .collect()
+}
+
 /// A project answered by `fake`, allowing [`ORIGIN`]; `extra` is merged into the body.
 pub(crate) async fn project(app: &TestApp, fake: &FakeOpenAi, extra: Value) -> String {
     let token = app.admin_token().await;

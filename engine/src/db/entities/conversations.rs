@@ -22,6 +22,8 @@ pub struct Model {
     pub ai_lease_owner: Option<String>,
     pub ai_lease_expires_at: Option<DateTimeUtc>,
     pub closed_at: Option<DateTimeUtc>,
+    pub summary: Option<String>,
+    pub summary_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

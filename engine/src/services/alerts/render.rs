@@ -22,6 +22,8 @@ pub struct Context {
     pub project: String,
     /// The visitor's contact name, else their email or phone, else a short id.
     pub visitor: String,
+    /// The AI's summary of the conversation, if one was made.
+    pub summary: Option<String>,
     /// The last messages, oldest first: (role, author, text).
     pub messages: Vec<(String, Option<String>, String)>,
     /// The conversation in the dashboard, when `PUBLIC_URL` is one Telegram
@@ -48,6 +50,13 @@ pub fn telegram(context: &Context, locale: &str) -> (String, InlineKeyboardMarku
         words.visitor,
         escape_html(&context.visitor),
     );
+    if let Some(summary) = &context.summary {
+        text.push_str(&format!(
+            "\n<b>{}:</b> {}\n",
+            words.summary,
+            escape_html(&shortened(summary))
+        ));
+    }
     for (role, author, body) in &context.messages {
         text.push_str(&format!(
             "\n<i>{}:</i> {}",
@@ -102,6 +111,9 @@ pub fn email(context: &Context, locale: &str) -> (String, String) {
         words.visitor,
         context.visitor
     );
+    if let Some(summary) = &context.summary {
+        body.push_str(&format!("\n{}: {}\n", words.summary, shortened(summary)));
+    }
     for (role, author, text) in &context.messages {
         body.push_str(&format!(
             "\n{}: {}\n",
@@ -205,6 +217,7 @@ fn shortened(text: &str) -> String {
 struct Words {
     project: &'static str,
     visitor: &'static str,
+    summary: &'static str,
     reply_hint: &'static str,
     take_over: &'static str,
     release: &'static str,
@@ -220,6 +233,7 @@ impl Words {
             Self {
                 project: "Проект",
                 visitor: "Посетитель",
+                summary: "Сводка",
                 reply_hint: "Ответьте на это сообщение, чтобы написать посетителю.",
                 take_over: "Взять разговор",
                 release: "Вернуть ИИ",
@@ -232,6 +246,7 @@ impl Words {
             Self {
                 project: "Project",
                 visitor: "Visitor",
+                summary: "Summary",
                 reply_hint: "Reply to this message to answer the visitor.",
                 take_over: "Take over",
                 release: "Release to AI",
@@ -280,6 +295,7 @@ mod tests {
             conversation_id: Uuid::nil(),
             project: "Shop <b>&".into(),
             visitor: "Анна".into(),
+            summary: Some("Wants <b>delivery</b> & a refund".into()),
             messages: vec![(
                 "visitor".into(),
                 None,
@@ -298,6 +314,15 @@ mod tests {
             "{text}"
         );
         assert!(!text.contains("<script>"));
+        assert!(
+            text.contains("<b>Summary:</b> Wants &lt;b&gt;delivery&lt;/b&gt; &amp; a refund"),
+            "{text}"
+        );
+        let (_, mail) = email(&context("https://chat.example.com/admin/inbox"), "ru");
+        assert!(
+            mail.contains("Сводка: Wants <b>delivery</b> & a refund"),
+            "{mail}"
+        );
     }
 
     #[test]

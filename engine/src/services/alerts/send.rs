@@ -61,6 +61,14 @@ pub(super) async fn send(state: &AppState, row: &alerts::Model) -> Result<Outcom
     if !may_see {
         return Ok(Outcome::Skipped("the user may not see the project".into()));
     }
+    if awaits_summary(state, row).await? {
+        let until = (Utc::now() + chrono::Duration::seconds(1))
+            .min(row.created_at + crate::services::copilot::summary::ALERT_WAIT);
+        return Ok(Outcome::Delay {
+            until,
+            reason: "waiting for the conversation's summary".into(),
+        });
+    }
     let Some(context) = context_of(state, row).await? else {
         return Ok(Outcome::Skipped("the conversation is gone".into()));
     };
@@ -193,6 +201,7 @@ async fn context_of(
         conversation_id: conversation.id,
         project,
         visitor: visitor_label(visitor.as_ref(), conversation.visitor_id),
+        summary: conversation.summary.clone(),
         messages: recent
             .into_iter()
             .map(|message| (message.role, message.author_name, message.text))
@@ -202,6 +211,33 @@ async fn context_of(
             state.settings.public_url, conversation.id
         ),
     }))
+}
+
+/// Whether a "waiting for a human" alert should wait for the summary of its
+/// conversation: one is being made (the project has a key and no attempt
+/// ended since the alert was raised), for at most `summary::ALERT_WAIT`.
+async fn awaits_summary(state: &AppState, row: &alerts::Model) -> Result<bool, sea_orm::DbErr> {
+    let wait = crate::services::copilot::summary::ALERT_WAIT;
+    if AlertKind::parse(&row.kind) != AlertKind::WaitingHuman || Utc::now() >= row.created_at + wait
+    {
+        return Ok(false);
+    }
+    let Some(conversation) = conversations::Entity::find_by_id(row.conversation_id)
+        .one(&state.db)
+        .await?
+    else {
+        return Ok(false);
+    };
+    if conversation
+        .summary_at
+        .is_some_and(|ended| ended >= row.created_at)
+    {
+        return Ok(false);
+    }
+    Ok(projects::Entity::find_by_id(row.project_id)
+        .one(&state.db)
+        .await?
+        .is_some_and(|project| project.openai_api_key_ciphertext.is_some()))
 }
 
 fn visitor_label(visitor: Option<&visitors::Model>, id: Uuid) -> String {

@@ -99,6 +99,8 @@ impl ConversationRows {
             ai_lease_owner: Set(None),
             ai_lease_expires_at: Set(None),
             closed_at: Set(Some(last_at)),
+            summary: Set(None),
+            summary_at: Set(None),
             created_at: Set(started),
             updated_at: Set(last_at),
         };

@@ -329,6 +329,7 @@ pub(super) async fn hand_off(
     // A run started by a message that came meanwhile stops too.
     state.relay.cancel(state, context.conversation.id);
     pending.publish(&state.hub);
+    crate::services::copilot::summary::after_handoff(state, context.conversation.id);
     Ok(())
 }
 
