@@ -145,7 +145,11 @@ fn SummaryBox(id: Uuid) -> impl IntoView {
                 <p class="summary-text"><strong>{copilot.summary}": "</strong>{summary}</p>
             })}
             <button type="button" class="link" on:click=make disabled=move || pending.get()>
-                {move || if pending.get() { copilot.summarising } else { copilot.summarise }}
+                {move || match (pending.get(), text.with(Option::is_some)) {
+                    (true, _) => copilot.summarising,
+                    (false, true) => copilot.summarise_again,
+                    (false, false) => copilot.summarise,
+                }}
             </button>
             {move || note.get().map(|note| view! { <p class="field-error" role="alert">{note}</p> })}
         </aside>

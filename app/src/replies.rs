@@ -33,7 +33,8 @@ pub fn RepliesSection(
         replies,
         error,
     };
-    section.reload();
+    // Loaded in the browser (an effect never runs while the server renders).
+    Effect::new(move |_| section.reload());
     view! {
         <section class="card replies" id="canned-replies">
             <h2>{copilot.replies_title}</h2>

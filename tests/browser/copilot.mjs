@@ -1,12 +1,13 @@
 // The operator's copilot in the browser (docs/copilot.md): an admin adds a
-// canned reply on the project page; in a conversation, typing "/" lists the
+// canned reply on the project page; a visitor asks for a human and the
+// conversation's summary heads it in the inbox; typing "/" lists the
 // replies, typing filters them, arrows and Enter insert one with its
 // variables filled, and it can be edited before it is sent; "Suggest a
 // reply" streams a draft into the reply box that reaches the visitor only
 // when the operator sends it; a failed suggestion says so under the box and
 // leaves the box as it was. Desktop and phone. Screenshots go to
-// docs/screenshots/ (dashboard-canned-replies-*.png, dashboard-reply-menu-*.png,
-// dashboard-suggestion-*.png).
+// docs/screenshots/ (dashboard-canned-replies-*.png, dashboard-summary-desktop.png,
+// dashboard-reply-menu-*.png, dashboard-suggestion-*.png).
 import { join } from "node:path";
 import {
   ADMIN_PASSWORD, SCREENSHOTS, api, check, hydrated, launchBrowser, signIn, startFake, startHost, startServer,
@@ -16,7 +17,10 @@ import {
 const TASK = "Draft the next reply that a human operator of this site will send to the visitor.";
 const SUGGESTION =
   "Ваш заказ передан в доставку вчера, курьер привезёт его завтра с 10 до 18 часов. Номер для отслеживания пришлём в SMS.";
-const fake = await startFake("Здравствуйте! Сейчас посмотрю.", 120, [[TASK, SUGGESTION]]);
+// What engine::services::copilot::summary sends (SUMMARY_TASK): the fake answers it with SUMMARY.
+const SUMMARY_TASK = "Summarise this conversation for the human operator who takes it over.";
+const SUMMARY = "Спрашивает, когда привезут заказ; ИИ пообещал проверить. Нужен статус доставки.";
+const fake = await startFake("Здравствуйте! Сейчас посмотрю.", 120, [[TASK, SUGGESTION], [SUMMARY_TASK, SUMMARY]]);
 const server = await startServer();
 const admin = await api(server, "/api/v1/admin/login", null, { username: "admin", password: ADMIN_PASSWORD });
 const site = await startHost(server.url);
@@ -75,10 +79,21 @@ try {
   await input.fill("Когда привезут мой заказ?");
   await input.press("Enter");
   await visitor.locator(".aiw-ai[data-status=complete]").waitFor({ timeout: 30_000 });
+
+  // The visitor asks for a human: the summary heads the conversation.
+  step = "The visitor asks for a human: the summary heads the conversation.";
+  await visitor.locator(".aiw-handoff").click();
+  await visitor.getByText("Мы позвали оператора: он скоро подключится.").waitFor();
   await dashboard.goto(`${server.url}/admin/inbox`);
   await hydrated(dashboard);
-  await dashboard.locator(".conversation-row", { hasText: "Здравствуйте! Сейчас посмотрю." }).click();
+  await dashboard.locator(".conversation-row[data-status=waiting_human]").click();
   await dashboard.locator(".msg[data-role=visitor]", { hasText: "Когда привезут" }).waitFor();
+  await dashboard.locator(".summary-text", { hasText: SUMMARY }).waitFor({ timeout: 30_000 });
+  await dashboard.screenshot({ path: join(SCREENSHOTS, "dashboard-summary-desktop.png") });
+  check(
+    (await visitor.getByText("ИИ пообещал проверить").count()) === 0,
+    "the visitor never sees the summary",
+  );
   const box = dashboard.locator(".composer textarea");
 
   // "/" lists every reply; typing filters; arrows move; Enter inserts, filled.

@@ -254,6 +254,7 @@ pub(super) const EN: Texts = Texts {
         suggest_failed: "The AI could not draft a reply:",
         summary: "Summary",
         summarise: "Summarise",
+        summarise_again: "Summarise again",
         summarising: "Summarising…",
     },
 };

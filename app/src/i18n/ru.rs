@@ -254,6 +254,7 @@ pub(super) const RU: Texts = Texts {
         suggest_failed: "ИИ не смог предложить ответ:",
         summary: "Сводка",
         summarise: "Составить сводку",
+        summarise_again: "Обновить сводку",
         summarising: "Составляю…",
     },
 };

@@ -292,5 +292,6 @@ pub struct CopilotTexts {
     pub suggest_failed: &'static str,
     pub summary: &'static str,
     pub summarise: &'static str,
+    pub summarise_again: &'static str,
     pub summarising: &'static str,
 }
