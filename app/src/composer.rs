@@ -293,6 +293,10 @@ struct Draft {
     note: RwSignal<Option<String>>,
 }
 
+/// Why a suggestion failed when its stream ended before the whole draft.
+#[cfg(feature = "hydrate")]
+const CUT: &str = "the suggestion was cut off before it was complete";
+
 /// Streams a suggested reply into the box. A failure puts back what the box
 /// held and says why under it.
 fn suggest(id: Uuid, text: RwSignal<String>, draft: Draft, lang: crate::i18n::Lang) {
@@ -310,6 +314,8 @@ fn suggest(id: Uuid, text: RwSignal<String>, draft: Draft, lang: crate::i18n::La
         let before = text.get_untracked();
         text.set(String::new());
         let failed = RwSignal::new(None::<String>);
+        let whole = std::rc::Rc::new(std::cell::Cell::new(false));
+        let arrived = whole.clone();
         let result = crate::fetch::post_events(
             &format!("/api/v1/admin/conversations/{id}/suggest"),
             None,
@@ -322,6 +328,7 @@ fn suggest(id: Uuid, text: RwSignal<String>, draft: Draft, lang: crate::i18n::La
                 "suggestion" => {
                     if let Ok(piece) = serde_json::from_str::<Piece>(&event.data) {
                         text.try_set(piece.text);
+                        arrived.set(true);
                     }
                 }
                 "error" => {
@@ -333,10 +340,13 @@ fn suggest(id: Uuid, text: RwSignal<String>, draft: Draft, lang: crate::i18n::La
             },
         )
         .await;
+        // A stream that ended before its `suggestion` (a restart, a proxy)
+        // failed too: a half draft must not stay in the box.
         let failure = failed
             .try_get_untracked()
             .flatten()
-            .or_else(|| result.err().map(|failure| failure.message));
+            .or_else(|| result.err().map(|failure| failure.message))
+            .or_else(|| (!whole.get()).then(|| CUT.to_owned()));
         if let Some(english) = failure {
             text.try_set(before);
             let words = lang.texts().copilot.suggest_failed;

@@ -35,6 +35,7 @@ pub struct CannedReply {
 /// (absent fields keep their value).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct ReplyInput {
     /// 1 to 100 characters.
     #[serde(default)]

@@ -19,6 +19,14 @@ pub(super) const REASONS_RU: &[(&str, &str)] = &[
         "у другого шаблона этого проекта уже есть такая команда",
     ),
     (
+        "the suggestion was cut off before it was complete",
+        "черновик оборвался, не дописавшись",
+    ),
+    (
+        "the model answered nothing: try again, or raise the project's answer limit if the model thinks before it writes",
+        "модель ничего не ответила: попробуйте ещё раз или увеличьте предел длины ответа проекта, если модель сначала рассуждает",
+    ),
+    (
         "nothing has been said in this conversation yet",
         "в этом разговоре ещё ничего не сказано",
     ),

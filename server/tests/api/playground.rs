@@ -2,7 +2,7 @@
 //! visitor would, streamed, without a conversation, on the daily budget.
 
 use crate::helpers::{TestApp, json};
-use crate::widget_client::{Events, Frame, shop};
+use crate::widget_client::{Frame, post_stream_frames, shop};
 use engine::db::entities::{
     conversations, knowledge_files, messages, projects, usage_daily, visitors,
 };
@@ -26,15 +26,7 @@ async fn ask(app: &TestApp, id: &str, token: &str, body: &Value) -> reqwest::Res
 
 /// The frames of a playground stream up to its `message` or `error`.
 async fn frames(response: reqwest::Response) -> Vec<Frame> {
-    assert_eq!(response.status(), 200);
-    let content_type = response.headers()["content-type"].to_str().expect("ascii");
-    assert!(
-        content_type.starts_with("text/event-stream"),
-        "{content_type}"
-    );
-    Events::from_response(response)
-        .until(|frame| frame.event == "message" || frame.event == "error")
-        .await
+    post_stream_frames(response, "message").await
 }
 
 /// Today's AI budget of project `id`: (answers, tokens).

@@ -24,6 +24,20 @@ pub(crate) const WAIT: Duration = Duration::from_secs(10);
 /// message to the upstream request.
 pub(crate) const NO_CALL_GRACE: Duration = Duration::from_millis(400);
 
+/// The frames of an event stream that answers a POST (the playground's, a
+/// suggestion's), up to the one named `last` or an `error`.
+pub(crate) async fn post_stream_frames(response: reqwest::Response, last: &str) -> Vec<Frame> {
+    assert_eq!(response.status(), 200);
+    let content_type = response.headers()["content-type"].to_str().expect("ascii");
+    assert!(
+        content_type.starts_with("text/event-stream"),
+        "{content_type}"
+    );
+    Events::from_response(response)
+        .until(|frame| frame.event == last || frame.event == "error")
+        .await
+}
+
 /// The requests `fake` got for visitors' answers: the summary a handoff
 /// asks for (`engine::services::copilot::summary`) left out.
 pub(crate) fn answer_requests(fake: &FakeOpenAi) -> Vec<fake_openai::Recorded> {

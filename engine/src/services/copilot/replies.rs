@@ -2,7 +2,8 @@
 //! variables (`contract::copilot::fill`). Operators who see the project read
 //! them (the reply box's `/` menu); admins write them.
 
-use crate::db::entities::canned_replies;
+use crate::db::begin_write;
+use crate::db::entities::{canned_replies, projects};
 use crate::services::auth::CurrentUser;
 use crate::services::knowledge::visible;
 use crate::state::AppState;
@@ -11,9 +12,10 @@ use contract::AppError;
 use contract::copilot::{
     CannedReply, MAX_REPLIES, MAX_REPLY_CHARS, MAX_TITLE_CHARS, ReplyInput, normalise_shortcut,
 };
+use sea_orm::sea_query::LockType;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
-    QueryOrder, Set, SqlErr,
+    QueryOrder, QuerySelect, Set, SqlErr,
 };
 use std::collections::BTreeMap;
 use uuid::Uuid;
@@ -51,9 +53,15 @@ pub async fn create(
     user.require_admin()?;
     visible(state, user, project_id).await?;
     let (title, shortcut, text) = validate(input, None)?;
+    // The project's row locked: two admins adding at once count in turn.
+    let txn = begin_write(&state.db).await?;
+    projects::Entity::find_by_id(project_id)
+        .lock(LockType::Update)
+        .one(&txn)
+        .await?;
     let count = canned_replies::Entity::find()
         .filter(canned_replies::Column::ProjectId.eq(project_id))
-        .count(&state.db)
+        .count(&txn)
         .await?;
     if count >= MAX_REPLIES {
         return Err(AppError::Conflict {
@@ -74,9 +82,10 @@ pub async fn create(
     let row = row
         .into_active_model()
         .reset_all()
-        .insert(&state.db)
+        .insert(&txn)
         .await
         .map_err(taken)?;
+    txn.commit().await?;
     Ok(view(row))
 }
 

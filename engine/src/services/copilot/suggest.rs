@@ -5,21 +5,17 @@
 //! sends it: nothing is stored, nothing reaches the visitor. The call counts
 //! in the project's daily AI budget (`services::ai_call`).
 
-use crate::db::entities::projects;
 use crate::llm::LlmRequest;
 use crate::services::ai_call::{self, CallEvent};
 use crate::services::auth::CurrentUser;
 use crate::services::inbox;
-use crate::services::knowledge::{decrypt_key, store_ids};
-use crate::services::messages;
-use crate::services::relay::history::{self, TOKEN_BUDGET};
+use crate::services::knowledge::store_ids;
 use crate::state::AppState;
 use contract::AppError;
 use contract::copilot::{SuggestEvent, SuggestionText};
 use contract::projects::ApiStyle;
 use futures_util::StreamExt as _;
 use futures_util::stream::BoxStream;
-use sea_orm::EntityTrait;
 use uuid::Uuid;
 
 /// The opening of the task given to the model after the project's own
@@ -47,19 +43,11 @@ pub async fn suggest(
     id: Uuid,
 ) -> Result<BoxStream<'static, SuggestEvent>, AppError> {
     let conversation = inbox::visible(&state.db, user, id).await?;
-    let project = projects::Entity::find_by_id(conversation.project_id)
-        .one(&state.db)
-        .await?
-        .ok_or_else(inbox::not_found)?;
-    let api_key = decrypt_key(state, &project)?;
-    let rows = messages::of_conversation(&state.db, id).await?;
-    let turns = history::turns(&rows, TOKEN_BUDGET);
-    if turns.is_empty() {
-        return Err(AppError::Conflict {
-            code: "nothing_to_answer".into(),
-            message: "nothing has been said in this conversation yet".into(),
-        });
-    }
+    let super::Prepared {
+        project,
+        api_key,
+        turns,
+    } = super::prepare(state, &conversation).await?;
     let request = LlmRequest {
         base_url: project.openai_base_url.clone(),
         api_key,

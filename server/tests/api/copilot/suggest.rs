@@ -4,7 +4,7 @@
 
 use crate::helpers::{TestApp, json};
 use crate::operator_client::Operator;
-use crate::widget_client::{Events, Frame, Widget, shop};
+use crate::widget_client::{Frame, Widget, post_stream_frames, shop};
 use engine::db::entities::{events, messages, usage_daily};
 use engine::services::copilot::suggest::SUGGESTION_TASK;
 use fake_openai::Fault;
@@ -26,15 +26,7 @@ async fn suggest(app: &TestApp, conversation: &str, token: &str) -> reqwest::Res
 
 /// The frames of a suggestion up to its `suggestion` or `error`.
 async fn frames(response: reqwest::Response) -> Vec<Frame> {
-    assert_eq!(response.status(), 200);
-    let content_type = response.headers()["content-type"].to_str().expect("ascii");
-    assert!(
-        content_type.starts_with("text/event-stream"),
-        "{content_type}"
-    );
-    Events::from_response(response)
-        .until(|frame| frame.event == "suggestion" || frame.event == "error")
-        .await
+    post_stream_frames(response, "suggestion").await
 }
 
 /// The text of the `delta` frames.

@@ -181,6 +181,8 @@ async fn a_summary_on_demand_replaces_the_one_before_only_when_made() {
     fake.fail_next(Fault::ServerError);
     fake.fail_next(Fault::ServerError);
     let (failed, error) = summarise(&app, &conversation, &operator.token).await;
+    fake.set_task_reply(SUMMARY_TASK, "");
+    let (empty, nothing) = summarise(&app, &conversation, &operator.token).await;
     let (hidden, _) = summarise(&app, &conversation, &stranger.token).await;
 
     // Assert
@@ -195,6 +197,11 @@ async fn a_summary_on_demand_replaces_the_one_before_only_when_made() {
             .expect("code")
             .starts_with("upstream_"),
         "{error}"
+    );
+    assert_eq!(
+        (empty, nothing["error"].as_str()),
+        (502, Some("upstream_empty_answer")),
+        "{nothing}"
     );
     assert_eq!(
         summary_of(&operator, &conversation).await,
