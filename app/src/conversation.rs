@@ -184,6 +184,13 @@ fn Header(detail: ConversationDetail, act: Action<InboxAction, ()>) -> impl Into
                 <h2>{visitor_name(texts, &summary)}</h2>
                 <span class="chip" data-status=status.as_str()>{status_label(texts, status)}</span>
                 {holder.map(|holder| view! { <span class="muted">" "{holder}</span> })}
+                {summary.rating.as_ref().map(|rating| view! {
+                    <p class="rating-line">
+                        <span class="muted">{texts.rating}": "</span>
+                        <span class="stars" aria-label=format!("{} {}", rating.score, texts.of_five)>{crate::inbox::stars(rating)}</span>
+                        {rating.comment.clone().map(|comment| view! { <q class="rating-comment">{comment}</q> })}
+                    </p>
+                })}
             </div>
             <div class="actions">
                 {can_take.then(|| view! {

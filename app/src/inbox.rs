@@ -16,7 +16,7 @@ use chrono::{DateTime, Utc};
 use contract::AppError;
 use contract::auth::UserView;
 use contract::chat::ConversationStatus;
-use contract::inbox::ConversationSummary;
+use contract::inbox::{ConversationSummary, Rating};
 use leptos::prelude::*;
 
 /// The inbox page.
@@ -222,6 +222,13 @@ pub fn visitor_name(texts: &InboxTexts, summary: &ConversationSummary) -> String
     })
 }
 
+/// A rating as five stars, `score` of them filled.
+#[must_use]
+pub fn stars(rating: &Rating) -> String {
+    let filled = usize::try_from(rating.score.clamp(0, 5)).unwrap_or(0);
+    format!("{}{}", "★".repeat(filled), "☆".repeat(5 - filled))
+}
+
 /// A time as the operator's clock shows it (the browser's time zone).
 #[must_use]
 pub fn clock(at: DateTime<Utc>) -> String {
@@ -269,6 +276,11 @@ fn ConversationRow(item: ConversationSummary) -> impl IntoView {
                 <span class="row-bottom">
                     <span class="chip" data-status=item.status.as_str()>{status_label(texts, item.status)}</span>
                     {holder.map(|holder| view! { <span class="muted">{holder}</span> })}
+                    {item.rating.as_ref().map(|rating| view! {
+                        <span class="rating" title=texts.rating aria-label=format!("{} {} {}", texts.rating, rating.score, texts.of_five)>
+                            {format!("★ {}", rating.score)}
+                        </span>
+                    })}
                     {unread.map(|count| view! { <span class="unread" aria-label="unread">{count}</span> })}
                 </span>
             </button>

@@ -73,6 +73,21 @@ pub struct ConversationSummary {
     /// visitor.
     #[serde(default)]
     pub summary: Option<String>,
+    /// The visitor's rating once they gave one (the latest replaces the first).
+    #[serde(default)]
+    pub rating: Option<Rating>,
+}
+
+/// How the visitor rated a closed conversation (`POST /api/v1/widget/rating`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct Rating {
+    /// 1 (bad) to 5 (great).
+    pub score: i32,
+    /// What the visitor added, if anything.
+    pub comment: Option<String>,
+    /// When they rated (RFC 3339, UTC).
+    pub created_at: DateTime<Utc>,
 }
 
 /// Who the visitor is, as far as the widget told.

@@ -70,6 +70,9 @@ pub struct ExportedConversation {
     /// The AI's summary for the operators, if one was made.
     #[serde(default)]
     pub summary: Option<String>,
+    /// The visitor's rating of it, if they gave one.
+    #[serde(default)]
+    pub rating: Option<crate::inbox::Rating>,
     /// Oldest first.
     pub messages: Vec<MessageView>,
 }

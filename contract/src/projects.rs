@@ -56,6 +56,59 @@ impl WidgetPosition {
     }
 }
 
+/// After which closed conversations the widget asks the visitor for a
+/// rating (`docs/copilot.md`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum RatingAfter {
+    /// Never.
+    Never,
+    /// Those the AI alone answered.
+    Ai,
+    /// Those an operator wrote in (the default).
+    #[default]
+    Human,
+    /// All of them.
+    Both,
+}
+
+impl RatingAfter {
+    /// The stored and wire name.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Never => "never",
+            Self::Ai => "ai",
+            Self::Human => "human",
+            Self::Both => "both",
+        }
+    }
+
+    /// Parses a stored value; anything unknown is the default, `human`.
+    #[must_use]
+    pub fn parse(stored: &str) -> Self {
+        match stored {
+            "never" => Self::Never,
+            "ai" => Self::Ai,
+            "both" => Self::Both,
+            _ => Self::Human,
+        }
+    }
+
+    /// Whether a closed conversation is rated: `human` tells whether an
+    /// operator wrote in it.
+    #[must_use]
+    pub fn asks(self, human: bool) -> bool {
+        match self {
+            Self::Never => false,
+            Self::Ai => !human,
+            Self::Human => human,
+            Self::Both => true,
+        }
+    }
+}
+
 /// What happens when nobody answers a `waiting_human` conversation in time.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
@@ -96,6 +149,9 @@ pub struct WidgetSettings {
     pub locale: Option<String>,
     /// Shown before the first message when set (e.g. 152-FZ consent).
     pub privacy_notice: Option<String>,
+    /// After which closed conversations the widget asks "How did we do?".
+    #[serde(default)]
+    pub rating_after: RatingAfter,
 }
 
 /// The limits that protect the client's money, enforced from the first widget release.
@@ -306,6 +362,9 @@ pub struct WidgetInput {
         skip_serializing_if = "Option::is_none"
     )]
     pub privacy_notice: Option<Option<String>>,
+    /// After which closed conversations the widget asks for a rating.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rating_after: Option<RatingAfter>,
 }
 
 /// Changes to [`Limits`].

@@ -146,3 +146,25 @@ pub struct EventsQuery {
     #[serde(default)]
     pub after: Option<i64>,
 }
+
+/// `POST /api/v1/widget/rating`: the visitor rates their latest closed
+/// conversation.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct RatingRequest {
+    /// 1 (bad) to 5 (great).
+    pub score: i32,
+    /// What they add, at most 1,000 characters, trimmed; empty: none.
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
+/// `201` to a rating: the conversation rated and the rating as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct RatedConversation {
+    /// The conversation the rating went to.
+    pub conversation_id: Uuid,
+    /// The rating as stored.
+    pub rating: crate::inbox::Rating,
+}

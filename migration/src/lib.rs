@@ -20,6 +20,7 @@
 //!   look visitors up by.
 //! - `m20261201_000001_canned_replies`: the operators' canned replies.
 //! - `m20261201_000002_conversation_summary`: a conversation's summary for operators.
+//! - `m20261202_000001_ratings`: the visitors' ratings and when the widget asks.
 
 pub use sea_orm_migration::prelude::*;
 
@@ -38,6 +39,7 @@ mod m20261130_000002_alerts;
 mod m20261130_000003_visitor_ip_index;
 mod m20261201_000001_canned_replies;
 mod m20261201_000002_conversation_summary;
+mod m20261202_000001_ratings;
 
 /// Every migration of aiwidget, in the order they run.
 #[derive(Debug)]
@@ -55,6 +57,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000003_visitor_ip_index::Migration),
             Box::new(m20261201_000001_canned_replies::Migration),
             Box::new(m20261201_000002_conversation_summary::Migration),
+            Box::new(m20261202_000001_ratings::Migration),
         ]
     }
 }

@@ -5,7 +5,7 @@
 //! never reads. What goes over the wire is the same.
 
 use contract::chat::{ConversationStatus, MessageRole, MessageStatus, Source};
-use contract::widget::{ContactRequest, SendMessageRequest};
+use contract::widget::{ContactRequest, RatingRequest, SendMessageRequest};
 use gloo_net::http::{Request, Response};
 use serde::de::DeserializeOwned;
 
@@ -20,6 +20,11 @@ pub struct Config {
     pub privacy_notice_version: Option<String>,
     /// The longest message the visitor may send, in characters.
     pub max_message_chars: i32,
+    /// After which closed conversations the panel asks for a rating (a
+    /// `RatingAfter` by name: a string costs the wasm less than the enum's
+    /// own deserialiser).
+    #[serde(default)]
+    pub rating_after: String,
 }
 
 /// The part of a `MessageView` the panel shows.
@@ -101,16 +106,47 @@ pub(crate) async fn config(server: &str, project_id: &str) -> Result<Config, Api
     })
 }
 
+/// `POST /api/v1/widget/{name}` with `body` as JSON (or none), as the
+/// visitor when `token` is given. One request path for every call keeps the
+/// wasm small (the widget's size budget, `tests/sizes.mjs`).
+async fn post(
+    server: &str,
+    name: &str,
+    token: Option<&str>,
+    body: Option<String>,
+) -> Result<Response, ApiError> {
+    let mut request = Request::post(&format!("{server}/api/v1/widget/{name}"));
+    if let Some(token) = token {
+        request = request.header("Authorization", &format!("Bearer {token}"));
+    }
+    Ok(match body {
+        Some(body) => {
+            request
+                .header("Content-Type", "application/json")
+                .body(body)?
+                .send()
+                .await?
+        }
+        None => request.send().await?,
+    })
+}
+
+/// `value` as a JSON body.
+fn json(value: &impl serde::Serialize) -> Option<String> {
+    serde_json::to_string(value).ok()
+}
+
+/// A call whose answer the widget does not read.
+async fn done(response: Response) -> Result<(), ApiError> {
+    read::<serde::de::IgnoredAny>(response).await.map(|_| ())
+}
+
 /// `POST /api/v1/widget/session`.
 pub(crate) async fn session(
     server: &str,
     request: &SessionRequest<'_>,
 ) -> Result<Session, ApiError> {
-    let response = Request::post(&format!("{server}/api/v1/widget/session"))
-        .json(request)?
-        .send()
-        .await?;
-    read(response).await
+    read(post(server, "session", None, json(request)).await?).await
 }
 
 /// `POST /api/v1/widget/messages`.
@@ -119,12 +155,7 @@ pub(crate) async fn send(
     token: &str,
     request: &SendMessageRequest,
 ) -> Result<Sent, ApiError> {
-    let response = Request::post(&format!("{server}/api/v1/widget/messages"))
-        .header("Authorization", &format!("Bearer {token}"))
-        .json(request)?
-        .send()
-        .await?;
-    read(response).await
+    read(post(server, "messages", Some(token), json(request)).await?).await
 }
 
 /// `POST /api/v1/widget/contact`: the visitor's contact when nobody came.
@@ -133,19 +164,19 @@ pub(crate) async fn contact(
     token: &str,
     request: &ContactRequest,
 ) -> Result<(), ApiError> {
-    let response = Request::post(&format!("{server}/api/v1/widget/contact"))
-        .header("Authorization", &format!("Bearer {token}"))
-        .json(request)?
-        .send()
-        .await?;
-    read::<serde::de::IgnoredAny>(response).await.map(|_| ())
+    done(post(server, "contact", Some(token), json(request)).await?).await
 }
 
-/// `POST /api/v1/widget/handoff` (or `typing`): an action without a body.
+/// `POST /api/v1/widget/rating`: the visitor rates the conversation just closed.
+pub(crate) async fn rate(
+    server: &str,
+    token: &str,
+    request: &RatingRequest,
+) -> Result<(), ApiError> {
+    done(post(server, "rating", Some(token), json(request)).await?).await
+}
+
+/// `POST /api/v1/widget/handoff` (or `typing`, `close`): an action without a body.
 pub(crate) async fn action(server: &str, token: &str, name: &str) -> Result<(), ApiError> {
-    let response = Request::post(&format!("{server}/api/v1/widget/{name}"))
-        .header("Authorization", &format!("Bearer {token}"))
-        .send()
-        .await?;
-    read::<serde::de::IgnoredAny>(response).await.map(|_| ())
+    done(post(server, name, Some(token), None).await?).await
 }

@@ -6,7 +6,7 @@ use crate::live::{self, State};
 use crate::texts::{Text, t};
 use crate::{Setup, api};
 use contract::chat::{ConversationStatus, MessageRole, Source};
-use contract::widget::{ContactRequest, SendMessageRequest};
+use contract::widget::{ContactRequest, RatingRequest, SendMessageRequest};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use ui::rich;
@@ -24,10 +24,11 @@ pub(crate) fn chat(setup: Setup) -> impl IntoView {
         spawn_local(start(setup.clone(), state));
     }
     let lang = setup.lang;
-    let accept_setup = setup.clone();
+    let composer = composer(&setup, state);
     let greeting = setup.config.greeting.clone();
     let title = setup.title.clone();
     let label = title.clone();
+    let accept_setup = setup;
     view! {
         <section class="aiw-panel" role="dialog" aria-label=label>
             <header class="aiw-header">
@@ -40,49 +41,38 @@ pub(crate) fn chat(setup: Setup) -> impl IntoView {
             // messages come and grow (no script needed).
             <div class="aiw-scroll">
             <ol class="aiw-log" role="log" aria-live="polite">
-                <Show when={
-                    let greeting = greeting.clone();
-                    move || !greeting.is_empty()
-                }>
-                    <li class="aiw-message aiw-ai">{rich::markdown(&greeting)}</li>
-                </Show>
+                {(!greeting.is_empty())
+                    .then(|| view! { <li class="aiw-message aiw-ai">{rich::markdown(&greeting)}</li> })}
                 {move || state.messages.get().iter().map(|m| message(m, lang)).collect_view()}
-                <Show when=move || state.ai_typing.get()>
-                    <li class="aiw-typing" aria-label=t(lang, Text::Typing)>
-                        <span></span><span></span><span></span>
-                    </li>
-                </Show>
+                <li class="aiw-typing" hidden=move || !state.ai_typing.get() aria-label=t(lang, Text::Typing)>
+                    <span></span><span></span><span></span>
+                </li>
             </ol>
             </div>
             <p class="aiw-status" aria-live="polite">
                 {move || status_text(state.status.get()).map(|text| t(lang, text))}
                 {move || state.notice.get().map(|text| t(lang, text))}
             </p>
-            <Show
-                when=move || state.consent.with(Option::is_none)
-                fallback=move || {
-                    let setup = accept_setup.clone();
-                    view! {
-                        <div class="aiw-consent">
-                            <p>{move || state.consent_text.get()}</p>
-                            <button type="button" class="aiw-button" on:click=move |_| {
-                                if let Some(version) = state.consent.get_untracked() {
-                                    store(&consent_key(&setup), &version);
-                                }
-                                state.consent.set(None);
-                                spawn_local(start(setup.clone(), state));
-                            }>{t(lang, Text::Agree)}</button>
-                        </div>
+            // The notice until it is accepted, then the composer (both drawn,
+            // one hidden: a `Show` costs the widget's size budget more).
+            <div class="aiw-consent" hidden=move || state.consent.with(Option::is_none)>
+                <p>{move || state.consent_text.get()}</p>
+                <button type="button" class="aiw-button" on:click=move |_| {
+                    if let Some(version) = state.consent.get_untracked() {
+                        store(&consent_key(&accept_setup), &version);
                     }
-                }
-            >
-                {composer(setup.clone(), state)}
-            </Show>
+                    state.consent.set(None);
+                    spawn_local(start(accept_setup.clone(), state));
+                }>{t(lang, Text::Agree)}</button>
+            </div>
+            <div hidden=move || state.consent.with(Option::is_some)>
+                {composer}
+            </div>
         </section>
     }
 }
 
-fn composer(setup: Setup, state: State) -> impl IntoView {
+fn composer(setup: &Setup, state: State) -> impl IntoView + use<> {
     let lang = setup.lang;
     let draft = RwSignal::new(String::new());
     let max = setup.config.max_message_chars;
@@ -131,7 +121,23 @@ fn composer(setup: Setup, state: State) -> impl IntoView {
         state.status.get() == ConversationStatus::Ai
             && state.messages.with(|messages| !messages.is_empty())
     };
+    let after = contract::projects::RatingAfter::parse(&setup.config.rating_after);
+    let end = move |_| {
+        if let Some(token) = state.token.get_untracked() {
+            let server = server.get_value();
+            spawn_local(async move {
+                if api::action(&server, &token, "close").await.is_ok() {
+                    state.closed(after);
+                }
+            });
+        }
+    };
+    let can_end = move || {
+        state.status.get() != ConversationStatus::Closed
+            && state.messages.with(|messages| !messages.is_empty())
+    };
     view! {
+        {rating_form(setup.server.clone(), state, lang)}
         <form class="aiw-compose" on:submit=send>
             <input
                 class="aiw-input"
@@ -143,14 +149,58 @@ fn composer(setup: Setup, state: State) -> impl IntoView {
             />
             <button class="aiw-send aiw-button" type="submit">{t(lang, Text::Send)}</button>
         </form>
-        <Show when=move || wants_contact(state)>
-            {contact_form(setup.server.clone(), state, lang)}
-        </Show>
-        <Show when=can_hand_off>
-            <button class="aiw-handoff" type="button" on:click=handoff>
+        {contact_form(setup.server.clone(), state, lang)}
+        <div class="aiw-actions">
+            <button class="aiw-link aiw-handoff" type="button" hidden=move || !can_hand_off() on:click=handoff>
                 {t(lang, Text::AskHuman)}
             </button>
-        </Show>
+            <button class="aiw-link aiw-end" type="button" hidden=move || !can_end() on:click=end>
+                {t(lang, Text::EndChat)}
+            </button>
+        </div>
+    }
+}
+
+/// "How did we do?": five stars, each of which sends the rating with the
+/// comment typed so far; thanks once stored. Always drawn, hidden unless
+/// asked (no `Show`: each costs the widget's size budget, `tests/sizes.mjs`,
+/// far more than a `hidden` attribute).
+fn rating_form(server: String, state: State, lang: crate::texts::Lang) -> impl IntoView {
+    let comment = RwSignal::new(String::new());
+    let server = StoredValue::new(server);
+    let rate = move |score: i32| {
+        let Some(token) = state.token.get_untracked() else {
+            return;
+        };
+        let request = RatingRequest {
+            score,
+            comment: Some(comment.get_untracked()),
+        };
+        let server = server.get_value();
+        spawn_local(async move {
+            let rated = api::rate(&server, &token, &request).await;
+            state.rating.set(rated.is_err());
+            state.notice.set(Some(if rated.is_ok() {
+                Text::Thanks
+            } else {
+                Text::Failed
+            }));
+        });
+    };
+    let stars = (1..=5)
+        .map(|score| {
+            view! {
+                <button type="button" class="aiw-star" aria-label=score on:click=move |_| rate(score)>"★"</button>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="aiw-rate" hidden=move || !(state.rating.get() && state.status.get() == ConversationStatus::Closed)>
+            <p>{t(lang, Text::HowDidWeDo)}</p>
+            <input class="aiw-input" maxlength="1000" aria-label=t(lang, Text::Comment) placeholder=t(lang, Text::Comment)
+                on:input=move |e| comment.set(event_target_value(&e)) />
+            <div class="aiw-stars">{stars}</div>
+        </div>
     }
 }
 
@@ -166,6 +216,7 @@ fn wants_contact(state: State) -> bool {
 }
 
 /// Name and an email or a phone; the server thanks the visitor once stored.
+/// Always drawn, hidden unless asked (no `Show`: the widget's size budget).
 fn contact_form(server: String, state: State, lang: crate::texts::Lang) -> impl IntoView {
     let name = RwSignal::new(String::new());
     let reach = RwSignal::new(String::new());
@@ -188,7 +239,7 @@ fn contact_form(server: String, state: State, lang: crate::texts::Lang) -> impl 
         });
     };
     view! {
-        <form class="aiw-contact" on:submit=submit>
+        <form class="aiw-contact" hidden=move || !wants_contact(state) on:submit=submit>
             <input class="aiw-input" aria-label=t(lang, Text::YourName) placeholder=t(lang, Text::YourName)
                 on:input=move |e| name.set(event_target_value(&e)) />
             <input class="aiw-input" required aria-label=t(lang, Text::EmailOrPhone)

@@ -3,6 +3,7 @@
 use crate::Setup;
 use crate::api::Message;
 use contract::chat::{ConversationStatus, MessageRole, MessageStatus};
+use contract::projects::RatingAfter;
 use leptos::prelude::*;
 use ui::live::listen;
 
@@ -21,6 +22,8 @@ pub(crate) struct State {
     pub consent: RwSignal<Option<String>>,
     /// The text of that notice.
     pub consent_text: RwSignal<Option<String>>,
+    /// Whether the panel asks "How did we do?" (the conversation just closed).
+    pub rating: RwSignal<bool>,
 }
 
 impl State {
@@ -34,7 +37,20 @@ impl State {
             queued: RwSignal::new(None),
             consent: RwSignal::new(None),
             consent_text: RwSignal::new(None),
+            rating: RwSignal::new(false),
         }
+    }
+
+    /// The conversation was closed while the panel is open: ask for a rating
+    /// when the project asks after this one (an operator wrote in it, or not).
+    pub(crate) fn closed(&self, after: RatingAfter) {
+        let human = self.messages.with_untracked(|messages| {
+            messages
+                .iter()
+                .any(|message| message.role == MessageRole::Operator)
+        });
+        self.status.set(ConversationStatus::Closed);
+        self.rating.set(after.asks(human));
     }
 
     /// Adds `message`, or replaces the one with its id (it completed, failed…).
@@ -108,8 +124,13 @@ pub(crate) fn connect(setup: &Setup, state: State, token: &str, after: i64) {
         state.upsert(message);
     });
     listen(&source, "delta", move |delta: Delta| state.append(&delta));
+    let after = RatingAfter::parse(&setup.config.rating_after);
     listen(&source, "status", move |event: StatusChange| {
-        state.status.set(event.status);
+        if event.status == ConversationStatus::Closed {
+            state.closed(after);
+        } else {
+            state.status.set(event.status);
+        }
         state.ai_typing.set(false);
     });
     listen(&source, "typing", move |event: Typing| {

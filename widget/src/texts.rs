@@ -39,14 +39,18 @@ pub(crate) enum Text {
     YourName,
     EmailOrPhone,
     LeaveContact,
+    EndChat,
+    HowDidWeDo,
+    Comment,
+    Thanks,
 }
 
 /// The text in `lang`.
 pub(crate) fn t(lang: Lang, text: Text) -> &'static str {
     use Text::{
-        Agree, AskHuman, Close, Closed, EmailOrPhone, Failed, HumanAsked, LeaveContact,
-        MessageLabel, Offline, OperatorJoined, Placeholder, RateLimited, Send, Sources, TooLong,
-        Typing, YourName,
+        Agree, AskHuman, Close, Closed, Comment, EmailOrPhone, EndChat, Failed, HowDidWeDo,
+        HumanAsked, LeaveContact, MessageLabel, Offline, OperatorJoined, Placeholder, RateLimited,
+        Send, Sources, Thanks, TooLong, Typing, YourName,
     };
     match (lang, text) {
         (Lang::Ru, Placeholder) => "Напишите сообщение…",
@@ -85,5 +89,13 @@ pub(crate) fn t(lang: Lang, text: Text) -> &'static str {
         (Lang::En, EmailOrPhone) => "Email or phone",
         (Lang::Ru, LeaveContact) => "Оставить контакт",
         (Lang::En, LeaveContact) => "Leave my contact",
+        (Lang::Ru, EndChat) => "Завершить чат",
+        (Lang::En, EndChat) => "End chat",
+        (Lang::Ru, HowDidWeDo) => "Как мы справились?",
+        (Lang::En, HowDidWeDo) => "How did we do?",
+        (Lang::Ru, Comment) => "Комментарий (необязательно)",
+        (Lang::En, Comment) => "Comment (optional)",
+        (Lang::Ru, Thanks) => "Спасибо за оценку!",
+        (Lang::En, Thanks) => "Thank you for your rating!",
     }
 }

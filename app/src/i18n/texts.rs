@@ -58,6 +58,12 @@ pub struct Texts {
     pub browser_language: &'static str,
     pub privacy_notice: &'static str,
     pub privacy_notice_hint: &'static str,
+    /// The project's `widget.rating_after` and its choices.
+    pub rating_after: &'static str,
+    pub rating_never: &'static str,
+    pub rating_ai: &'static str,
+    pub rating_human: &'static str,
+    pub rating_both: &'static str,
     pub origins_hint: &'static str,
     pub line: &'static str,
     pub message_chars: &'static str,
@@ -119,6 +125,9 @@ pub struct InboxTexts {
     pub release: &'static str,
     pub close: &'static str,
     pub held_by: &'static str,
+    /// The visitor's rating of a closed conversation ("4 of 5" follows).
+    pub rating: &'static str,
+    pub of_five: &'static str,
     pub reply_placeholder: &'static str,
     pub send: &'static str,
     pub visitor: &'static str,

@@ -2,7 +2,7 @@
 
 use contract::projects::{
     ApiStyle, HandoffInput, HandoffTimeoutAction, LimitsInput, ProjectInput, ProjectView,
-    WidgetInput, WidgetPosition,
+    RatingAfter, WidgetInput, WidgetPosition,
 };
 use leptos::prelude::*;
 use std::collections::BTreeMap;
@@ -23,6 +23,7 @@ pub(super) struct Fields {
     pub(super) color: RwSignal<String>,
     pub(super) left: RwSignal<bool>,
     pub(super) locale: RwSignal<String>,
+    pub(super) rating_after: RwSignal<RatingAfter>,
     pub(super) privacy_notice: RwSignal<String>,
     pub(super) origins: RwSignal<String>,
     pub(super) message_chars: RwSignal<String>,
@@ -69,6 +70,7 @@ impl Fields {
             )),
             left: RwSignal::new(p.is_some_and(|p| p.widget.position == WidgetPosition::Left)),
             locale: text(p.and_then(|p| p.widget.locale.clone())),
+            rating_after: RwSignal::new(p.map(|p| p.widget.rating_after).unwrap_or_default()),
             privacy_notice: text(p.and_then(|p| p.widget.privacy_notice.clone())),
             origins: text(p.map(|p| p.allowed_origins.join("\n"))),
             message_chars: number(Some(p.map_or(2000, |p| p.limits.message_chars.into()))),
@@ -182,6 +184,7 @@ impl Fields {
                 }),
                 locale: Some(optional(self.locale)),
                 privacy_notice: Some(optional(self.privacy_notice)),
+                rating_after: Some(self.rating_after.get_untracked()),
             }),
             limits: Some(limits),
             handoff: Some(HandoffInput {

@@ -6,7 +6,7 @@ use super::provider_lists::ProviderLists;
 use crate::api::probe_models;
 use crate::forms::{FieldError, FieldErrors, ListErrors};
 use crate::i18n::{Texts, reason, use_lang};
-use contract::projects::ProjectView;
+use contract::projects::{ProjectView, RatingAfter};
 use leptos::prelude::*;
 
 #[component]
@@ -173,6 +173,19 @@ pub(super) fn WidgetSection(
                 <span class="hint">{texts.privacy_notice_hint}</span>
             </label>
             <FieldError errors field="widget.privacy_notice" />
+            <label>
+                {texts.rating_after}
+                <select on:change=move |ev| fields.rating_after.set(RatingAfter::parse(&event_target_value(&ev)))>
+                    {[
+                        (RatingAfter::Never, texts.rating_never),
+                        (RatingAfter::Ai, texts.rating_ai),
+                        (RatingAfter::Human, texts.rating_human),
+                        (RatingAfter::Both, texts.rating_both),
+                    ].map(|(after, label)| view! {
+                        <option value=after.as_str() selected=move || fields.rating_after.get() == after>{label}</option>
+                    })}
+                </select>
+            </label>
         </fieldset>
     }
     .into_any()

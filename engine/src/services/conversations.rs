@@ -154,6 +154,9 @@ pub async fn open(
         closed_at: Set(None),
         summary: Set(None),
         summary_at: Set(None),
+        rating_score: Set(None),
+        rating_comment: Set(None),
+        rated_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     }

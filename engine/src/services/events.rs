@@ -44,10 +44,12 @@ pub enum Kind {
     /// The conversation was deleted (its own events went with it): the
     /// operators' inbox drops it. Stored without a conversation.
     Removed,
-    /// The AI's summary for the operators changed. Stored without a
-    /// conversation (like `Removed`), so a visitor's stream never reads it;
-    /// the operators' streams send the `conversation` it names (which
-    /// carries the summary) instead of the event itself.
+    /// What only the operators see of a conversation changed: the AI's
+    /// summary, or the visitor's rating (named `summary` since the summary
+    /// came first). Stored without a conversation (like `Removed`), so a
+    /// visitor's stream never reads it; the operators' streams send the
+    /// `conversation` it names (which carries both) instead of the event
+    /// itself.
     Summary,
 }
 
@@ -125,12 +127,12 @@ pub async fn emit_removed(
     insert(txn, conversation, None, Kind::Removed, &payload).await
 }
 
-/// Writes the `summary` event of `conversation`, whose summary changed in
-/// the caller's transaction: named in its payload, not in its row.
+/// Writes the `summary` event of `conversation`, whose summary or rating
+/// changed in the caller's transaction: named in its payload, not in its row.
 ///
 /// # Errors
 /// As [`emit`].
-pub async fn emit_summary(
+pub async fn emit_operators_view(
     txn: &impl ConnectionTrait,
     conversation: &conversations::Model,
 ) -> Result<Pending, DbErr> {

@@ -15,7 +15,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use contract::AppError;
 use contract::chat::ConversationStatus;
 use contract::inbox::{
-    ConversationDetail, ConversationSummary, InboxQuery, OperatorRef, VisitorInfo,
+    ConversationDetail, ConversationSummary, InboxQuery, OperatorRef, Rating, VisitorInfo,
 };
 use contract::list::Page;
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, Query};
@@ -212,8 +212,19 @@ pub async fn summaries(
             visitor_label: labels.get(&row.visitor_id).cloned(),
             created_at: row.created_at,
             summary: row.summary.clone(),
+            rating: rating_of(row),
         })
         .collect())
+}
+
+/// The visitor's rating of `row`, when they gave one.
+#[must_use]
+pub fn rating_of(row: &conversations::Model) -> Option<Rating> {
+    Some(Rating {
+        score: row.rating_score?,
+        comment: row.rating_comment.clone(),
+        created_at: row.rated_at?,
+    })
 }
 
 /// Conversations with `words` in a message or in the visitor's contact.

@@ -43,6 +43,7 @@ pub async fn export(
             .iter()
             .map(|message| messages::view(message, &state.hub))
             .collect();
+        let rating = crate::services::inbox::rating_of(&row);
         exported.push(ExportedConversation {
             id: row.id,
             status: ConversationStatus::parse(&row.status),
@@ -52,6 +53,7 @@ pub async fn export(
             created_at: row.created_at,
             last_message_at: row.last_message_at,
             closed_at: row.closed_at,
+            rating,
             summary: row.summary,
             messages,
         });

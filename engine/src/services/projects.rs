@@ -13,7 +13,7 @@ use crate::state::AppState;
 use contract::AppError;
 use contract::projects::{
     ApiStyle, HandoffSettings, HandoffTimeoutAction, Limits, ProjectInput, ProjectView,
-    WidgetPosition, WidgetSettings,
+    RatingAfter, WidgetPosition, WidgetSettings,
 };
 use contract::projects::{ModelInfo, ModelsProbe, VectorStoreInfo};
 use sea_orm::{
@@ -305,6 +305,7 @@ pub(crate) fn defaults(id: Uuid) -> Project {
         widget_position: "right".into(),
         widget_locale: None,
         privacy_notice: None,
+        widget_rating_after: RatingAfter::default().as_str().into(),
         limit_message_chars: 2000,
         limit_messages_per_minute: 10,
         limit_conversations_per_hour: 20,
@@ -332,6 +333,7 @@ pub fn widget_settings(row: &projects::Model) -> WidgetSettings {
         position: WidgetPosition::parse(&row.widget_position),
         locale: row.widget_locale.clone(),
         privacy_notice: row.privacy_notice.clone(),
+        rating_after: RatingAfter::parse(&row.widget_rating_after),
     }
 }
 

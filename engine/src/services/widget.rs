@@ -6,15 +6,18 @@
 //! - `access`: the project, its origins, the visitor behind a token, the config.
 //! - `consent`: the privacy notice as shown, its version, the consent it needs.
 //! - `validate`: a message's text and a contact, checked field by field.
+//! - `rating`: the visitor ends the chat, and rates a closed conversation.
 
 mod access;
 mod consent;
+mod rating;
 mod validate;
 
 pub use access::{
     VisitorContext, allowed_origins, authenticate, check_origin, config, find_project,
     is_dashboard_origin,
 };
+pub use rating::{COMMENT_MAX_CHARS, close, rate};
 use validate::validate_contact;
 pub use validate::validate_text;
 

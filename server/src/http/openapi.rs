@@ -64,6 +64,8 @@ use utoipa::{Modify, OpenApi};
         super::widget::handoff,
         super::widget::typing,
         super::widget::contact,
+        super::widget::close,
+        super::widget::rate,
         super::widget_events::events,
         super::admin_conversations::list,
         super::admin_conversations::read,
@@ -122,6 +124,8 @@ use utoipa::{Modify, OpenApi};
         contract::alerts::NotificationsInput,
         contract::copilot::CannedReply, contract::copilot::ReplyInput,
         contract::copilot::SuggestEvent, contract::copilot::SuggestionText,
+        contract::projects::RatingAfter, contract::inbox::Rating,
+        contract::widget::RatingRequest, contract::widget::RatedConversation,
     )),
     modifiers(&SecuritySchemes),
     tags(

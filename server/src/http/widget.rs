@@ -12,8 +12,8 @@ use axum::routing::{get, options, post};
 use contract::AppError;
 use contract::error::ErrorBody;
 use contract::widget::{
-    ConfigQuery, ContactRequest, ConversationState, SendMessageRequest, SendMessageResponse,
-    SessionRequest, SessionResponse, WidgetConfig,
+    ConfigQuery, ContactRequest, ConversationState, RatedConversation, RatingRequest,
+    SendMessageRequest, SendMessageResponse, SessionRequest, SessionResponse, WidgetConfig,
 };
 use engine::services::visitors::Seen;
 use engine::services::widget::{self, VisitorContext};
@@ -55,6 +55,8 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             "/api/v1/widget/contact",
             post(contact).merge(preflight.clone()),
         )
+        .route("/api/v1/widget/close", post(close).merge(preflight.clone()))
+        .route("/api/v1/widget/rating", post(rate).merge(preflight.clone()))
         .route(
             "/api/v1/widget/events",
             get(super::widget_events::events).merge(preflight),
@@ -271,4 +273,52 @@ pub async fn contact(
     widget::contact(&state, &visitor, &request)
         .await
         .map(ApiJson)
+}
+
+/// The visitor ends the chat: their open conversation is closed (the AI's
+/// answer in flight stops); the next message opens a new one.
+#[utoipa::path(
+    post,
+    path = "/api/v1/widget/close",
+    tag = "widget",
+    responses(
+        (status = 200, description = "Closed; the conversation's state", body = ConversationState),
+        (status = 401, description = "`invalid_visitor_token`", body = ErrorBody),
+        (status = 403, description = "`origin_not_allowed`", body = ErrorBody),
+        (status = 409, description = "`no_conversation`: nothing open to end; `consent_required`", body = ErrorBody),
+        (status = 429, description = "`rate_limited`: too many requests from this address (`Retry-After`)", body = ErrorBody),
+    ),
+    security(("visitor" = []))
+)]
+pub async fn close(
+    State(state): State<AppState>,
+    WidgetVisitor(visitor): WidgetVisitor,
+) -> Result<ApiJson<ConversationState>, AppError> {
+    widget::close(&state, &visitor).await.map(ApiJson)
+}
+
+/// The visitor rates their latest closed conversation (1 to 5, an optional
+/// comment); a second rating replaces the first.
+#[utoipa::path(
+    post,
+    path = "/api/v1/widget/rating",
+    tag = "widget",
+    request_body = RatingRequest,
+    responses(
+        (status = 201, description = "Stored", body = RatedConversation),
+        (status = 400, description = "`validation_failed`: a score outside 1 to 5, a comment over 1,000 characters", body = ErrorBody),
+        (status = 401, description = "`invalid_visitor_token`", body = ErrorBody),
+        (status = 403, description = "`origin_not_allowed`", body = ErrorBody),
+        (status = 409, description = "`nothing_to_rate`: no closed conversation the project asks a rating for (`widget.rating_after`); `consent_required`", body = ErrorBody),
+        (status = 429, description = "`rate_limited`: too many requests from this address (`Retry-After`)", body = ErrorBody),
+    ),
+    security(("visitor" = []))
+)]
+pub async fn rate(
+    State(state): State<AppState>,
+    WidgetVisitor(visitor): WidgetVisitor,
+    ApiJson(request): ApiJson<RatingRequest>,
+) -> Result<(StatusCode, ApiJson<RatedConversation>), AppError> {
+    let rated = widget::rate(&state, &visitor, &request).await?;
+    Ok((StatusCode::CREATED, ApiJson(rated)))
 }

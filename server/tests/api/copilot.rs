@@ -1,7 +1,8 @@
 //! The operator's copilot (`docs/copilot.md`): canned replies per project
 //! ([`replies`]), the suggested reply ([`suggest`]) and the conversation's
-//! summary ([`summary`]).
+//! summary ([`summary`]), and the visitor's rating ([`ratings`]).
 
+mod ratings;
 mod replies;
 mod suggest;
 mod summary;

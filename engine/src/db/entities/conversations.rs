@@ -24,6 +24,9 @@ pub struct Model {
     pub closed_at: Option<DateTimeUtc>,
     pub summary: Option<String>,
     pub summary_at: Option<DateTimeUtc>,
+    pub rating_score: Option<i32>,
+    pub rating_comment: Option<String>,
+    pub rated_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -22,6 +22,7 @@ pub struct Model {
     pub widget_position: String,
     pub widget_locale: Option<String>,
     pub privacy_notice: Option<String>,
+    pub widget_rating_after: String,
     pub limit_message_chars: i32,
     pub limit_messages_per_minute: i32,
     pub limit_conversations_per_hour: i32,

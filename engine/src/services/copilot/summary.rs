@@ -97,7 +97,7 @@ async fn make(state: &AppState, conversation: &conversations::Model) -> Result<S
     }
     let updated = active.update(&txn).await?;
     let pending = match &outcome {
-        Ok(_) => Some(events::emit_summary(&txn, &updated).await?),
+        Ok(_) => Some(events::emit_operators_view(&txn, &updated).await?),
         Err(_) => None,
     };
     txn.commit().await?;

@@ -101,6 +101,9 @@ impl ConversationRows {
             closed_at: Set(Some(last_at)),
             summary: Set(None),
             summary_at: Set(None),
+            rating_score: Set(None),
+            rating_comment: Set(None),
+            rated_at: Set(None),
             created_at: Set(started),
             updated_at: Set(last_at),
         };

@@ -260,6 +260,9 @@ fn apply_widget(project: &mut Project, widget: &WidgetInput, fail: &mut impl FnM
         }
         .to_owned();
     }
+    if let Some(after) = widget.rating_after {
+        after.as_str().clone_into(&mut project.widget_rating_after);
+    }
     match &widget.locale {
         Some(Some(locale)) if !matches!(locale.as_str(), "ru" | "en") => {
             fail(
