@@ -34,3 +34,4 @@ node tests/browser/privacy.mjs
 node tests/browser/knowledge.mjs
 node tests/browser/alerts.mjs
 node tests/browser/copilot.mjs
+node tests/browser/ratings.mjs

@@ -48,7 +48,7 @@ async function visitorWithAnswer(context, errors, question) {
   page.on("pageerror", (error) => errors.push(String(error)));
   await page.goto(allowed);
   await page.locator(".aiw-launcher").click();
-  const input = page.locator(".aiw-input").first();
+  const input = page.locator(".aiw-input");
   await input.fill(question);
   await input.press("Enter");
   await page.locator(".aiw-ai[data-status=complete]").waitFor({ timeout: 30_000 });
@@ -85,7 +85,7 @@ try {
   const dashboard = await dashboardContext.newPage();
   dashboard.on("pageerror", (error) => errors.push(String(error)));
   await signIn(dashboard, server);
-  await dashboard.goto(`${server.url}/admin/`);
+  await dashboard.goto(`${server.url}/admin/inbox`);
   await hydrated(dashboard);
   const row = dashboard.locator(".conversation-row").first();
   await row.locator(".rating", { hasText: "★ 4" }).waitFor();

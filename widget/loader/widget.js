@@ -109,7 +109,8 @@
       badge.hidden = true;
       badge.textContent = "";
       load().then(function () {
-        var input = panel.querySelector("input,button.aiw-button");
+        // The privacy notice's button while it shows, else the message box.
+        var input = panel.querySelector(".aiw-consent:not([hidden]) button,.aiw-input");
         if (input) input.focus();
       });
     }

@@ -17,8 +17,8 @@ pub(crate) fn chat(setup: Setup) -> impl IntoView {
     // With a privacy notice, nothing is sent (no session) before the visitor
     // accepts its current version; an accepted one is remembered.
     let version = setup.config.privacy_notice_version.clone();
-    state.consent_text.set(setup.config.privacy_notice.clone());
     if version.is_some() && stored(&consent_key(&setup)) != version {
+        state.consent_text.set(setup.config.privacy_notice.clone());
         state.consent.set(version);
     } else {
         spawn_local(start(setup.clone(), state));
@@ -197,7 +197,7 @@ fn rating_form(server: String, state: State, lang: crate::texts::Lang) -> impl I
     view! {
         <div class="aiw-rate" hidden=move || !(state.rating.get() && state.status.get() == ConversationStatus::Closed)>
             <p>{t(lang, Text::HowDidWeDo)}</p>
-            <input class="aiw-input" maxlength="1000" aria-label=t(lang, Text::Comment) placeholder=t(lang, Text::Comment)
+            <input class="aiw-field" maxlength="1000" aria-label=t(lang, Text::Comment) placeholder=t(lang, Text::Comment)
                 on:input=move |e| comment.set(event_target_value(&e)) />
             <div class="aiw-stars">{stars}</div>
         </div>
@@ -240,9 +240,9 @@ fn contact_form(server: String, state: State, lang: crate::texts::Lang) -> impl 
     };
     view! {
         <form class="aiw-contact" hidden=move || !wants_contact(state) on:submit=submit>
-            <input class="aiw-input" aria-label=t(lang, Text::YourName) placeholder=t(lang, Text::YourName)
+            <input class="aiw-field" aria-label=t(lang, Text::YourName) placeholder=t(lang, Text::YourName)
                 on:input=move |e| name.set(event_target_value(&e)) />
-            <input class="aiw-input" required aria-label=t(lang, Text::EmailOrPhone)
+            <input class="aiw-field" required aria-label=t(lang, Text::EmailOrPhone)
                 placeholder=t(lang, Text::EmailOrPhone) on:input=move |e| reach.set(event_target_value(&e)) />
             <button class="aiw-button" type="submit">{t(lang, Text::LeaveContact)}</button>
         </form>
