@@ -35,3 +35,4 @@ node tests/browser/knowledge.mjs
 node tests/browser/alerts.mjs
 node tests/browser/copilot.mjs
 node tests/browser/ratings.mjs
+node tests/browser/translation.mjs

@@ -7,10 +7,10 @@
 use contract::AppError;
 use contract::auth::{UserInput, UserView};
 use contract::chat::MessageView;
+use contract::inbox::OperatorMessageRequest;
 use contract::inbox::{ConversationDetail, ConversationSummary, InboxQuery};
 use contract::list::Page;
 use contract::projects::{ModelInfo, ProjectInput, ProjectView, VectorStoreInfo};
-use contract::widget::SendMessageRequest;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use uuid::Uuid;
@@ -318,7 +318,7 @@ pub async fn send_operator_message(
     /// The conversation's id.
     id: Uuid,
     /// The message.
-    request: SendMessageRequest,
+    request: OperatorMessageRequest,
 ) -> Result<MessageView, AppError> {
     ssr::finish(
         async move {

@@ -16,7 +16,7 @@ use crate::i18n::{use_lang, use_texts};
 use crate::inbox::{InboxState, failure};
 use contract::chat::ConversationStatus;
 use contract::copilot::{CannedReply, Variables, fill, matching};
-use contract::widget::SendMessageRequest;
+use contract::inbox::OperatorMessageRequest;
 use leptos::prelude::*;
 use uuid::Uuid;
 
@@ -44,11 +44,15 @@ pub fn Composer(
     let text = RwSignal::new(String::new());
     let last_typing = StoredValue::new(0.0_f64);
     let queued = StoredValue::new(std::collections::VecDeque::<String>::new());
+    // Sends translated into the visitor's language while their language is
+    // not the operator's (translation on; the operator may turn it off).
+    let translated = RwSignal::new(true);
     let send = Action::new_local(move |body: &String| {
         let body = body.clone();
-        let request = SendMessageRequest {
+        let request = OperatorMessageRequest {
             text: body.clone(),
             client_message_id: client_message_id(),
+            translate: translated.get_untracked() && state.foreign_language().is_some(),
         };
         async move {
             match send_operator_message(id, request).await {
@@ -222,6 +226,12 @@ pub fn Composer(
                 {move || draft.note.get().map(|note| view! { <p class="composer-note field-error" role="alert">{note}</p> })}
             </div>
             <div class="composer-actions">
+                {move || state.foreign_language().map(|theirs| view! {
+                    <label class="check translate-toggle">
+                        <input type="checkbox" prop:checked=translated on:change=move |ev| translated.set(event_target_checked(&ev)) />
+                        {format!("{} {}", copilot.send_translated, theirs.to_uppercase())}
+                    </label>
+                })}
                 <button
                     type="button"
                     class="suggest"

@@ -76,6 +76,7 @@ fn Conversation(id: Uuid) -> impl IntoView {
         }
     });
     let thread = NodeRef::<leptos::html::Ol>::new();
+    translate_when_needed(state, lang);
     Effect::new(move |_| {
         state.detail.track();
         if let Some(list) = thread.get() {
@@ -105,6 +106,43 @@ fn Conversation(id: Uuid) -> impl IntoView {
             {move || detail().map(|detail| view! { <crate::visitor_privacy::VisitorPrivacy visitor_id=detail.visitor.id /> })}
         </section>
     }
+}
+
+/// Asks for the translation of the visitor's messages when this operator
+/// reads translated and some message has none yet: once per new message.
+fn translate_when_needed(state: InboxState, lang: crate::i18n::Lang) {
+    let asked = StoredValue::new((Uuid::nil(), 0_usize));
+    Effect::new(move |_| {
+        if state.foreign_language().is_none() {
+            return;
+        }
+        let Some((id, waiting)) = state.detail.with(|detail| {
+            detail.as_ref().map(|d| {
+                let waiting = d
+                    .messages
+                    .iter()
+                    .filter(|m| m.role == MessageRole::Visitor && m.translation.is_none())
+                    .count();
+                (d.conversation.id, waiting)
+            })
+        }) else {
+            return;
+        };
+        if waiting == 0 || asked.get_value() == (id, waiting) {
+            return;
+        }
+        asked.set_value((id, waiting));
+        leptos::task::spawn_local(async move {
+            match crate::api::copilot::translate_conversation(id).await {
+                Ok(translated) => state.detail.update(|detail| {
+                    if detail.as_ref().is_some_and(|d| d.conversation.id == id) {
+                        *detail = Some(translated);
+                    }
+                }),
+                Err(err) => state.error.set(Some(failure(lang, &err))),
+            }
+        });
+    });
 }
 
 /// The AI's summary of the conversation (made when it starts waiting for a
@@ -214,6 +252,17 @@ fn Header(detail: ConversationDetail, act: Action<InboxAction, ()>) -> impl Into
 }
 
 fn message_view(texts: &'static InboxTexts, message: &MessageView) -> impl IntoView + use<> {
+    let copilot = &crate::i18n::use_texts().copilot;
+    // A visitor message's translation, or what the operator wrote before it
+    // was sent translated (`docs/copilot.md`, "Translation").
+    let translation = message.translation.clone().map(|text| {
+        let label = if message.role == MessageRole::Visitor {
+            copilot.translation
+        } else {
+            copilot.original
+        };
+        view! { <p class="msg-translation"><span class="muted">{label}": "</span>{text}</p> }
+    });
     let who = match message.role {
         MessageRole::Visitor => texts.visitor.to_owned(),
         MessageRole::Ai => texts.ai.to_owned(),
@@ -241,6 +290,7 @@ fn message_view(texts: &'static InboxTexts, message: &MessageView) -> impl IntoV
         <li class="msg" data-role=message.role.as_str() data-status=message.status.as_str()>
             <span class="msg-meta">{who}" "<time>{clock(message.created_at)}</time></span>
             <div class="msg-body">{body}</div>
+            {translation}
             {note.map(|note| view! { <span class="msg-note">{note}</span> })}
         </li>
     }

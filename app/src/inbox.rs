@@ -43,6 +43,16 @@ fn Inbox(user: UserView) -> impl IntoView {
         }
     });
     select_from_url(state);
+    // Whether this operator reads conversations translated, and into what.
+    Effect::new(move |_| {
+        leptos::task::spawn_local(async move {
+            if let Ok(mine) = crate::api::alerts::get_notifications().await {
+                state
+                    .translate_into
+                    .set(mine.translate.then_some(mine.locale));
+            }
+        });
+    });
     Effect::new(move |_| {
         let query = state.query(None);
         leptos::task::spawn_local(async move {

@@ -74,6 +74,11 @@ pub struct Notifications {
     pub quiet_hours: Option<QuietHours>,
     /// The language of the alerts: `en` or `ru`.
     pub locale: String,
+    /// Two-way translation (`docs/copilot.md`, "Translation"): visitor
+    /// messages in another language show a translation into `locale`, and
+    /// the reply box can send translated.
+    #[serde(default)]
+    pub translate: bool,
     /// True when a Telegram chat is linked.
     pub telegram_linked: bool,
     /// The linked chat's `@username`, when it has one.
@@ -112,4 +117,7 @@ pub struct NotificationsInput {
     /// `en` or `ru`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locale: Option<String>,
+    /// Turns two-way translation on or off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub translate: Option<bool>,
 }

@@ -169,6 +169,12 @@ pub struct MessageView {
     /// When it was stored (RFC 3339, UTC).
     #[serde(deserialize_with = "rfc3339")]
     pub created_at: DateTime<Utc>,
+    /// Operators only, never the visitor (`docs/copilot.md`, "Translation"):
+    /// a visitor message translated into an operator's language, or the
+    /// original of an operator message sent translated (`text` is what the
+    /// visitor reads). Absent when there is none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub translation: Option<String>,
 }
 
 /// Reads an RFC 3339 time with chrono's dedicated parser: the widget then
@@ -245,6 +251,7 @@ mod tests {
             error_kind: None,
             client_message_id: None,
             created_at: Utc::now(),
+            translation: None,
         };
         let json = serde_json::to_string(&message).expect("serialised");
         let back: MessageView = serde_json::from_str(&json).expect("deserialised");

@@ -128,6 +128,27 @@ pub struct ConversationDetail {
     pub messages: Vec<MessageView>,
     /// Where the operators' stream resumes to follow it.
     pub last_event_id: i64,
+    /// The visitor's language (ISO 639-1, e.g. `de`): what their messages
+    /// are written in, else their browser's locale; `null` when unknown
+    /// (`docs/copilot.md`, "Translation").
+    #[serde(default)]
+    pub visitor_language: Option<String>,
+}
+
+/// `POST /api/v1/admin/conversations/{id}/messages`: what an operator sends.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct OperatorMessageRequest {
+    /// The message, trimmed: 1 to the project's `max_message_chars` characters.
+    pub text: String,
+    /// Chosen by the client (e.g. a UUID): a retried send with the same id is stored once.
+    #[serde(default)]
+    pub client_message_id: Option<String>,
+    /// Sends the text translated into the visitor's language by the
+    /// project's AI (the original is kept as the message's `translation`);
+    /// a failed translation sends nothing (`502 upstream_*`).
+    #[serde(default)]
+    pub translate: bool,
 }
 
 /// `read` event: one side has read the other's messages.

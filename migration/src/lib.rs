@@ -21,6 +21,8 @@
 //! - `m20261201_000001_canned_replies`: the operators' canned replies.
 //! - `m20261201_000002_conversation_summary`: a conversation's summary for operators.
 //! - `m20261202_000001_ratings`: the visitors' ratings and when the widget asks.
+//! - `m20261202_000002_translation`: the operators' translation switch and the
+//!   messages' translations.
 
 pub use sea_orm_migration::prelude::*;
 
@@ -40,6 +42,7 @@ mod m20261130_000003_visitor_ip_index;
 mod m20261201_000001_canned_replies;
 mod m20261201_000002_conversation_summary;
 mod m20261202_000001_ratings;
+mod m20261202_000002_translation;
 
 /// Every migration of aiwidget, in the order they run.
 #[derive(Debug)]
@@ -58,6 +61,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000001_canned_replies::Migration),
             Box::new(m20261201_000002_conversation_summary::Migration),
             Box::new(m20261202_000001_ratings::Migration),
+            Box::new(m20261202_000002_translation::Migration),
         ]
     }
 }

@@ -94,6 +94,7 @@ pub(super) fn SettingsForm(
     // Sent only once chosen here: linking Telegram may set it meanwhile
     // (from the chat's language) and a save must not undo that.
     let locale_chosen = RwSignal::new(false);
+    let translate = RwSignal::new(notifications.translate);
     let errors: FieldErrors = RwSignal::new(BTreeMap::new());
     let saved = RwSignal::new(false);
     let pending = RwSignal::new(false);
@@ -115,6 +116,7 @@ pub(super) fn SettingsForm(
             locale: locale_chosen
                 .get_untracked()
                 .then(|| locale.get_untracked()),
+            translate: Some(translate.get_untracked()),
         };
         pending.set(true);
         saved.set(false);
@@ -201,6 +203,11 @@ pub(super) fn SettingsForm(
                     </select>
                 </label>
                 <FieldError errors field="locale" />
+                <label class="check">
+                    <input type="checkbox" prop:checked=translate on:change=move |ev| translate.set(event_target_checked(&ev)) />
+                    {alerts.translate}
+                </label>
+                <p class="hint">{alerts.translate_hint}</p>
             </section>
             <FieldError errors field=FORM />
             <div class="actions">

@@ -6,7 +6,7 @@
 
 use contract::AppError;
 use contract::copilot::{CannedReply, ReplyInput};
-use contract::inbox::ConversationSummary;
+use contract::inbox::{ConversationDetail, ConversationSummary};
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use uuid::Uuid;
@@ -79,6 +79,23 @@ pub async fn summarise(
         async move {
             let (state, user) = ssr::session_user().await?;
             engine::services::copilot::summary::on_demand(&state, &user, conversation).await
+        }
+        .await,
+    )
+}
+
+/// Translates the visitor's messages into the operator's language where
+/// they are not yet (`docs/copilot.md`, "Translation").
+#[server(prefix = "/admin/fn", endpoint = "translate")]
+pub async fn translate_conversation(
+    /// The conversation's id.
+    conversation: Uuid,
+) -> Result<ConversationDetail, AppError> {
+    ssr::finish(
+        async move {
+            let (state, user) = ssr::session_user().await?;
+            engine::services::copilot::translate::visitor_messages(&state, &user, conversation)
+                .await
         }
         .await,
     )

@@ -274,6 +274,9 @@ pub struct AlertsTexts {
     pub to: &'static str,
     pub time_zone: &'static str,
     pub alerts_language: &'static str,
+    /// The operator's two-way translation switch and what it does.
+    pub translate: &'static str,
+    pub translate_hint: &'static str,
     pub linked_mark: &'static str,
     pub not_linked_mark: &'static str,
 }
@@ -297,6 +300,10 @@ pub struct CopilotTexts {
     pub menu: &'static str,
     pub no_match: &'static str,
     pub suggest: &'static str,
+    /// Two-way translation: the labels under a message and the reply box's switch.
+    pub translation: &'static str,
+    pub original: &'static str,
+    pub send_translated: &'static str,
     pub suggesting: &'static str,
     pub suggest_failed: &'static str,
     pub summary: &'static str,

@@ -45,6 +45,8 @@ pub struct InboxState {
     pub visitor_typing: RwSignal<Option<Uuid>>,
     /// The last failure, as the operator reads it.
     pub error: RwSignal<Option<String>>,
+    /// The operator's language when they turned translation on (`None`: off).
+    pub translate_into: RwSignal<Option<String>>,
 }
 
 impl InboxState {
@@ -63,7 +65,22 @@ impl InboxState {
             detail: RwSignal::new(None),
             visitor_typing: RwSignal::new(None),
             error: RwSignal::new(None),
+            translate_into: RwSignal::new(None),
         }
+    }
+
+    /// The visitor's language when the open conversation is translated for
+    /// this operator: known, and not theirs.
+    #[must_use]
+    pub fn foreign_language(&self) -> Option<String> {
+        let mine = self.translate_into.get()?;
+        self.detail.with(|detail| {
+            detail
+                .as_ref()?
+                .visitor_language
+                .clone()
+                .filter(|theirs| *theirs != mine)
+        })
     }
 
     /// The list's query as the filters stand (tracked).

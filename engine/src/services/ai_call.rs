@@ -44,6 +44,36 @@ pub enum CallEvent {
     Failed(AppError),
 }
 
+/// The whole answer to `request`, for the calls shown only once done (the
+/// conversation's summary, a translation).
+///
+/// # Errors
+/// As [`start`]; the provider's failure (`502 upstream_*`), and `502
+/// upstream_empty_answer` when the model wrote nothing.
+pub async fn complete(
+    state: &AppState,
+    project: &projects::Model,
+    request: LlmRequest,
+) -> Result<String, AppError> {
+    let mut events = start(state, project, request).await?;
+    while let Some(event) = events.next().await {
+        match event {
+            CallEvent::Delta(_) => {}
+            CallEvent::Completed { text, .. } if text.trim().is_empty() => {
+                return Err(AppError::Upstream {
+                    code: "upstream_empty_answer".into(),
+                    message: "the model answered nothing: try again, or raise the project's \
+                              answer limit if the model thinks before it writes"
+                        .into(),
+                });
+            }
+            CallEvent::Completed { text, .. } => return Ok(text.trim().to_owned()),
+            CallEvent::Failed(err) => return Err(err),
+        }
+    }
+    Err(AppError::Internal)
+}
+
 /// Starts `request` for `project`, its budget reserved first.
 ///
 /// # Errors

@@ -6,10 +6,14 @@
 //!   reply box, sent only by the operator.
 //! - [`summary`]: what the conversation is about, for the operator who
 //!   takes it over.
+//! - [`translate`]: the visitor's messages in the operator's language, and
+//!   the operator's in the visitor's ([`language`] tells them).
 
+pub mod language;
 pub mod replies;
 pub mod suggest;
 pub mod summary;
+pub mod translate;
 
 use crate::db::entities::{conversations, projects};
 use crate::llm::Turn;

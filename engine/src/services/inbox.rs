@@ -102,6 +102,10 @@ pub async fn detail(
         .await?
         .ok_or(AppError::Internal)?;
     let rows = messages::of_conversation(&state.db, id).await?;
+    let visitor_language =
+        crate::services::copilot::translate::of_visitor(&state.db, &conversation, &rows)
+            .await?
+            .map(|language| language.code.to_owned());
     let summary = summaries(&state.db, std::slice::from_ref(&conversation))
         .await?
         .pop()
@@ -125,6 +129,7 @@ pub async fn detail(
             .map(|row| messages::view(row, &state.hub))
             .collect(),
         last_event_id,
+        visitor_language,
     })
 }
 

@@ -40,6 +40,7 @@ pub fn view(row: &messages::Model, hub: &Hub) -> MessageView {
         error_kind: row.error_kind.clone(),
         client_message_id: row.client_message_id.clone(),
         created_at: row.created_at,
+        translation: row.translation.clone(),
     }
 }
 
@@ -116,6 +117,9 @@ pub struct NewMessage {
     pub error_kind: Option<String>,
     /// The visitor's id for a retried send (stored once per conversation).
     pub client_message_id: Option<String>,
+    /// An operator message sent translated: what they wrote and its
+    /// language (`text` is the translation the visitor reads).
+    pub original: Option<(String, String)>,
 }
 
 impl NewMessage {
@@ -130,6 +134,7 @@ impl NewMessage {
             author_name: None,
             error_kind: None,
             client_message_id: None,
+            original: None,
         }
     }
 }
@@ -159,6 +164,8 @@ pub async fn insert(txn: &impl ConnectionTrait, new: NewMessage) -> Result<messa
         output_tokens: Set(None),
         client_message_id: Set(new.client_message_id),
         completed_at: Set(complete.then_some(now)),
+        translation: Set(new.original.as_ref().map(|(text, _)| text.clone())),
+        translation_lang: Set(new.original.map(|(_, lang)| lang)),
         created_at: Set(now),
         updated_at: Set(now),
     }

@@ -52,11 +52,13 @@ const VISITOR_KINDS: [&str; 3] = [
     crate::services::deadlines::NOBODY_CAME,
 ];
 
-/// A message as its visitor reads it (their event stream, their session): a
-/// fault's kind (`invalid_api_key`, `quota_exceeded`, …) becomes
+/// A message as its visitor reads it (their event stream, their session),
+/// without the operators' translation; a fault's kind (`invalid_api_key`, `quota_exceeded`, …) becomes
 /// [`AI_UNAVAILABLE`]; operators read the stored kind.
 #[must_use]
 pub fn for_visitor(mut view: MessageView) -> MessageView {
+    // Translations are the operators' (`docs/copilot.md`, "Translation").
+    view.translation = None;
     if view
         .error_kind
         .as_deref()
@@ -257,6 +259,7 @@ mod tests {
             error_kind: Some(kind.into()),
             client_message_id: None,
             created_at: chrono::Utc::now(),
+            translation: None,
         }
     }
 

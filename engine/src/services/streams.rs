@@ -554,6 +554,7 @@ mod tests {
             error_kind: None,
             client_message_id: None,
             created_at: chrono::Utc::now(),
+            translation: None,
         }
     }
 

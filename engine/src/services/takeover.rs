@@ -11,13 +11,14 @@ use crate::db::begin_write;
 use crate::db::entities::{conversations, messages as message_rows, projects, users};
 use crate::services::auth::CurrentUser;
 use crate::services::conversations::AskedBy;
+use crate::services::copilot::translate;
 use crate::services::events::{self, Kind, Pending};
 use crate::services::messages::{self, NewMessage};
 use crate::services::{conversations as conversation_rows, inbox, widget};
 use crate::state::AppState;
 use contract::AppError;
 use contract::chat::{ConversationStatus, MessageRole, MessageView};
-use contract::inbox::{ConversationSummary, OperatorRef, ReadEvent};
+use contract::inbox::{ConversationSummary, OperatorMessageRequest, OperatorRef, ReadEvent};
 use contract::widget::SendMessageRequest;
 use sea_orm::sea_query::{Expr, LockType};
 use sea_orm::{
@@ -170,26 +171,41 @@ pub async fn typing(state: &AppState, user: &CurrentUser, id: Uuid) -> Result<()
 
 /// An operator's message. Writing into a conversation the AI or nobody
 /// holds takes it over first (the AI stops); a retried `client_message_id`
-/// is stored once.
+/// is stored once. With `translate`, the visitor reads the text translated
+/// into their language and the original is kept as its `translation`
+/// (`docs/copilot.md`, "Translation").
 ///
 /// # Errors
 /// `400 validation_failed`; `404 conversation_not_found`; `409
-/// already_taken`; `409 conversation_closed`.
+/// already_taken`; `409 conversation_closed`; with `translate`, `409
+/// visitor_language_unknown`/`no_api_key`/`ai_budget_spent` and `502
+/// upstream_*`, and nothing is sent.
 #[tracing::instrument(name = "takeover::send", skip_all, fields(conversation_id = %id, user_id = %user.id))]
 pub async fn send(
     state: &AppState,
     user: &CurrentUser,
     id: Uuid,
-    request: &SendMessageRequest,
+    request: &OperatorMessageRequest,
 ) -> Result<MessageView, AppError> {
-    let project = {
+    let (project, visible) = {
         let conversation = inbox::visible(&state.db, user, id).await?;
-        projects::Entity::find_by_id(conversation.project_id)
+        let project = projects::Entity::find_by_id(conversation.project_id)
             .one(&state.db)
             .await?
-            .ok_or_else(inbox::not_found)?
+            .ok_or_else(inbox::not_found)?;
+        (project, conversation)
     };
-    let text = widget::validate_text(&project, request)?;
+    let checked = SendMessageRequest {
+        text: request.text.clone(),
+        client_message_id: request.client_message_id.clone(),
+    };
+    let text = widget::validate_text(&project, &checked)?;
+    // Translated before anything is stored: a failure sends nothing.
+    let translated = if request.translate {
+        translate::for_visitor(state, user, &visible, &text).await?
+    } else {
+        None
+    };
     let txn = begin_write(&state.db).await?;
     let conversation = locked(&txn, user, id).await?;
     if let Some(client_id) = &request.client_message_id
@@ -200,7 +216,14 @@ pub async fn send(
     }
     let (conversation, mut pending) = claim(&txn, user, conversation).await?;
     let claimed = !pending.is_empty();
-    let mut new = NewMessage::new(id, MessageRole::Operator, text);
+    let mut new = match translated {
+        Some((translation, language)) => {
+            let mut new = NewMessage::new(id, MessageRole::Operator, translation);
+            new.original = Some((text, language));
+            new
+        }
+        None => NewMessage::new(id, MessageRole::Operator, text),
+    };
     new.author_user_id = Some(user.id);
     new.author_name = Some(user.display_name.clone());
     new.client_message_id = request.client_message_id.clone();

@@ -13,9 +13,10 @@ use axum::routing::{get, post};
 use contract::AppError;
 use contract::chat::MessageView;
 use contract::error::ErrorBody;
+use contract::inbox::OperatorMessageRequest;
 use contract::inbox::{ConversationDetail, ConversationSummary, InboxQuery, OperatorEventsQuery};
 use contract::list::Page;
-use contract::widget::{SendMessageRequest, SendMessageResponse};
+use contract::widget::SendMessageResponse;
 use engine::services::events::{self, Scope};
 use engine::services::{inbox, streams, takeover};
 use engine::state::AppState;
@@ -186,12 +187,13 @@ pub async fn typing(
     path = "/api/v1/admin/conversations/{id}/messages",
     tag = "conversations",
     params(("id" = Uuid, Path, description = "The conversation id")),
-    request_body = SendMessageRequest,
+    request_body = OperatorMessageRequest,
     responses(
-        (status = 201, description = "The message as stored", body = SendMessageResponse),
+        (status = 201, description = "The message as stored (sent translated: `text` is what the visitor reads, `translation` what the operator wrote)", body = SendMessageResponse),
         (status = 400, description = "`validation_failed`", body = ErrorBody),
         (status = 404, description = "`conversation_not_found`", body = ErrorBody),
-        (status = 409, description = "`already_taken` (with `operator`), `conversation_closed`", body = ErrorBody),
+        (status = 409, description = "`already_taken` (with `operator`), `conversation_closed`; with `translate`: `visitor_language_unknown`, `no_api_key`, `api_key_unreadable`, `ai_budget_spent`", body = ErrorBody),
+        (status = 502, description = "`upstream_*`: the translation failed and nothing was sent", body = ErrorBody),
     ),
     security(("bearer" = []), ("cookie" = []))
 )]
@@ -199,7 +201,7 @@ pub async fn send(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
     ApiPath(id): ApiPath<Uuid>,
-    ApiJson(request): ApiJson<SendMessageRequest>,
+    ApiJson(request): ApiJson<OperatorMessageRequest>,
 ) -> Result<(StatusCode, ApiJson<SendMessageResponse>), AppError> {
     let message: MessageView = takeover::send(&state, &user, id, &request).await?;
     Ok((

@@ -2,7 +2,8 @@
 //! (`/api/v1/admin/projects/{id}/replies`: operators who see the project
 //! read them, admins change them), the suggested reply
 //! (`POST /api/v1/admin/conversations/{id}/suggest`) and the conversation's
-//! summary (`POST /api/v1/admin/conversations/{id}/summary`).
+//! summary (`POST /api/v1/admin/conversations/{id}/summary`), and the
+//! translation of the visitor's messages (`POST …/{id}/translate`).
 
 use super::errors::{ApiJson, ApiPath};
 use super::session::AuthUser;
@@ -14,8 +15,8 @@ use axum::routing::{get, patch, post};
 use contract::AppError;
 use contract::copilot::{CannedReply, ReplyInput, SuggestEvent};
 use contract::error::ErrorBody;
-use contract::inbox::ConversationSummary;
-use engine::services::copilot::{replies, suggest, summary};
+use contract::inbox::{ConversationDetail, ConversationSummary};
+use engine::services::copilot::{replies, suggest, summary, translate};
 use engine::state::AppState;
 use futures_util::StreamExt as _;
 use uuid::Uuid;
@@ -33,6 +34,10 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/api/v1/admin/conversations/{id}/suggest", post(suggest))
         .route("/api/v1/admin/conversations/{id}/summary", post(summarise))
+        .route(
+            "/api/v1/admin/conversations/{id}/translate",
+            post(translate_visitor),
+        )
 }
 
 /// The project's canned replies, by shortcut.
@@ -194,4 +199,33 @@ pub async fn summarise(
     ApiPath(id): ApiPath<Uuid>,
 ) -> Result<ApiJson<ConversationSummary>, AppError> {
     summary::on_demand(&state, &user, id).await.map(ApiJson)
+}
+
+/// Translates the visitor's messages into the caller's language (their
+/// `locale`) where they are not yet (the newest 20), and answers the
+/// conversation as `GET` does, each visitor message with its `translation`.
+/// Nothing is called when the visitor writes the caller's language or
+/// theirs is unknown. Each translation counts in today's AI budget.
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/conversations/{id}/translate",
+    tag = "copilot",
+    params(("id" = Uuid, Path, description = "The conversation id")),
+    responses(
+        (status = 200, description = "The conversation with the translations", body = ConversationDetail),
+        (status = 401, description = "`invalid_token`", body = ErrorBody),
+        (status = 404, description = "`conversation_not_found`", body = ErrorBody),
+        (status = 409, description = "`no_api_key`, `api_key_unreadable` or `ai_budget_spent`", body = ErrorBody),
+        (status = 502, description = "`upstream_*`: the provider failed (the translations made before stay)", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("cookie" = []))
+)]
+pub async fn translate_visitor(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<ApiJson<ConversationDetail>, AppError> {
+    translate::visitor_messages(&state, &user, id)
+        .await
+        .map(ApiJson)
 }

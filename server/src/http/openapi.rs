@@ -101,6 +101,7 @@ use utoipa::{Modify, OpenApi};
         super::admin_copilot::delete_reply,
         super::admin_copilot::suggest,
         super::admin_copilot::summarise,
+        super::admin_copilot::translate_visitor,
     ),
     components(schemas(
         Health, ErrorBody, LoginRequest, LoginResponse, UserView, UserInput, Role, Page<UserView>, Page<ProjectView>, Page<ModelInfo>,
@@ -126,6 +127,7 @@ use utoipa::{Modify, OpenApi};
         contract::copilot::SuggestEvent, contract::copilot::SuggestionText,
         contract::projects::RatingAfter, contract::inbox::Rating,
         contract::widget::RatingRequest, contract::widget::RatedConversation,
+        contract::inbox::OperatorMessageRequest,
     )),
     modifiers(&SecuritySchemes),
     tags(

@@ -21,6 +21,8 @@ pub struct Model {
     pub client_message_id: Option<String>,
     pub search_text: String,
     pub completed_at: Option<DateTimeUtc>,
+    pub translation: Option<String>,
+    pub translation_lang: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

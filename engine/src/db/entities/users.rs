@@ -22,6 +22,7 @@ pub struct Model {
     pub telegram_username: Option<String>,
     pub telegram_linked_at: Option<DateTimeUtc>,
     pub notifications: Option<Json>,
+    pub translate: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

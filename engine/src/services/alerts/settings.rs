@@ -134,6 +134,9 @@ pub async fn update(
     if let Some(locale) = locale {
         active.locale = Set(Some(locale));
     }
+    if let Some(translate) = input.translate {
+        active.translate = Set(translate);
+    }
     active.updated_at = Set(Utc::now());
     let row = active.update(&txn).await?;
     txn.commit().await?;
@@ -150,6 +153,7 @@ pub fn view(state: &AppState, row: &users::Model) -> Notifications {
         email_alerts: choices.email,
         quiet_hours: choices.quiet_hours,
         locale: locale_of(row).into(),
+        translate: row.translate,
         telegram_linked: row.telegram_chat_id.is_some(),
         telegram_username: row.telegram_username.clone(),
         telegram_enabled: state.settings.telegram.is_some(),

@@ -11,7 +11,7 @@
 use crate::db::begin_write;
 use crate::db::entities::conversations;
 use crate::llm::{LlmRequest, Turn, TurnRole};
-use crate::services::ai_call::{self, CallEvent};
+use crate::services::ai_call;
 use crate::services::auth::CurrentUser;
 use crate::services::events;
 use crate::services::inbox;
@@ -19,7 +19,6 @@ use crate::state::AppState;
 use contract::AppError;
 use contract::inbox::ConversationSummary;
 use contract::projects::ApiStyle;
-use futures_util::StreamExt as _;
 use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set};
 use uuid::Uuid;
 
@@ -134,23 +133,7 @@ async fn ask(state: &AppState, conversation: &conversations::Model) -> Result<St
                 .max(SUMMARY_TOKENS),
         ),
     };
-    let mut events = ai_call::start(state, &project, request).await?;
-    while let Some(event) = events.next().await {
-        match event {
-            CallEvent::Delta(_) => {}
-            CallEvent::Completed { text, .. } if text.trim().is_empty() => {
-                return Err(AppError::Upstream {
-                    code: "upstream_empty_answer".into(),
-                    message: "the model answered nothing: try again, or raise the project's \
-                              answer limit if the model thinks before it writes"
-                        .into(),
-                });
-            }
-            CallEvent::Completed { text, .. } => return Ok(text.trim().to_owned()),
-            CallEvent::Failed(err) => return Err(err),
-        }
-    }
-    Err(AppError::Internal)
+    ai_call::complete(state, &project, request).await
 }
 
 /// The conversation as one text for the model: each turn on its own line,

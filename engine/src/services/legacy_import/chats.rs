@@ -127,6 +127,8 @@ impl ConversationRows {
                     output_tokens: Set(None),
                     client_message_id: Set(None),
                     completed_at: Set(Some(written)),
+                    translation: Set(None),
+                    translation_lang: Set(None),
                     created_at: Set(written),
                     updated_at: Set(written),
                 }

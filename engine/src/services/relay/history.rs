@@ -88,6 +88,8 @@ mod tests {
             client_message_id: None,
             search_text: String::new(),
             completed_at: None,
+            translation: None,
+            translation_lang: None,
             created_at: now,
             updated_at: now,
         }

@@ -22,7 +22,7 @@ use crate::services::takeover;
 use crate::state::AppState;
 use crate::telegram::{CallbackQuery, Message, ReplyParameters, SendMessage, Update};
 use contract::AppError;
-use contract::widget::SendMessageRequest;
+use contract::inbox::OperatorMessageRequest;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
@@ -82,9 +82,10 @@ async fn on_message(
         say(telegram, chat_id, notice(locale, Notice::Help), None).await;
         return Ok(());
     };
-    let request = SendMessageRequest {
+    let request = OperatorMessageRequest {
         text: text.to_owned(),
         client_message_id: Some(format!("telegram:{chat_id}:{}", message.message_id)),
+        translate: false,
     };
     let answer = match takeover::send(state, &user, conversation_id, &request).await {
         Ok(_) => Notice::Sent,
