@@ -128,8 +128,8 @@ pub struct ConversationDetail {
     pub messages: Vec<MessageView>,
     /// Where the operators' stream resumes to follow it.
     pub last_event_id: i64,
-    /// The visitor's language (ISO 639-1, e.g. `de`): what their messages
-    /// are written in, else their browser's locale; `null` when unknown
+    /// The visitor's language (ISO 639-1, e.g. `de`): their browser's
+    /// locale, else what their messages are written in; `null` when unknown
     /// (`docs/copilot.md`, "Translation").
     #[serde(default)]
     pub visitor_language: Option<String>,

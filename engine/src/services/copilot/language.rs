@@ -1,6 +1,6 @@
 //! Languages for the operators' translation (`docs/copilot.md`,
-//! "Translation"): the visitor's, detected from what they wrote or else
-//! their browser's locale, and the operator's, their `locale`.
+//! "Translation"): the visitor's, their browser's locale or else detected
+//! from what they wrote, and the operator's, their `locale`.
 
 use whatlang::Lang;
 
@@ -77,20 +77,27 @@ pub fn by_code(tag: &str) -> Option<Language> {
 }
 
 /// The language `text` is written in, when whatlang is sure of it.
+/// Bulgarian and Macedonian are left out: whatlang 0.16 reads plain Russian
+/// as Bulgarian, sure of it (a Russian site's visitors are the first to
+/// serve).
 #[must_use]
 pub fn detect(text: &str) -> Option<Language> {
-    let info = whatlang::detect(text).filter(whatlang::Info::is_reliable)?;
+    let info = whatlang::Detector::with_denylist(vec![Lang::Bul, Lang::Mkd])
+        .detect(text)
+        .filter(whatlang::Info::is_reliable)?;
     LANGUAGES
         .iter()
         .copied()
         .find(|language| language.detected == info.lang())
 }
 
-/// The visitor's language: what their messages are written in (the newest
-/// first, together), else their browser's locale.
+/// The visitor's language: their browser's locale, else what their
+/// messages are written in (the newest first, together).
 #[must_use]
 pub fn of_visitor(locale: Option<&str>, their_texts: &[&str]) -> Option<Language> {
-    detect(&their_texts.join("\n")).or_else(|| locale.and_then(by_code))
+    locale
+        .and_then(by_code)
+        .or_else(|| detect(&their_texts.join("\n")))
 }
 
 #[cfg(test)]
@@ -98,19 +105,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_text_wins_over_the_locale_and_the_locale_fills_in() {
+    fn the_locale_comes_first_and_the_text_fills_in() {
         let german = "Guten Tag, ich möchte wissen, wann meine Bestellung ankommt und wie viel der Versand kostet.";
+        let russian = "Здравствуйте, подскажите, пожалуйста, когда привезут мой заказ и сколько стоит доставка?";
         assert_eq!(
             of_visitor(Some("ru-RU"), &[german]).map(|l| l.code),
-            Some("de")
+            Some("ru")
+        );
+        assert_eq!(of_visitor(None, &[german]).map(|l| l.code), Some("de"));
+        assert_eq!(
+            of_visitor(Some("xx"), &[russian]).map(|l| l.code),
+            Some("ru")
         );
         assert_eq!(
             of_visitor(Some("en-GB"), &["ok"]).map(|l| l.code),
             Some("en")
         );
-        assert_eq!(of_visitor(Some("xx"), &["ok"]), None);
+        assert_eq!(of_visitor(None, &["ok"]), None);
         assert_eq!(by_code("pt_BR").map(|l| l.english), Some("Portuguese"));
-        let russian = "Здравствуйте, подскажите, пожалуйста, когда привезут мой заказ и сколько стоит доставка?";
-        assert_eq!(detect(russian).map(|l| l.code), Some("ru"));
     }
 }

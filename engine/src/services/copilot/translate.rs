@@ -39,7 +39,7 @@ pub fn of_operator(user: &users::Model) -> Language {
     language::by_code(locale_of(user)).unwrap_or(language::ENGLISH)
 }
 
-/// The visitor's language in `conversation`: what they wrote, else their locale.
+/// The visitor's language in `conversation`: their locale, else what they wrote.
 ///
 /// # Errors
 /// The database's.
