@@ -109,11 +109,14 @@ fn Conversation(id: Uuid) -> impl IntoView {
 }
 
 /// Asks for the translation of the visitor's messages when this operator
-/// reads translated and some message has none yet: once per new message.
+/// reads translated and some message has none yet: once per new message,
+/// one request at a time (the translations it brings re-run this, which
+/// then asks for what came meanwhile).
 fn translate_when_needed(state: InboxState, lang: crate::i18n::Lang) {
     let asked = StoredValue::new((Uuid::nil(), 0_usize));
+    let busy = RwSignal::new(false);
     Effect::new(move |_| {
-        if state.foreign_language().is_none() {
+        if state.foreign_language().is_none() || busy.get() {
             return;
         }
         let Some((id, waiting)) = state.detail.with(|detail| {
@@ -132,15 +135,25 @@ fn translate_when_needed(state: InboxState, lang: crate::i18n::Lang) {
             return;
         }
         asked.set_value((id, waiting));
+        busy.set(true);
         leptos::task::spawn_local(async move {
             match crate::api::copilot::translate_conversation(id).await {
+                // Only the translations are taken: messages the stream
+                // brought meanwhile stay.
                 Ok(translated) => state.detail.update(|detail| {
-                    if detail.as_ref().is_some_and(|d| d.conversation.id == id) {
-                        *detail = Some(translated);
+                    let Some(detail) = detail.as_mut().filter(|d| d.conversation.id == id) else {
+                        return;
+                    };
+                    for message in &mut detail.messages {
+                        if let Some(done) = translated.messages.iter().find(|t| t.id == message.id)
+                        {
+                            message.translation.clone_from(&done.translation);
+                        }
                     }
                 }),
                 Err(err) => state.error.set(Some(failure(lang, &err))),
             }
+            busy.set(false);
         });
     });
 }

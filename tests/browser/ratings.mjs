@@ -2,8 +2,9 @@
 // visitor ends the chat with the widget's "End chat", the widget asks "How
 // did we do?", a star sends the rating with the comment typed so far, and
 // the widget thanks them; operators see the rating in the inbox row and the
-// conversation. An operator's Close asks too (on a phone); a project that
-// asks `never` does not. Screenshots go to docs/screenshots/
+// conversation. An operator's Close asks too (on a phone); the same
+// visitor's next, AI-only conversation is not asked about when the project
+// asks after human ones; a project that asks `never` does not ask. Screenshots go to docs/screenshots/
 // (widget-rating-desktop.png, widget-rating-phone.png, dashboard-rating-desktop.png).
 import { join } from "node:path";
 import {
@@ -120,6 +121,26 @@ try {
   await mobile.getByText("Спасибо за оценку!").waitFor();
   const rated = await read(`/api/v1/admin/conversations/${open.id}`);
   check(rated.conversation.rating?.score === 5, `the rating is stored: ${JSON.stringify(rated.conversation.rating)}`);
+
+  // The same visitor writes again: a new conversation the AI alone answers.
+  // Asked after human ones only, ending it asks nothing (the operator's
+  // messages above belong to the one before).
+  step = "A new AI-only conversation of the same visitor, asked after human ones only: nothing is asked.";
+  await askAfter("human");
+  // The widget reads the project's choice when the page loads.
+  await mobile.reload();
+  await mobile.locator(".aiw-launcher").click();
+  await mobile.locator(".aiw-operator", { hasText: "Тверской" }).waitFor();
+  const answers = await mobile.locator(".aiw-ai[data-status=complete]").count();
+  await mobile.locator(".aiw-input").fill("И ещё: есть ли упаковка?");
+  await mobile.locator(".aiw-input").press("Enter");
+  await mobile.waitForFunction(
+    (before) => document.querySelector("[data-aiwidget]").shadowRoot.querySelectorAll(".aiw-ai[data-status=complete]").length > before,
+    answers,
+  );
+  await mobile.getByRole("button", { name: "Завершить чат" }).click();
+  await mobile.getByText("Разговор завершён").waitFor();
+  check(await mobile.locator(".aiw-rate").isHidden(), "no rating is asked after an AI-only conversation");
 
   // A project that never asks: ending the chat asks nothing.
   step = "A project that never asks: ending the chat asks nothing.";

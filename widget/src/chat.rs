@@ -355,6 +355,7 @@ pub(crate) async fn start(setup: Setup, state: State) {
             store(&key, &session.visitor_token);
             state.status.set(session.status);
             state.messages.set(session.messages);
+            state.first.set(0);
             if state.token.get_untracked().is_none() {
                 live::connect(&setup, state, &session.visitor_token, session.last_event_id);
             }
@@ -384,6 +385,8 @@ async fn send_message(setup: Setup, state: State, text: String) {
         Ok(sent) => {
             state.notice.set(None);
             if state.status.get_untracked() == ConversationStatus::Closed {
+                // A new conversation opens with this message.
+                state.reopened();
                 state.status.set(ConversationStatus::Ai);
             }
             state.upsert(sent.message);

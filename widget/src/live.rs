@@ -24,6 +24,9 @@ pub(crate) struct State {
     pub consent_text: RwSignal<Option<String>>,
     /// Whether the panel asks "How did we do?" (the conversation just closed).
     pub rating: RwSignal<bool>,
+    /// Where the current conversation's messages start in `messages` (the
+    /// panel keeps a closed one's in sight when the visitor writes again).
+    pub first: RwSignal<usize>,
 }
 
 impl State {
@@ -38,19 +41,30 @@ impl State {
             consent: RwSignal::new(None),
             consent_text: RwSignal::new(None),
             rating: RwSignal::new(false),
+            first: RwSignal::new(0),
         }
     }
 
     /// The conversation was closed while the panel is open: ask for a rating
     /// when the project asks after this one (an operator wrote in it, or not).
     pub(crate) fn closed(&self, after: RatingAfter) {
+        let first = self.first.get_untracked();
         let human = self.messages.with_untracked(|messages| {
             messages
                 .iter()
+                .skip(first)
                 .any(|message| message.role == MessageRole::Operator)
         });
         self.status.set(ConversationStatus::Closed);
         self.rating.set(after.asks(human));
+    }
+
+    /// A conversation opens after a closed one (the visitor wrote again): the
+    /// messages from here on are the new conversation's.
+    pub(crate) fn reopened(&self) {
+        if self.status.get_untracked() == ConversationStatus::Closed {
+            self.first.set(self.messages.with_untracked(Vec::len));
+        }
     }
 
     /// Adds `message`, or replaces the one with its id (it completed, failed…).
@@ -129,6 +143,7 @@ pub(crate) fn connect(setup: &Setup, state: State, token: &str, after: i64) {
         if event.status == ConversationStatus::Closed {
             state.closed(after);
         } else {
+            state.reopened();
             state.status.set(event.status);
         }
         state.ai_typing.set(false);

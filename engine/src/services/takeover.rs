@@ -200,8 +200,18 @@ pub async fn send(
         client_message_id: request.client_message_id.clone(),
     };
     let text = widget::validate_text(&project, &checked)?;
-    // Translated before anything is stored: a failure sends nothing.
+    // Translated before anything is stored: a failure sends nothing. A retry
+    // of a stored message, or a closed conversation, pays for no translation
+    // (both are checked again under the lock below).
     let translated = if request.translate {
+        if let Some(client_id) = &request.client_message_id
+            && let Some(existing) = messages::find_by_client_id(&state.db, id, client_id).await?
+        {
+            return Ok(messages::view(&existing, &state.hub));
+        }
+        if visible.status == ConversationStatus::Closed.as_str() {
+            return Err(closed());
+        }
         translate::for_visitor(state, user, &visible, &text).await?
     } else {
         None

@@ -134,9 +134,10 @@ pub async fn send(
     if let (Some(client_id), Some(latest)) = (&request.client_message_id, &latest)
         && let Some(existing) = messages::find_by_client_id(&txn, latest.id, client_id).await?
     {
-        // A retry of a message stored before (the conversation may have closed since).
+        // A retry of a message stored before (the conversation may have
+        // closed since, an operator may have translated it since).
         txn.commit().await?;
-        return Ok(messages::view(&existing, &state.hub));
+        return Ok(relay::for_visitor(messages::view(&existing, &state.hub)));
     }
     let conversation = match latest {
         Some(conversation) if conversation.status != ConversationStatus::Closed.as_str() => {
@@ -187,7 +188,7 @@ pub async fn send(
     if let Some(preparation) = preparation {
         state.relay.start_prepared(state, preparation);
     }
-    Ok(messages::view(&message, &state.hub))
+    Ok(relay::for_visitor(messages::view(&message, &state.hub)))
 }
 
 /// The visitor asks for a human: an AI conversation waits for one (the AI's

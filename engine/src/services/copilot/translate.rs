@@ -177,6 +177,8 @@ async fn text(
         }],
         vector_store_ids: Vec::new(),
         handoff_tool: false,
+        // The project's cap: a reasoning model thinks before it writes, and
+        // what is reserved beyond the call's use is given back after it.
         max_output_tokens: None,
     };
     ai_call::complete(state, project, request).await

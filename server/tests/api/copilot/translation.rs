@@ -66,7 +66,9 @@ async fn conversation(app: &TestApp) -> (Operator<'_>, Widget<'_>, String) {
         .expect("id")
         .to_owned();
     let mut events = widget.events(None).await;
-    widget.send(QUESTION).await;
+    widget
+        .send_body(&json!({"text": QUESTION, "client_message_id": "q-1"}))
+        .await;
     events.until_answer().await;
     (admin, widget, id)
 }
@@ -99,6 +101,9 @@ async fn an_operator_reads_the_visitor_in_their_own_language() {
     let (status, detail) = post(&app, &admin, &path, None).await;
     let calls = translations_into(&fake, "English");
     let (again, _) = post(&app, &admin, &path, None).await;
+    let (retried_status, retried) = widget
+        .send_body(&json!({"text": QUESTION, "client_message_id": "q-1"}))
+        .await;
 
     // Assert
     assert_eq!(status, 200, "{detail}");
@@ -119,6 +124,15 @@ async fn an_operator_reads_the_visitor_in_their_own_language() {
     );
     let (_, read) = admin.conversation(&id).await;
     assert_eq!(read["messages"][0]["translation"], QUESTION_IN_ENGLISH);
+    assert_eq!(retried_status, 202, "{retried}");
+    assert_eq!(
+        retried["message"]["id"], question["id"],
+        "a retry answers the stored message"
+    );
+    assert!(
+        retried["message"].get("translation").is_none(),
+        "the retry's answer carries no translation: {retried}"
+    );
     let session = Widget::open_with(
         &app,
         &widget_project(&app).await,
