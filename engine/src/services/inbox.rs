@@ -103,8 +103,7 @@ pub async fn detail(
         .ok_or(AppError::Internal)?;
     let rows = messages::of_conversation(&state.db, id).await?;
     let visitor_language =
-        crate::services::copilot::translate::of_visitor(&state.db, &conversation, &rows)
-            .await?
+        crate::services::copilot::translate::language_in(visitor.locale.as_deref(), &rows)
             .map(|language| language.code.to_owned());
     let summary = summaries(&state.db, std::slice::from_ref(&conversation))
         .await?

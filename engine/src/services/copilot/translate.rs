@@ -51,6 +51,16 @@ pub async fn of_visitor(
     let visitor = visitors::Entity::find_by_id(conversation.visitor_id)
         .one(db)
         .await?;
+    Ok(language_in(
+        visitor.as_ref().and_then(|v| v.locale.as_deref()),
+        rows,
+    ))
+}
+
+/// The visitor's language from their `locale` and their messages among
+/// `rows` (the newest five), for a caller that has read both.
+#[must_use]
+pub fn language_in(locale: Option<&str>, rows: &[message_rows::Model]) -> Option<Language> {
     let texts: Vec<&str> = rows
         .iter()
         .rev()
@@ -58,10 +68,7 @@ pub async fn of_visitor(
         .take(5)
         .map(|row| row.text.as_str())
         .collect();
-    Ok(language::of_visitor(
-        visitor.as_ref().and_then(|v| v.locale.as_deref()),
-        &texts,
-    ))
+    language::of_visitor(locale, &texts)
 }
 
 /// `POST /api/v1/admin/conversations/{id}/translate`: the visitor's messages
