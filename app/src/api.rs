@@ -24,6 +24,7 @@ mod ssr;
 pub mod alerts;
 pub mod copilot;
 pub mod knowledge;
+pub mod stats;
 
 /// The dashboard's view of `GET /health`, over the same service.
 #[server(prefix = "/admin/fn", endpoint = "health")]

@@ -68,6 +68,7 @@ fn Header(user: UserView) -> impl IntoView {
                 </A>
                 <A href="/admin/" exact=true>{texts.projects}</A>
                 {(user.role == Role::Admin).then(|| view! { <A href="/admin/users">{texts.users}</A> })}
+                <A href="/admin/analytics">{texts.analytics.title}</A>
                 <A href="/admin/alerts">{texts.alerts.title}</A>
             </nav>
             <span class="who">{user.display_name}</span>

@@ -7,7 +7,7 @@ mod reasons;
 mod ru;
 mod texts;
 
-pub use texts::{AlertsTexts, CopilotTexts, InboxTexts, KnowledgeTexts, Texts};
+pub use texts::{AlertsTexts, AnalyticsTexts, CopilotTexts, InboxTexts, KnowledgeTexts, Texts};
 
 use en::EN;
 use leptos::prelude::*;

@@ -14,7 +14,8 @@
 //! - [`login`], [`projects`], [`project_form`], [`users`]: the pages;
 //!   [`replies`]: a project's canned replies, on its page;
 //!   [`knowledge`]: a project's knowledge base; [`alerts`]: the user's own
-//!   alerts in Telegram and by email.
+//!   alerts in Telegram and by email; [`analytics`]: the owner's numbers
+//!   of a period, with charts the page draws in SVG.
 //! - `fetch` (browser): calls made with fetch (an upload, the event streams
 //!   that answer a POST); `sse`: those streams' events, parsed.
 //! - [`forms`]: field errors from the server, shown next to their inputs.
@@ -29,6 +30,7 @@
 #![recursion_limit = "256"]
 
 pub mod alerts;
+pub mod analytics;
 pub mod api;
 pub mod chrome;
 pub mod composer;

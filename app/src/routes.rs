@@ -1,6 +1,7 @@
 //! The dashboard's routes, all in one place, and the HTML document around them.
 
 use crate::alerts::AlertsPage;
+use crate::analytics::AnalyticsPage;
 use crate::chrome::Attention;
 use crate::i18n::{Lang, use_texts};
 use crate::inbox::InboxPage;
@@ -80,6 +81,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/admin/users") view=UsersPage />
                 <Route path=path!("/admin/inbox") view=InboxPage />
                 <Route path=path!("/admin/alerts") view=AlertsPage />
+                <Route path=path!("/admin/analytics") view=AnalyticsPage />
             </Routes>
         </Router>
     }

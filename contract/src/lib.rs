@@ -16,6 +16,7 @@
 //! - [`copilot`]: the operator's copilot: canned replies, the suggested reply.
 //! - [`list`]: [`list::Page`], the shape of every list answer.
 //! - [`projects`]: the project shapes of the admin API.
+//! - [`stats`]: the owner's numbers and the conversations' CSV export.
 //! - [`chat`]: conversations, messages and event payloads on the wire.
 //! - [`widget`]: the shapes of the widget's v1 API (config, session, send).
 //! - [`inbox`]: the shapes of the operators' inbox (conversations, takeover).
@@ -37,6 +38,7 @@ pub mod list;
 pub mod markdown;
 pub mod privacy;
 pub mod projects;
+pub mod stats;
 pub mod text;
 pub mod widget;
 

@@ -243,6 +243,9 @@ pub struct ProjectView {
     pub handoff: HandoffSettings,
     /// Days conversations are kept; `null`: until deleted.
     pub retention_days: Option<i32>,
+    /// The IANA time zone the statistics count days in (default `UTC`).
+    #[serde(default = "default_time_zone")]
+    pub time_zone: String,
     /// The `<script>` tag to paste into the site.
     pub embed_snippet: String,
     /// Things that work but probably not as meant (e.g. vector stores with chat_completions).
@@ -329,6 +332,15 @@ pub struct ProjectInput {
         skip_serializing_if = "Option::is_none"
     )]
     pub retention_days: Option<Option<i32>>,
+    /// An IANA time zone name (`Europe/Moscow`), for the statistics' days.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
+}
+
+/// The time zone of a project that never chose one.
+#[must_use]
+pub fn default_time_zone() -> String {
+    "UTC".to_owned()
 }
 
 /// Changes to [`WidgetSettings`].

@@ -36,6 +36,7 @@
 //! - [`alerts`]: alerts to operators in Telegram and by email, queued and sent.
 //! - [`telegram`]: the operators' bot: linking a chat, replies and buttons, the long poll.
 //! - [`copilot`]: the operator's canned replies and suggested reply.
+//! - [`stats`]: the owner's numbers of a period, and the conversations as CSV.
 //! - [`legacy_import`]: projects and chats of the Node.js version, same ids.
 
 pub mod ai_call;
@@ -67,6 +68,7 @@ pub mod projects;
 pub mod relay;
 pub mod retention;
 pub mod sessions;
+pub mod stats;
 pub mod streams;
 pub mod takeover;
 pub mod telegram;

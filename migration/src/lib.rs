@@ -23,6 +23,8 @@
 //! - `m20261202_000001_ratings`: the visitors' ratings and when the widget asks.
 //! - `m20261202_000002_translation`: the operators' translation switch and the
 //!   messages' translations.
+//! - `m20261203_000001_analytics`: the projects' time zones and the moments
+//!   the statistics count from, kept on each conversation.
 
 pub use sea_orm_migration::prelude::*;
 
@@ -43,6 +45,7 @@ mod m20261201_000001_canned_replies;
 mod m20261201_000002_conversation_summary;
 mod m20261202_000001_ratings;
 mod m20261202_000002_translation;
+mod m20261203_000001_analytics;
 
 /// Every migration of aiwidget, in the order they run.
 #[derive(Debug)]
@@ -62,6 +65,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000002_conversation_summary::Migration),
             Box::new(m20261202_000001_ratings::Migration),
             Box::new(m20261202_000002_translation::Migration),
+            Box::new(m20261203_000001_analytics::Migration),
         ]
     }
 }

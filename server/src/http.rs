@@ -13,6 +13,7 @@
 //! - [`admin_alerts`]: an operator's Telegram link and alert choices; Telegram's webhook.
 //! - [`admin_conversations`]: the inbox, takeover, operator messages, the operators' stream.
 //! - [`admin_visitors`]: one visitor's data exported or deleted (privacy).
+//! - [`admin_stats`]: the owner's numbers and the conversations' CSV export.
 //! - [`session`]: who is calling (Bearer or session cookie), and the client IP.
 //! - [`security`]: the dashboard's frame and script policy, HSTS, `Referrer-Policy`.
 //! - [`openapi`]: `GET /api/v1/openapi.json`, the document of the v1 API.
@@ -30,6 +31,7 @@ pub mod admin_copilot;
 pub mod admin_knowledge;
 pub mod admin_playground;
 pub mod admin_projects;
+pub mod admin_stats;
 pub mod admin_users;
 pub mod admin_visitors;
 pub mod assets;
@@ -83,6 +85,7 @@ pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
         .merge(admin_alerts::routes())
         .merge(admin_conversations::routes())
         .merge(admin_visitors::routes())
+        .merge(admin_stats::routes())
         .merge(widget::routes(&state))
         .merge(
             dashboard::routes(&state, leptos_options).layer(axum::middleware::from_fn(

@@ -1,6 +1,6 @@
 //! The dashboard in English.
 
-use super::texts::{AlertsTexts, CopilotTexts, InboxTexts, KnowledgeTexts, Texts};
+use super::texts::{AlertsTexts, AnalyticsTexts, CopilotTexts, InboxTexts, KnowledgeTexts, Texts};
 
 pub(super) const EN: Texts = Texts {
     tagline: "AI chat widget with live human takeover",
@@ -268,5 +268,37 @@ pub(super) const EN: Texts = Texts {
         summarise: "Summarise",
         summarise_again: "Summarise again",
         summarising: "Summarising…",
+    },
+    analytics: AnalyticsTexts {
+        title: "Analytics",
+        intro: "What visitors asked, how much the AI answered alone, and how fast people came. Counted from the stored conversations, so it covers what retention keeps.",
+        all_projects: "All projects",
+        project: "Project",
+        from: "From",
+        to: "To",
+        export_csv: "Export conversations (CSV)",
+        days_in: "Days in",
+        conversations: "Conversations",
+        visitor_messages: "Visitor messages",
+        ai_alone: "Answered by the AI alone",
+        handed: "Handed to a human",
+        visitor_asked: "visitor asked",
+        ai_handed_off: "AI handed off",
+        timed_out: "nobody came in time",
+        first_reply: "Median time to a human's first answer",
+        no_answers: "no answers yet",
+        rating: "Rating",
+        ratings_count: "ratings",
+        no_ratings: "no ratings yet",
+        ai_messages: "AI answers",
+        ai_tokens: "AI tokens",
+        per_day: "per day",
+        other: "other",
+        budget: "daily budget",
+        usage_utc: "AI usage is counted in the budget's days, which are UTC days.",
+        seconds: "s",
+        minutes: "min",
+        hours: "h",
+        time_zone: "Time zone of the statistics (IANA, e.g. Europe/Moscow)",
     },
 };

@@ -1,6 +1,6 @@
 //! The dashboard in Russian.
 
-use super::texts::{AlertsTexts, CopilotTexts, InboxTexts, KnowledgeTexts, Texts};
+use super::texts::{AlertsTexts, AnalyticsTexts, CopilotTexts, InboxTexts, KnowledgeTexts, Texts};
 
 pub(super) const RU: Texts = Texts {
     tagline: "ИИ-чат для сайта с подключением оператора",
@@ -268,5 +268,37 @@ pub(super) const RU: Texts = Texts {
         summarise: "Составить сводку",
         summarise_again: "Обновить сводку",
         summarising: "Составляю…",
+    },
+    analytics: AnalyticsTexts {
+        title: "Аналитика",
+        intro: "О чём спрашивали посетители, сколько ИИ ответил сам и как быстро приходили люди. Считается по сохранённым диалогам: удалённые по сроку хранения не учитываются.",
+        all_projects: "Все проекты",
+        project: "Проект",
+        from: "С",
+        to: "По",
+        export_csv: "Выгрузить диалоги (CSV)",
+        days_in: "Дни по часовому поясу",
+        conversations: "Диалоги",
+        visitor_messages: "Сообщения посетителей",
+        ai_alone: "ИИ ответил сам",
+        handed: "Переданы человеку",
+        visitor_asked: "попросил посетитель",
+        ai_handed_off: "передал ИИ",
+        timed_out: "никто не пришёл вовремя",
+        first_reply: "Медиана времени до первого ответа человека",
+        no_answers: "ответов пока нет",
+        rating: "Оценка",
+        ratings_count: "оценок",
+        no_ratings: "оценок пока нет",
+        ai_messages: "Ответы ИИ",
+        ai_tokens: "Токены ИИ",
+        per_day: "по дням",
+        other: "прочие",
+        budget: "дневной бюджет",
+        usage_utc: "Расход ИИ считается по дням бюджета, а это дни по UTC.",
+        seconds: "с",
+        minutes: "мин",
+        hours: "ч",
+        time_zone: "Часовой пояс статистики (IANA, например Europe/Moscow)",
     },
 };

@@ -101,6 +101,7 @@ pub struct Texts {
     pub knowledge: KnowledgeTexts,
     pub alerts: AlertsTexts,
     pub copilot: CopilotTexts,
+    pub analytics: AnalyticsTexts,
 }
 
 /// The texts of the inbox.
@@ -310,4 +311,43 @@ pub struct CopilotTexts {
     pub summarise: &'static str,
     pub summarise_again: &'static str,
     pub summarising: &'static str,
+}
+
+/// The analytics page and the project's time zone.
+#[derive(Debug)]
+#[allow(
+    missing_docs,
+    reason = "one field per text of the dashboard: its name says which"
+)]
+pub struct AnalyticsTexts {
+    pub title: &'static str,
+    pub intro: &'static str,
+    pub all_projects: &'static str,
+    pub project: &'static str,
+    pub from: &'static str,
+    pub to: &'static str,
+    pub export_csv: &'static str,
+    pub days_in: &'static str,
+    pub conversations: &'static str,
+    pub visitor_messages: &'static str,
+    pub ai_alone: &'static str,
+    pub handed: &'static str,
+    pub visitor_asked: &'static str,
+    pub ai_handed_off: &'static str,
+    pub timed_out: &'static str,
+    pub first_reply: &'static str,
+    pub no_answers: &'static str,
+    pub rating: &'static str,
+    pub ratings_count: &'static str,
+    pub no_ratings: &'static str,
+    pub ai_messages: &'static str,
+    pub ai_tokens: &'static str,
+    pub per_day: &'static str,
+    pub other: &'static str,
+    pub budget: &'static str,
+    pub usage_utc: &'static str,
+    pub seconds: &'static str,
+    pub minutes: &'static str,
+    pub hours: &'static str,
+    pub time_zone: &'static str,
 }

@@ -37,6 +37,7 @@ pub(super) struct Fields {
     pub(super) timeout_minutes: RwSignal<String>,
     pub(super) contact_on_timeout: RwSignal<bool>,
     pub(super) retention_days: RwSignal<String>,
+    pub(super) time_zone: RwSignal<String>,
 }
 
 impl Fields {
@@ -98,6 +99,9 @@ impl Fields {
                 p.is_some_and(|p| p.handoff.timeout_action == HandoffTimeoutAction::Contact),
             ),
             retention_days: number(p.and_then(|p| p.retention_days.map(i64::from))),
+            time_zone: RwSignal::new(p.map_or_else(contract::projects::default_time_zone, |p| {
+                p.time_zone.clone()
+            })),
         }
     }
 
@@ -197,6 +201,7 @@ impl Fields {
                 }),
             }),
             retention_days: Some(retention),
+            time_zone: Some(self.time_zone.get_untracked()),
             ..ProjectInput::default()
         })
     }

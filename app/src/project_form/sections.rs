@@ -214,6 +214,7 @@ pub(super) fn LimitsSection(
                 <div><TextField label=texts.messages_per_ip_per_minute value=fields.messages_per_ip_per_minute field="limits.messages_per_ip_per_minute" errors kind="number" /></div>
                 <div><TextField label=texts.max_output_tokens value=fields.max_output_tokens field="limits.max_output_tokens" errors kind="number" /></div>
                 <div><TextField label=texts.retention_days value=fields.retention_days field="retention_days" errors kind="number" /></div>
+                <div><TextField label=texts.analytics.time_zone value=fields.time_zone field="time_zone" errors kind="text" /></div>
             </div>
         </fieldset>
         <fieldset class="card" disabled=!admin>

@@ -157,6 +157,10 @@ pub async fn open(
         rating_score: Set(None),
         rating_comment: Set(None),
         rated_at: Set(None),
+        handoff_at: Set(None),
+        handoff_by: Set(None),
+        handoff_timed_out_at: Set(None),
+        first_human_reply_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -206,7 +210,13 @@ pub async fn wait_for_human(
     let deadline = project
         .handoff_timeout_minutes
         .map(|minutes| now + chrono::Duration::minutes(i64::from(minutes)));
+    let first_handoff = conversation.handoff_at.is_none();
     let mut active = conversation.into_active_model();
+    if first_handoff {
+        // Kept for the statistics: the wait for a human is counted from here.
+        active.handoff_at = Set(Some(now));
+        active.handoff_by = Set(Some(by.as_str().to_owned()));
+    }
     active.status = Set(ConversationStatus::WaitingHuman.as_str().to_owned());
     active.handoff_reason = Set(Some(reason.to_owned()));
     active.handoff_deadline_at = Set(deadline);

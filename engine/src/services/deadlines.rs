@@ -172,6 +172,14 @@ async fn expire(state: &AppState, id: Uuid) -> Result<bool, DbErr> {
         .await?;
     let lang = notices::lang(&project, visitor.as_ref());
     let action = HandoffTimeoutAction::parse(&project.handoff_timeout_action);
+    let conversation = if conversation.handoff_timed_out_at.is_none() {
+        // Kept for the statistics ("timed out"), whatever happens next.
+        let mut active = conversation.into_active_model();
+        active.handoff_timed_out_at = Set(Some(chrono::Utc::now()));
+        active.update(&txn).await?
+    } else {
+        conversation
+    };
     let mut pending: Vec<Pending> = Vec::new();
     let (conversation, notice, kind) = match action {
         HandoffTimeoutAction::Ai => {

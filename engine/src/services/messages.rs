@@ -4,7 +4,7 @@
 use crate::db::entities::{conversations, messages};
 use crate::services::hub::Hub;
 use contract::chat::{MessageRole, MessageStatus, MessageView, Source};
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
     Set,
@@ -198,16 +198,29 @@ pub async fn touch_conversation(
             conversations::Column::UpdatedAt,
             Expr::value(message.updated_at),
         );
-    update = match MessageRole::parse(&message.role) {
-        MessageRole::Visitor => update.col_expr(
+    let role = MessageRole::parse(&message.role);
+    update = if role == MessageRole::Visitor {
+        update.col_expr(
             conversations::Column::OperatorUnread,
             Expr::col(conversations::Column::OperatorUnread).add(1),
-        ),
-        _ => update.col_expr(
+        )
+    } else {
+        update.col_expr(
             conversations::Column::VisitorUnread,
             Expr::col(conversations::Column::VisitorUnread).add(1),
-        ),
+        )
     };
+    if role == MessageRole::Operator {
+        // The first human answer is kept for the statistics.
+        update = update.col_expr(
+            conversations::Column::FirstHumanReplyAt,
+            Func::coalesce([
+                Expr::col(conversations::Column::FirstHumanReplyAt).into(),
+                Expr::value(message.created_at),
+            ])
+            .into(),
+        );
+    }
     update
         .filter(conversations::Column::Id.eq(message.conversation_id))
         .exec(txn)

@@ -248,7 +248,15 @@ async fn saved_key(
     Ok((row.openai_base_url, key))
 }
 
-async fn find_visible(state: &AppState, user: &CurrentUser, id: Uuid) -> Result<Project, AppError> {
+/// The project `id` when `user` may see it.
+///
+/// # Errors
+/// `404 project_not_found`; a database failure.
+pub(crate) async fn find_visible(
+    state: &AppState,
+    user: &CurrentUser,
+    id: Uuid,
+) -> Result<Project, AppError> {
     if !user.can_see(id) {
         return Err(not_found());
     }
@@ -318,6 +326,7 @@ pub(crate) fn defaults(id: Uuid) -> Project {
         handoff_timeout_action: "ai".into(),
         retention_days: None,
         own_vector_store_id: None,
+        time_zone: "UTC".into(),
         created_at: now,
         updated_at: now,
     }
@@ -389,6 +398,7 @@ fn view(state: &AppState, row: &Project, check_key: bool) -> ProjectView {
             timeout_action: HandoffTimeoutAction::parse(&row.handoff_timeout_action),
         },
         retention_days: row.retention_days,
+        time_zone: row.time_zone.clone(),
         warnings,
         created_at: row.created_at,
         updated_at: row.updated_at,

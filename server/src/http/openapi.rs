@@ -102,6 +102,8 @@ use utoipa::{Modify, OpenApi};
         super::admin_copilot::suggest,
         super::admin_copilot::summarise,
         super::admin_copilot::translate_visitor,
+        super::admin_stats::read,
+        super::admin_stats::export,
     ),
     components(schemas(
         Health, ErrorBody, LoginRequest, LoginResponse, UserView, UserInput, Role, Page<UserView>, Page<ProjectView>, Page<ModelInfo>,
@@ -128,6 +130,9 @@ use utoipa::{Modify, OpenApi};
         contract::projects::RatingAfter, contract::inbox::Rating,
         contract::widget::RatingRequest, contract::widget::RatedConversation,
         contract::inbox::OperatorMessageRequest,
+        contract::stats::StatsQuery, contract::stats::Stats, contract::stats::Figures,
+        contract::stats::DayStats, contract::stats::Handoffs, contract::stats::Ratings,
+        contract::stats::Budget,
     )),
     modifiers(&SecuritySchemes),
     tags(
@@ -140,6 +145,7 @@ use utoipa::{Modify, OpenApi};
         (name = "privacy", description = "One visitor's data, exported or deleted (admins)"),
         (name = "alerts", description = "An operator's alerts in Telegram and by email; Telegram's webhook"),
         (name = "copilot", description = "The operator's copilot: canned replies, the suggested reply"),
+        (name = "stats", description = "The owner's numbers of a period, and its conversations as CSV"),
         (name = "knowledge", description = "A project's knowledge base: files, websites, Q&A, the playground and the project check"),
     )
 )]

@@ -41,6 +41,7 @@ mod schema;
 mod security_headers;
 mod served;
 mod startup;
+mod stats;
 mod stream_backlog;
 mod takeover;
 mod users;

@@ -5,7 +5,7 @@
 //! [`sweep`].
 
 mod sweep;
-mod waiting;
+pub(crate) mod waiting;
 
 use crate::helpers::{eventually, spawn_app};
 use crate::operator_client::Operator;

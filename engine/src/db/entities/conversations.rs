@@ -27,6 +27,10 @@ pub struct Model {
     pub rating_score: Option<i32>,
     pub rating_comment: Option<String>,
     pub rated_at: Option<DateTimeUtc>,
+    pub handoff_at: Option<DateTimeUtc>,
+    pub handoff_by: Option<String>,
+    pub handoff_timed_out_at: Option<DateTimeUtc>,
+    pub first_human_reply_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -35,6 +35,7 @@ pub struct Model {
     pub handoff_timeout_action: String,
     pub retention_days: Option<i32>,
     pub own_vector_store_id: Option<String>,
+    pub time_zone: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -104,6 +104,14 @@ impl ConversationRows {
             rating_score: Set(None),
             rating_comment: Set(None),
             rated_at: Set(None),
+            handoff_at: Set(None),
+            handoff_by: Set(None),
+            handoff_timed_out_at: Set(None),
+            first_human_reply_at: Set(old
+                .iter()
+                .filter(|message| message.role == MessageRole::Operator)
+                .map(at)
+                .min()),
             created_at: Set(started),
             updated_at: Set(last_at),
         };

@@ -93,6 +93,17 @@ pub fn apply(
             days => project.retention_days = days,
         }
     }
+    if let Some(zone) = &input.time_zone {
+        let zone = zone.trim();
+        if zone.parse::<chrono_tz::Tz>().is_ok() {
+            zone.clone_into(&mut project.time_zone);
+        } else {
+            fail(
+                "time_zone",
+                "an IANA time zone name, e.g. Europe/Moscow or UTC",
+            );
+        }
+    }
     if errors.is_empty() {
         Ok(())
     } else {

@@ -94,7 +94,7 @@ async fn waiting_closing_and_reopening() {
 /// Moves every handoff deadline into the past: the state a conversation is
 /// in once the project's "nobody came" minutes have passed, which no
 /// service makes sooner (the sweep then acts on it within 100 ms).
-async fn expire_deadlines(app: &TestApp) {
+pub(crate) async fn expire_deadlines(app: &TestApp) {
     conversations::Entity::update_many()
         .col_expr(
             conversations::Column::HandoffDeadlineAt,
