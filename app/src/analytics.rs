@@ -169,17 +169,17 @@ fn Numbers(stats: Stats) -> impl IntoView {
             <Card
                 label=texts.rating
                 value=rating
-                detail=format!("{} {}", totals.ratings.count, texts.ratings_count)
+                detail=format!("{}: {}", texts.ratings_count, totals.ratings.count)
             />
             <Card
                 label=texts.ai_messages
-                value=totals.ai_messages.to_string()
-                detail=format!("{} {}", stats.budget.daily_ai_messages, texts.budget)
+                value=grouped(totals.ai_messages)
+                detail=format!("{}: {}", texts.budget, grouped(stats.budget.daily_ai_messages))
             />
             <Card
                 label=texts.ai_tokens
-                value=totals.ai_tokens.to_string()
-                detail=format!("{} {}", stats.budget.daily_ai_tokens, texts.budget)
+                value=grouped(totals.ai_tokens)
+                detail=format!("{}: {}", texts.budget, grouped(stats.budget.daily_ai_tokens))
             />
         </dl>
         <div class="charts">
@@ -227,6 +227,19 @@ fn Card(label: &'static str, value: String, detail: String) -> impl IntoView {
     }
 }
 
+/// `value` with its thousands apart ("4 000 000"), readable in both languages.
+fn grouped(value: u64) -> String {
+    let digits = value.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 * 3);
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index) % 3 == 0 {
+            out.push('\u{202f}');
+        }
+        out.push(digit);
+    }
+    out
+}
+
 /// `part` of `whole` as a whole percentage, or nothing without a whole.
 fn percent(part: u64, whole: u64) -> String {
     if whole == 0 {
@@ -242,5 +255,25 @@ fn duration(texts: &AnalyticsTexts, seconds: u64) -> String {
         (0, 0) => format!("{rest} {}", texts.seconds),
         (0, _) => format!("{minutes} {} {rest} {}", texts.minutes, texts.seconds),
         _ => format!("{hours} {} {minutes} {}", texts.hours, texts.minutes),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{duration, grouped, percent};
+    use crate::i18n::Lang;
+
+    #[test]
+    fn figures_read_as_people_write_them() {
+        assert_eq!(grouped(0), "0");
+        assert_eq!(grouped(999), "999");
+        assert_eq!(grouped(4_000_000), "4\u{202f}000\u{202f}000");
+        assert_eq!(percent(1, 3), "33 %");
+        assert_eq!(percent(2, 3), "67 %");
+        assert_eq!(percent(1, 0), "");
+        let texts = &Lang::En.texts().analytics;
+        assert_eq!(duration(texts, 45), "45 s");
+        assert_eq!(duration(texts, 200), "3 min 20 s");
+        assert_eq!(duration(texts, 7500), "2 h 5 min");
     }
 }

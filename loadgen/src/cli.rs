@@ -28,6 +28,8 @@ pub(crate) enum Row {
     /// 6: RSS at rest, restart to the first `/health`.
     #[value(name = "6", alias = "rest")]
     Rest,
+    /// The owner's numbers on a year of a busy project: stats and CSV export.
+    Analytics,
     /// The brotli sizes of the dashboard and the widget.
     Sizes,
     /// Every row on every database (SQLite and PostgreSQL by default).

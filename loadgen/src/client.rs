@@ -159,6 +159,25 @@ impl Admin {
         text_field(&answer, "/id", "create project")
     }
 
+    /// `GET {path}` of the admin API, read to the end: its size in bytes.
+    ///
+    /// # Errors
+    /// When the request fails or does not answer `200`.
+    pub(crate) async fn read(&self, path: &str) -> Result<usize> {
+        let response = self
+            .http
+            .client(0)
+            .get(format!("{}{path}", self.http.base))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .with_context(|| format!("GET {path}"))?;
+        let status = response.status();
+        let body = response.bytes().await.with_context(|| format!("GET {path}"))?;
+        anyhow::ensure!(status == StatusCode::OK, "GET {path}: {status}");
+        Ok(body.len())
+    }
+
     /// `POST …/conversations/{id}/takeover`.
     ///
     /// # Errors

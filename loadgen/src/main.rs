@@ -75,6 +75,7 @@ async fn run(cli: &Cli) -> Result<Report> {
             Row::Streams,
             Row::Operator,
             Row::Rest,
+            Row::Analytics,
             Row::Sizes,
         ],
         _ => std::slice::from_ref(&cli.row),
@@ -133,6 +134,7 @@ async fn measure(cli: &Cli, row: Row, spec: &str, work: &Path, report: &mut Repo
                     Row::Streams => rows::streams::run(cli, spec, &work, report).await,
                     Row::Operator => rows::operator::run(cli, spec, &work, report, two).await,
                     Row::Rest => rows::rest::run(cli, spec, &work, report).await,
+                    Row::Analytics => rows::analytics::run(cli, spec, &work, report).await,
                     Row::Sizes | Row::All => Ok(()),
                 }
             };

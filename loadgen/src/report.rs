@@ -17,6 +17,9 @@ pub(crate) enum Line {
     OperatorTwoInstances,
     Rest,
     Restart,
+    StatsYear,
+    StatsMonth,
+    ExportYear,
     Dashboard,
     Widget,
     Loader,
@@ -40,6 +43,11 @@ impl Line {
             }
             Self::Rest => "6. server at rest (RSS)",
             Self::Restart => "6. restart on an existing database → first `200` on `/health`",
+            Self::StatsYear => {
+                "analytics: `GET /api/v1/admin/stats`, a year of a busy project (200 conversations a day)"
+            }
+            Self::StatsMonth => "analytics: the same, the default 30 days",
+            Self::ExportYear => "analytics: the year's conversations as CSV",
             Self::Dashboard => "dashboard wasm sent to an operator",
             Self::Widget => "widget opened (wasm + glue, brotli)",
             Self::Loader => "widget loader (`widget.js`, brotli)",
@@ -57,6 +65,9 @@ impl Line {
             Self::OperatorTwoInstances => "p99 ≤ 50 ms",
             Self::Rest => "≤ 25 MB",
             Self::Restart => "≤ 300 ms",
+            Self::StatsYear => "fast (issue 17 names no figure): ≤ 1 s p50 here",
+            Self::StatsMonth => "≤ 200 ms p50",
+            Self::ExportYear => "no target (admins, rarely)",
             Self::Dashboard => "≤ 307,200 bytes brotli",
             Self::Widget => "≤ 97,280 bytes brotli",
             Self::Loader => "≤ 2,560 bytes brotli",

@@ -2,6 +2,7 @@
 //! stack (fake OpenAI, database, server, signed-in admin) per row and
 //! database, and visitors started in parallel.
 
+pub(crate) mod analytics;
 pub(crate) mod burst;
 pub(crate) mod first_text;
 pub(crate) mod operator;

@@ -43,9 +43,12 @@ pub(super) fn BarChart(
         .unwrap_or(0)
         .max(1);
     let width = DAY_WIDTH * dates.len() as f64;
-    let y = move |value: u64| HEIGHT - HEIGHT * value as f64 / top as f64;
+    let first = dates.first().map(ToString::to_string).unwrap_or_default();
+    let last = dates.last().map(ToString::to_string).unwrap_or_default();
+    // The top value sits a little below the edge, where a line still shows.
+    let y = move |value: u64| HEIGHT - (HEIGHT - 2.0) * value as f64 / top as f64;
     let bars = dates
-        .iter()
+        .into_iter()
         .enumerate()
         .map(|(day, date)| {
             let mut below = 0;
@@ -59,7 +62,7 @@ pub(super) fn BarChart(
                     view! {
                         <rect
                             class=one.class
-                            x=format!("{:.1}", DAY_WIDTH * day as f64 + 1.0)
+                            x=format!("{:.1}", DAY_WIDTH.mul_add(day as f64, 1.0))
                             y=format!("{high:.2}")
                             width="8"
                             height=format!("{:.2}", low - high)
@@ -87,15 +90,13 @@ pub(super) fn BarChart(
         }
     });
     let legend = series
-        .iter()
+        .into_iter()
         .map(|one| view! { <span class=format!("swatch {}", one.class)>{one.label}</span> })
         .collect_view();
-    let first = dates.first().map(ToString::to_string).unwrap_or_default();
-    let last = dates.last().map(ToString::to_string).unwrap_or_default();
     view! {
         <figure class="card chart">
             <figcaption>{title}</figcaption>
-            <div class="chart-scale">{top}</div>
+            <div class="chart-scale">{super::grouped(top)}</div>
             <svg
                 viewBox=format!("0 0 {width} {HEIGHT}")
                 preserveAspectRatio="none"
@@ -111,7 +112,7 @@ pub(super) fn BarChart(
             </div>
             <div class="chart-legend">
                 {legend}
-                {limit.map(|(value, name)| view! { <span class="swatch chart-limit-key">{format!("{name}: {value}")}</span> })}
+                {limit.map(|(value, name)| view! { <span class="swatch chart-limit-key">{format!("{name}: {}", super::grouped(value))}</span> })}
             </div>
         </figure>
     }

@@ -288,7 +288,7 @@ pub(super) const EN: Texts = Texts {
         first_reply: "Median time to a human's first answer",
         no_answers: "no answers yet",
         rating: "Rating",
-        ratings_count: "ratings",
+        ratings_count: "Ratings",
         no_ratings: "no ratings yet",
         ai_messages: "AI answers",
         ai_tokens: "AI tokens",

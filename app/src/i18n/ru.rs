@@ -288,7 +288,7 @@ pub(super) const RU: Texts = Texts {
         first_reply: "Медиана времени до первого ответа человека",
         no_answers: "ответов пока нет",
         rating: "Оценка",
-        ratings_count: "оценок",
+        ratings_count: "Оценок",
         no_ratings: "оценок пока нет",
         ai_messages: "Ответы ИИ",
         ai_tokens: "Токены ИИ",

@@ -215,7 +215,7 @@ pub async fn touch_conversation(
         update = update.col_expr(
             conversations::Column::FirstHumanReplyAt,
             Func::coalesce([
-                Expr::col(conversations::Column::FirstHumanReplyAt).into(),
+                Expr::col(conversations::Column::FirstHumanReplyAt),
                 Expr::value(message.created_at),
             ])
             .into(),

@@ -86,15 +86,14 @@ pub async fn scope(
     user: &CurrentUser,
     query: &StatsQuery,
 ) -> Result<Scope, AppError> {
-    let projects = match query.project_id {
-        Some(id) => vec![crate::services::projects::find_visible(state, user, id).await?],
-        None => {
-            let mut select = projects::Entity::find();
-            if !user.is_admin() {
-                select = select.filter(projects::Column::Id.is_in(user.project_ids.clone()));
-            }
-            select.all(&state.db).await?
+    let projects = if let Some(id) = query.project_id {
+        vec![crate::services::projects::find_visible(state, user, id).await?]
+    } else {
+        let mut select = projects::Entity::find();
+        if !user.is_admin() {
+            select = select.filter(projects::Column::Id.is_in(user.project_ids.clone()));
         }
+        select.all(&state.db).await?
     };
     let zone = common_zone(&projects);
     let today = Utc::now().with_timezone(&zone).date_naive();
