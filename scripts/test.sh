@@ -36,3 +36,4 @@ node tests/browser/alerts.mjs
 node tests/browser/copilot.mjs
 node tests/browser/ratings.mjs
 node tests/browser/translation.mjs
+node tests/browser/analytics.mjs
