@@ -173,7 +173,10 @@ impl Admin {
             .await
             .with_context(|| format!("GET {path}"))?;
         let status = response.status();
-        let body = response.bytes().await.with_context(|| format!("GET {path}"))?;
+        let body = response
+            .bytes()
+            .await
+            .with_context(|| format!("GET {path}"))?;
         anyhow::ensure!(status == StatusCode::OK, "GET {path}: {status}");
         Ok(body.len())
     }

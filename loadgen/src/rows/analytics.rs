@@ -52,7 +52,12 @@ pub(crate) async fn run(cli: &Cli, spec: &str, work: &Path, report: &mut Report)
     let today = Utc::now().date_naive();
     let first = today - Days::days(DAYS);
     let started = Instant::now();
-    let written = write_year(&db.url, project, first.and_hms_opt(0, 0, 0).context("day")?.and_utc()).await?;
+    let written = write_year(
+        &db.url,
+        project,
+        first.and_hms_opt(0, 0, 0).context("day")?.and_utc(),
+    )
+    .await?;
     eprintln!(
         "analytics: {} conversations, {} messages written in {:.0} s",
         written.0,
@@ -72,7 +77,14 @@ pub(crate) async fn run(cli: &Cli, spec: &str, work: &Path, report: &mut Report)
     let (month_time, _) = timed(&admin, &month, SAMPLES).await?;
     let (export_time, bytes) = timed(&admin, &export, 3).await?;
     let column = Column::Db(db.engine);
-    report.put(Line::StatsYear, column, format!("**{year_time}** ({} conversations, {} messages)", written.0, written.1));
+    report.put(
+        Line::StatsYear,
+        column,
+        format!(
+            "**{year_time}** ({} conversations, {} messages)",
+            written.0, written.1
+        ),
+    );
     report.put(Line::StatsMonth, column, format!("**{month_time}**"));
     report.put(
         Line::ExportYear,
@@ -83,7 +95,11 @@ pub(crate) async fn run(cli: &Cli, spec: &str, work: &Path, report: &mut Report)
 }
 
 /// `samples` GETs of `path` one after another (after one not counted).
-async fn timed(admin: &crate::client::Admin, path: &str, samples: usize) -> Result<(Summary, usize)> {
+async fn timed(
+    admin: &crate::client::Admin,
+    path: &str,
+    samples: usize,
+) -> Result<(Summary, usize)> {
     let bytes = admin.read(path).await?;
     let mut times: Vec<Duration> = Vec::with_capacity(samples);
     for _ in 0..samples {
@@ -97,7 +113,9 @@ async fn timed(admin: &crate::client::Admin, path: &str, samples: usize) -> Resu
 /// Writes [`DAYS`] days of conversations from `first`; returns how many
 /// conversations and messages.
 async fn write_year(url: &str, project: Uuid, first: DateTime<Utc>) -> Result<(usize, usize)> {
-    let db = Database::connect(url).await.context("connecting to the database")?;
+    let db = Database::connect(url)
+        .await
+        .context("connecting to the database")?;
     let mut totals = (0, 0);
     // A week per transaction: few commits, bounded memory.
     for week in 0..=(DAYS / 7) {
@@ -125,7 +143,11 @@ where
 {
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
-        let batch: Vec<_> = rows.by_ref().take(BATCH).map(IntoActiveModel::into_active_model).collect();
+        let batch: Vec<_> = rows
+            .by_ref()
+            .take(BATCH)
+            .map(IntoActiveModel::into_active_model)
+            .collect();
         <M as sea_orm::ModelTrait>::Entity::insert_many(batch)
             .exec_without_returning(db)
             .await?;
@@ -152,7 +174,12 @@ impl DayRows {
             let id = Uuid::now_v7();
             let mut conversation = conversation(id, project, visitor.id, at);
             let second = |s: i64| at + Days::seconds(s);
-            let mut said = vec![("visitor", second(0)), ("ai", second(5)), ("visitor", second(60)), ("ai", second(65))];
+            let mut said = vec![
+                ("visitor", second(0)),
+                ("ai", second(5)),
+                ("visitor", second(60)),
+                ("ai", second(65)),
+            ];
             match kind {
                 6 | 7 => {
                     conversation.handoff_at = Some(second(70));

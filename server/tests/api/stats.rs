@@ -94,9 +94,13 @@ async fn the_figures_count_what_visitors_and_operators_did() {
     handed.send("Верните деньги").await;
     handed.events(Some(0)).await.until_answer().await;
     fake.set_handoff(None);
+    let handed_id = conversation_of(&handed);
+    wait_until("the AI's handoff", || async {
+        admin.conversation(&handed_id).await.1["conversation"]["status"] == "waiting_human"
+    })
+    .await;
     expire_deadlines(&app).await;
     let stats_path = format!("/api/v1/admin/stats?project_id={id}");
-    let handed_id = conversation_of(&handed);
     // The sweep has acted, and both handoffs' summaries (AI calls counted in
     // the budget too) are written.
     wait_until("the deadline's sweep and the summaries", || async {
