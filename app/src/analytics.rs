@@ -13,7 +13,7 @@ use crate::api::list_projects;
 use crate::api::stats::get_stats;
 use crate::chrome::SignedIn;
 use crate::i18n::{AnalyticsTexts, reason, use_lang, use_texts};
-use chart::{BarChart, Series};
+use chart::Series;
 use contract::auth::Role;
 use contract::stats::{Figures, Stats, StatsQuery};
 use leptos::prelude::*;
@@ -146,83 +146,133 @@ fn Numbers(stats: Stats) -> impl IntoView {
         })
         .collect();
     let dates = stats.days.iter().map(|day| day.date).collect::<Vec<_>>();
+    let cards = [
+        (
+            texts.conversations,
+            totals.conversations.to_string(),
+            String::new(),
+        ),
+        (
+            texts.visitor_messages,
+            totals.visitor_messages.to_string(),
+            String::new(),
+        ),
+        (texts.ai_alone, totals.ai_alone.to_string(), share),
+        (
+            texts.handed,
+            handoffs.total.to_string(),
+            format!(
+                "{} {} · {} {} · {} {}",
+                handoffs.visitor_asked,
+                texts.visitor_asked,
+                handoffs.ai_handed_off,
+                texts.ai_handed_off,
+                handoffs.timed_out,
+                texts.timed_out,
+            ),
+        ),
+        (texts.first_reply, wait, String::new()),
+        (
+            texts.rating,
+            rating,
+            format!("{}: {}", texts.ratings_count, totals.ratings.count),
+        ),
+        (
+            texts.ai_messages,
+            grouped(totals.ai_messages),
+            format!(
+                "{}: {}",
+                texts.budget,
+                grouped(stats.budget.daily_ai_messages)
+            ),
+        ),
+        (
+            texts.ai_tokens,
+            grouped(totals.ai_tokens),
+            format!(
+                "{}: {}",
+                texts.budget,
+                grouped(stats.budget.daily_ai_tokens)
+            ),
+        ),
+    ];
+    let per_day = |name: &str| format!("{name}, {}", texts.per_day);
+    let charts = [
+        chart::figure(
+            &per_day(texts.conversations),
+            &dates,
+            &[
+                Series {
+                    class: "s-ai",
+                    label: texts.ai_alone,
+                    values: day(|f| f.ai_alone),
+                },
+                Series {
+                    class: "s-human",
+                    label: texts.handed,
+                    values: day(|f| f.handed_to_human.total),
+                },
+                Series {
+                    class: "s-other",
+                    label: texts.other,
+                    values: other,
+                },
+            ],
+            None,
+        ),
+        chart::figure(
+            &per_day(texts.visitor_messages),
+            &dates,
+            &[Series {
+                class: "s-visitor",
+                label: texts.visitor_messages,
+                values: day(|f| f.visitor_messages),
+            }],
+            None,
+        ),
+        chart::figure(
+            &per_day(texts.ai_messages),
+            &dates,
+            &[Series {
+                class: "s-ai",
+                label: texts.ai_messages,
+                values: day(|f| f.ai_messages),
+            }],
+            Some((stats.budget.daily_ai_messages, texts.budget)),
+        ),
+        chart::figure(
+            &per_day(texts.ai_tokens),
+            &dates,
+            &[Series {
+                class: "s-ai",
+                label: texts.ai_tokens,
+                values: day(|f| f.ai_tokens),
+            }],
+            Some((stats.budget.daily_ai_tokens, texts.budget)),
+        ),
+    ];
     view! {
         <p class="hint">{texts.days_in} " " {stats.time_zone.clone()} ". " {texts.usage_utc}</p>
         <dl class="stat-cards">
-            <Card label=texts.conversations value=totals.conversations.to_string() detail=String::new() />
-            <Card label=texts.visitor_messages value=totals.visitor_messages.to_string() detail=String::new() />
-            <Card label=texts.ai_alone value=totals.ai_alone.to_string() detail=share />
-            <Card
-                label=texts.handed
-                value=handoffs.total.to_string()
-                detail=format!(
-                    "{} {} · {} {} · {} {}",
-                    handoffs.visitor_asked,
-                    texts.visitor_asked,
-                    handoffs.ai_handed_off,
-                    texts.ai_handed_off,
-                    handoffs.timed_out,
-                    texts.timed_out,
-                )
-            />
-            <Card label=texts.first_reply value=wait detail=String::new() />
-            <Card
-                label=texts.rating
-                value=rating
-                detail=format!("{}: {}", texts.ratings_count, totals.ratings.count)
-            />
-            <Card
-                label=texts.ai_messages
-                value=grouped(totals.ai_messages)
-                detail=format!("{}: {}", texts.budget, grouped(stats.budget.daily_ai_messages))
-            />
-            <Card
-                label=texts.ai_tokens
-                value=grouped(totals.ai_tokens)
-                detail=format!("{}: {}", texts.budget, grouped(stats.budget.daily_ai_tokens))
-            />
+            {cards
+                .into_iter()
+                .map(|(label, value, detail)| {
+                    let none = detail.is_empty();
+                    view! {
+                    <div class="stat">
+                        <dt>{label}</dt>
+                        <dd>{value}</dd>
+                        <dd class="stat-detail" hidden=none>{detail}</dd>
+                    </div>
+                    }
+                })
+                .collect_view()}
         </dl>
         <div class="charts">
-            <BarChart
-                title=format!("{}, {}", texts.conversations, texts.per_day)
-                dates=dates.clone()
-                series=vec![
-                    Series { class: "s-ai", label: texts.ai_alone, values: day(|f| f.ai_alone) },
-                    Series { class: "s-human", label: texts.handed, values: day(|f| f.handed_to_human.total) },
-                    Series { class: "s-other", label: texts.other, values: other },
-                ]
-                limit=None
-            />
-            <BarChart
-                title=format!("{}, {}", texts.visitor_messages, texts.per_day)
-                dates=dates.clone()
-                series=vec![Series { class: "s-visitor", label: texts.visitor_messages, values: day(|f| f.visitor_messages) }]
-                limit=None
-            />
-            <BarChart
-                title=format!("{}, {}", texts.ai_messages, texts.per_day)
-                dates=dates.clone()
-                series=vec![Series { class: "s-ai", label: texts.ai_messages, values: day(|f| f.ai_messages) }]
-                limit=Some((stats.budget.daily_ai_messages, texts.budget))
-            />
-            <BarChart
-                title=format!("{}, {}", texts.ai_tokens, texts.per_day)
-                dates
-                series=vec![Series { class: "s-ai", label: texts.ai_tokens, values: day(|f| f.ai_tokens) }]
-                limit=Some((stats.budget.daily_ai_tokens, texts.budget))
-            />
-        </div>
-    }
-}
-
-/// One total: its name, its value and a line under it.
-#[component]
-fn Card(label: &'static str, value: String, detail: String) -> impl IntoView {
-    view! {
-        <div class="stat">
-            <dt>{label}</dt>
-            <dd>{value}</dd>
-            {(!detail.is_empty()).then(|| view! { <dd class="stat-detail">{detail}</dd> })}
+            {charts
+                .into_iter()
+                .map(|html| view! { <figure class="card chart" inner_html=html></figure> })
+                .collect_view()}
         </div>
     }
 }

@@ -61,6 +61,12 @@ pub struct ExportedConversation {
     pub referrer: Option<String>,
     /// Why it waited for a human (the visitor's or the AI's reason).
     pub handoff_reason: Option<String>,
+    /// When it first waited for a human (the statistics count from it).
+    #[serde(default)]
+    pub handoff_at: Option<DateTime<Utc>>,
+    /// Who asked that first time: `visitor`, `ai` or `operator_removed`.
+    #[serde(default)]
+    pub handoff_by: Option<String>,
     /// When it was opened.
     pub created_at: DateTime<Utc>,
     /// When its newest message was written.

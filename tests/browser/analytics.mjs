@@ -6,7 +6,7 @@
 // to docs/screenshots/ (dashboard-analytics-desktop.png, dashboard-analytics-phone.png).
 import { join } from "node:path";
 import {
-  ADMIN_PASSWORD, SCREENSHOTS, api, check, hydrated, launchBrowser, signIn, startFake, startHost, startServer,
+  ADMIN_PASSWORD, SCREENSHOTS, api, check, hydrated, launchBrowser, signIn, startFake, startHost, startServer, visitorWithAnswer,
 } from "./harness.mjs";
 
 const fake = await startFake("Доставка по Москве занимает 1–2 дня.", 20);
@@ -26,19 +26,6 @@ const project = await api(server, "/api/v1/admin/projects", admin.token, {
 await api(server, "/api/v1/admin/projects", admin.token, { name: "Другой сайт" });
 site.projectId = project.id;
 
-/** A visitor who opened the widget on `context` and got the AI's answer. */
-async function visitorWithAnswer(context, errors, question) {
-  const page = await context.newPage();
-  page.on("pageerror", (error) => errors.push(String(error)));
-  await page.goto(allowed);
-  await page.locator(".aiw-launcher").click();
-  const input = page.locator(".aiw-input");
-  await input.fill(question);
-  await input.press("Enter");
-  await page.locator(".aiw-ai[data-status=complete]").waitFor({ timeout: 30_000 });
-  return page;
-}
-
 /** The value of the card named `label`. */
 async function card(page, label) {
   return (await page.locator(".stat", { hasText: label }).locator("dd").first().textContent()).trim();
@@ -52,11 +39,11 @@ try {
 
   step = "Two visitors: the AI alone (rated 5), and a human asked for and answering.";
   const visitors = await browser.newContext({ locale: "ru-RU" });
-  const alone = await visitorWithAnswer(visitors, errors, "Сколько идёт доставка?");
+  const alone = await visitorWithAnswer(visitors, allowed, errors, "Сколько идёт доставка?");
   await alone.getByRole("button", { name: "Завершить чат" }).click();
   await alone.locator(".aiw-star").nth(4).click();
   await alone.getByText("Спасибо за оценку!").waitFor();
-  const asking = await visitorWithAnswer(await browser.newContext({ locale: "ru-RU" }), errors, "А самовывоз есть?");
+  const asking = await visitorWithAnswer(await browser.newContext({ locale: "ru-RU" }), allowed, errors, "А самовывоз есть?");
   await asking.getByRole("button", { name: "Позвать оператора" }).click();
   let waiting = { items: [] };
   for (let attempt = 0; attempt < 100 && waiting.items.length === 0; attempt++) {

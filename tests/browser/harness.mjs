@@ -184,3 +184,17 @@ export async function signIn(page, server) {
   await page.getByRole("button", { name: "Войти" }).click();
   await page.getByRole("heading", { name: "Проекты" }).waitFor();
 }
+
+/** A visitor who opened the widget on `context` at `site` (a host page),
+ *  asked `question` and got the AI's answer; page errors go to `errors`. */
+export async function visitorWithAnswer(context, site, errors, question) {
+  const page = await context.newPage();
+  page.on("pageerror", (error) => errors.push(String(error)));
+  await page.goto(site);
+  await page.locator(".aiw-launcher").click();
+  const input = page.locator(".aiw-input");
+  await input.fill(question);
+  await input.press("Enter");
+  await page.locator(".aiw-ai[data-status=complete]").waitFor({ timeout: 30_000 });
+  return page;
+}

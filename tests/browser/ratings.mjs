@@ -8,7 +8,7 @@
 // (widget-rating-desktop.png, widget-rating-phone.png, dashboard-rating-desktop.png).
 import { join } from "node:path";
 import {
-  ADMIN_PASSWORD, SCREENSHOTS, api, check, hydrated, launchBrowser, signIn, startFake, startHost, startServer,
+  ADMIN_PASSWORD, SCREENSHOTS, api, check, hydrated, launchBrowser, signIn, startFake, startHost, startServer, visitorWithAnswer,
 } from "./harness.mjs";
 
 const fake = await startFake("Доставка по Москве занимает 1–2 дня.", 20);
@@ -43,19 +43,6 @@ async function read(path) {
   return response.json();
 }
 
-/** A visitor who opened the widget on `context` and got the AI's answer. */
-async function visitorWithAnswer(context, errors, question) {
-  const page = await context.newPage();
-  page.on("pageerror", (error) => errors.push(String(error)));
-  await page.goto(allowed);
-  await page.locator(".aiw-launcher").click();
-  const input = page.locator(".aiw-input");
-  await input.fill(question);
-  await input.press("Enter");
-  await page.locator(".aiw-ai[data-status=complete]").waitFor({ timeout: 30_000 });
-  return page;
-}
-
 const browser = await launchBrowser();
 let failed = false;
 let step = "starting";
@@ -65,7 +52,7 @@ try {
   // The visitor ends the chat and rates it.
   step = "The visitor ends the chat; the widget asks and a star sends the rating with the comment.";
   const desk = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "ru-RU" });
-  const visitor = await visitorWithAnswer(desk, errors, "Сколько идёт доставка?");
+  const visitor = await visitorWithAnswer(desk, allowed, errors, "Сколько идёт доставка?");
   const rate = visitor.locator(".aiw-rate");
   check(await rate.isHidden(), "nothing is asked while the conversation is open");
   await visitor.getByRole("button", { name: "Завершить чат" }).click();
@@ -101,7 +88,7 @@ try {
   const phone = await browser.newContext({
     viewport: { width: 390, height: 844 }, locale: "ru-RU", isMobile: true, hasTouch: true,
   });
-  const mobile = await visitorWithAnswer(phone, errors, "А самовывоз есть?");
+  const mobile = await visitorWithAnswer(phone, allowed, errors, "А самовывоз есть?");
   const inbox = await read("/api/v1/admin/conversations?status=ai");
   const open = inbox.items.find((item) => item.last_message_preview?.includes("1–2 дня"));
   check(open, `the phone visitor's conversation is in the inbox: ${JSON.stringify(inbox.items)}`);
@@ -145,7 +132,7 @@ try {
   // A project that never asks: ending the chat asks nothing.
   step = "A project that never asks: ending the chat asks nothing.";
   await askAfter("never");
-  const quiet = await visitorWithAnswer(await browser.newContext({ locale: "ru-RU" }), errors, "Спасибо, всё понятно");
+  const quiet = await visitorWithAnswer(await browser.newContext({ locale: "ru-RU" }), allowed, errors, "Спасибо, всё понятно");
   await quiet.getByRole("button", { name: "Завершить чат" }).click();
   await quiet.getByText("Разговор завершён").waitFor();
   check(await quiet.locator(".aiw-rate").isHidden(), "no rating is asked when the project never asks");

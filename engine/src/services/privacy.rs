@@ -50,6 +50,8 @@ pub async fn export(
             page_url: row.page_url,
             referrer: row.referrer,
             handoff_reason: row.handoff_reason,
+            handoff_at: row.handoff_at,
+            handoff_by: row.handoff_by,
             created_at: row.created_at,
             last_message_at: row.last_message_at,
             closed_at: row.closed_at,

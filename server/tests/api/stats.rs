@@ -26,14 +26,6 @@ async fn get(app: &TestApp, token: &str, path: &str) -> (u16, Value) {
     .await
 }
 
-/// The conversation of `widget`'s session.
-fn conversation_of(widget: &Widget<'_>) -> String {
-    widget.session["conversation_id"]
-        .as_str()
-        .expect("id")
-        .to_owned()
-}
-
 /// The sum over the days of the count at `pointer` (`/conversations`, …).
 fn sum_of_days(stats: &Value, pointer: &str) -> u64 {
     stats["days"]
@@ -84,7 +76,7 @@ async fn the_figures_count_what_visitors_and_operators_did() {
     asked.send("Позовите человека").await;
     asked.events(Some(0)).await.until_answer().await;
     asked.action("handoff").await;
-    let asked_id = conversation_of(&asked);
+    let asked_id = asked.conversation_id();
     admin.action(&asked_id, "takeover").await;
     let (sent, _) = admin.send(&asked_id, "Здравствуйте, я Анна.").await;
     // The AI hands off; nobody comes; the visitor leaves a contact whose
@@ -94,7 +86,7 @@ async fn the_figures_count_what_visitors_and_operators_did() {
     handed.send("Верните деньги").await;
     handed.events(Some(0)).await.until_answer().await;
     fake.set_handoff(None);
-    let handed_id = conversation_of(&handed);
+    let handed_id = handed.conversation_id();
     wait_until("the AI's handoff", || async {
         admin.conversation(&handed_id).await.1["conversation"]["status"] == "waiting_human"
     })
@@ -184,6 +176,19 @@ async fn the_figures_count_what_visitors_and_operators_did() {
         );
     }
 
+    // The visitor's export carries when and why they first waited.
+    let (_, detail) = admin.conversation(&asked_id).await;
+    let visitor_id = detail["visitor"]["id"].as_str().expect("visitor id");
+    let (_, export) = get(
+        &app,
+        &admin.token,
+        &format!("/api/v1/admin/visitors/{visitor_id}/export"),
+    )
+    .await;
+    let exported = &export["conversations"][0];
+    assert_eq!(exported["handoff_by"], "visitor", "{export}");
+    assert!(exported["handoff_at"].is_string(), "{export}");
+
     // The CSV: admins only, one row per conversation, formulas neutralised.
     let response = app
         .authed(
@@ -220,7 +225,7 @@ async fn the_figures_count_what_visitors_and_operators_did() {
     assert!(handed_row.contains(",ai,true,"), "{handed_row}");
     let alone_row = lines
         .iter()
-        .find(|line| line.starts_with(&conversation_of(&alone)))
+        .find(|line| line.starts_with(&alone.conversation_id()))
         .expect("the rated conversation's row");
     assert!(alone_row.contains(",closed,"), "{alone_row}");
     assert!(alone_row.ends_with(",false,,5,,"), "{alone_row}");
@@ -327,7 +332,7 @@ async fn days_are_counted_in_the_projects_time_zone() {
     let after = widget.last_event_id().await;
     widget.send("Второе").await;
     widget.events(Some(after)).await.until_answer().await;
-    let conversation: uuid::Uuid = conversation_of(&widget).parse().expect("uuid");
+    let conversation: uuid::Uuid = widget.conversation_id().parse().expect("uuid");
     let at = |text: &str| -> DateTime<Utc> { text.parse().expect("a time") };
     // 2026-03-10 23:55 in Kathmandu.
     conversations::Entity::update_many()

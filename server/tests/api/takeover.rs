@@ -14,14 +14,6 @@ use fake_openai::FakeOpenAi;
 use serde_json::{Value, json};
 use std::time::Duration;
 
-/// The id of the conversation `widget`'s session opened.
-fn conversation_id(widget: &Widget<'_>) -> String {
-    widget.session["conversation_id"]
-        .as_str()
-        .expect("conversation id")
-        .to_owned()
-}
-
 /// `ai` + operator takes over: the reply in flight stops at once (its text so
 /// far kept, interrupted; the upstream request dropped), the visitor sees the
 /// operator join, and the AI stays silent afterwards.
@@ -33,7 +25,7 @@ async fn taking_over_stops_the_ai_and_keeps_it_silent() {
     fake.set_delta_delay(Duration::from_millis(100));
     let id = project(&app, &fake, json!({})).await;
     let widget = Widget::open(&app, &id).await;
-    let conversation = conversation_id(&widget);
+    let conversation = widget.conversation_id();
     let operator = Operator::admin(&app).await;
     let mut events = widget.events(None).await;
     widget.send("Сколько стоит доставка?").await;
@@ -91,7 +83,7 @@ async fn taking_over_stops_the_ai_and_keeps_it_silent() {
 async fn operator_messages_and_typing_reach_the_visitor() {
     let (app, fake, id) = shop(json!({})).await;
     let widget = Widget::open(&app, &id).await;
-    let conversation = conversation_id(&widget);
+    let conversation = widget.conversation_id();
     let operator = Operator::admin(&app).await;
     let mut events = widget.events(None).await;
 
@@ -138,7 +130,7 @@ async fn releasing_hands_back_to_the_ai_with_the_history() {
     fake.set_reply("Доставка бесплатная.");
     let id = project(&app, &fake, json!({})).await;
     let widget = Widget::open(&app, &id).await;
-    let conversation = conversation_id(&widget);
+    let conversation = widget.conversation_id();
     let operator = Operator::admin(&app).await;
 
     let (status, body) = operator.action(&conversation, "release").await;
@@ -174,7 +166,7 @@ async fn a_conversation_held_by_one_operator_is_theirs() {
     let (app, fake, id) = shop(json!({})).await;
     let widget = Widget::open(&app, &id).await;
     widget.send("Привет").await;
-    let conversation = conversation_id(&widget);
+    let conversation = widget.conversation_id();
     let x = Operator::member_of(&app, &[&id]).await;
     let y = Operator::member_of(&app, &[&id]).await;
     let admin = Operator::admin(&app).await;
@@ -223,7 +215,7 @@ async fn two_operators_racing_for_a_conversation_one_wins() {
     let (app, _fake, id) = shop(json!({})).await;
     let widget = Widget::open(&app, &id).await;
     widget.send("Привет").await;
-    let conversation = conversation_id(&widget);
+    let conversation = widget.conversation_id();
     for _ in 0..5 {
         let x = Operator::member_of(&app, &[&id]).await;
         let y = Operator::member_of(&app, &[&id]).await;
@@ -252,7 +244,7 @@ async fn two_operators_racing_for_a_conversation_one_wins() {
 async fn reading_tells_the_visitor() {
     let (app, _fake, id) = shop(json!({})).await;
     let widget = Widget::open(&app, &id).await;
-    let conversation = conversation_id(&widget);
+    let conversation = widget.conversation_id();
     widget.action("handoff").await;
     widget.send("Первое").await;
     widget.send("Второе").await;

@@ -90,6 +90,14 @@ pub(crate) struct Widget<'a> {
 }
 
 impl<'a> Widget<'a> {
+    /// The id of the conversation the session opened.
+    pub(crate) fn conversation_id(&self) -> String {
+        self.session["conversation_id"]
+            .as_str()
+            .expect("conversation id")
+            .to_owned()
+    }
+
     /// Opens a session as a new visitor (locale `ru-RU` unless given).
     pub(crate) async fn open(app: &'a TestApp, project_id: &str) -> Self {
         Self::open_with(app, project_id, json!({"locale": "ru-RU"})).await

@@ -24,14 +24,6 @@ async fn rate(widget: &Widget<'_>, body: &Value) -> (u16, Value) {
     .await
 }
 
-/// The conversation of `widget`'s session.
-fn conversation_of(widget: &Widget<'_>) -> String {
-    widget.session["conversation_id"]
-        .as_str()
-        .expect("id")
-        .to_owned()
-}
-
 /// The visitor's export, as an admin downloads it.
 async fn export(app: &TestApp, admin: &Operator<'_>, conversation: &str) -> Value {
     let (_, detail) = admin.conversation(conversation).await;
@@ -60,7 +52,7 @@ async fn a_visitor_ends_the_chat_and_rates_it() {
     let (app, _fake, id) = shop(json!({"widget": {"rating_after": "both"}})).await;
     let admin = Operator::admin(&app).await;
     let widget = Widget::open(&app, &id).await;
-    let conversation = conversation_of(&widget);
+    let conversation = widget.conversation_id();
     let mut visitor_events = widget.events(None).await;
     widget.send("Есть ли доставка в Казань?").await;
     visitor_events.until_answer().await;
@@ -148,7 +140,7 @@ async fn the_project_decides_after_which_conversations_it_asks() {
     ai_only.action("close").await;
     let helped = Widget::open(&app, &id).await;
     helped.send("Позовите человека").await;
-    let conversation = conversation_of(&helped);
+    let conversation = helped.conversation_id();
     admin.action(&conversation, "takeover").await;
     admin.send(&conversation, "Здравствуйте, я Анна.").await;
     admin.action(&conversation, "close").await;

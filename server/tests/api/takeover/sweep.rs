@@ -1,7 +1,6 @@
 //! What the sweep repairs after an instance died: a visitor's message no
 //! instance answers, and an answer left streaming.
 
-use super::conversation_id;
 use crate::helpers::{TestApp, spawn_app};
 use crate::widget_client::{Widget, answer, project, shop};
 use contract::chat::{MessageRole, MessageStatus};
@@ -57,7 +56,7 @@ async fn a_lost_turn_is_answered_by_the_sweep() {
     fake.set_reply("Отвечаю.");
     let id = project(&app, &fake, json!({})).await;
     let widget = Widget::open(&app, &id).await;
-    let conversation = conversation_id(&widget);
+    let conversation = widget.conversation_id();
     let mut events = widget.events(None).await;
     lose_a_turn(&app, &conversation, "Вы тут?").await;
     let frames = events.until_answer().await;
@@ -70,7 +69,7 @@ async fn a_lost_turn_is_answered_by_the_sweep() {
 async fn an_orphaned_answer_is_repaired_and_shown() {
     let (app, _fake, id) = shop(json!({})).await;
     let widget = Widget::open(&app, &id).await;
-    let conversation = conversation_id(&widget);
+    let conversation = widget.conversation_id();
     let mut events = widget.events(None).await;
     let orphan = orphan_an_answer(&app, &conversation, "Половина отв").await;
     let frames = events

@@ -2,7 +2,6 @@
 //! conversations close and reopen, and the "nobody came" deadline resumes
 //! the AI or asks for a contact.
 
-use super::conversation_id;
 use crate::helpers::{TestApp, json as read_json, spawn_app};
 use crate::operator_client::Operator;
 use crate::widget_client::{Widget, answer, post, project, shop};
@@ -20,7 +19,7 @@ use serde_json::json;
 async fn waiting_closing_and_reopening() {
     let (app, fake, id) = shop(json!({})).await;
     let widget = Widget::open(&app, &id).await;
-    let conversation = conversation_id(&widget);
+    let conversation = widget.conversation_id();
     let operator = Operator::member_of(&app, &[&id]).await;
     let mut inbox = operator.events(None).await;
 
@@ -87,7 +86,7 @@ async fn waiting_closing_and_reopening() {
     // An AI conversation closes directly too.
     let other = Widget::open(&app, &id).await;
     other.send("Привет").await;
-    let (status, closed) = operator.action(&conversation_id(&other), "close").await;
+    let (status, closed) = operator.action(&other.conversation_id(), "close").await;
     assert_eq!((status, closed["status"].as_str()), (200, Some("closed")));
 }
 
@@ -144,7 +143,7 @@ async fn when_nobody_comes_the_visitor_leaves_a_contact() {
     let settings = json!({"handoff": {"timeout_minutes": 5, "timeout_action": "contact"}});
     let id = project(&app, &fake, settings).await;
     let widget = Widget::open(&app, &id).await;
-    let conversation = conversation_id(&widget);
+    let conversation = widget.conversation_id();
     widget.send("Нужна консультация").await;
     // From the start: the answer may end before a live-only stream opens.
     widget.events(Some(0)).await.until_answer().await;
