@@ -41,8 +41,8 @@ fn Analytics(admin: bool) -> impl IntoView {
     let to = RwSignal::new(String::new());
     Effect::new(move |_| {
         if let Some(Ok(stats)) = stats.get() {
-            from.set(stats.from.to_string());
-            to.set(stats.to.to_string());
+            from.set(stats.from);
+            to.set(stats.to);
         }
     });
     let export = move || {
@@ -122,7 +122,11 @@ fn Numbers(stats: Stats) -> impl IntoView {
     let share = percent(totals.ai_alone, totals.conversations);
     let rating = totals.ratings.average.map_or_else(
         || texts.no_ratings.to_owned(),
-        |average| format!("★ {average:.1}"),
+        |average| {
+            // One decimal, as the stars are read.
+            let tenths = (average * 10.0).round() as u64;
+            format!("★ {}.{}", tenths / 10, tenths % 10)
+        },
     );
     let wait = totals.median_first_reply_seconds.map_or_else(
         || texts.no_answers.to_owned(),
@@ -145,7 +149,11 @@ fn Numbers(stats: Stats) -> impl IntoView {
                 .saturating_sub(figures.ai_alone + figures.handed_to_human.total)
         })
         .collect();
-    let dates = stats.days.iter().map(|day| day.date).collect::<Vec<_>>();
+    let dates = stats
+        .days
+        .iter()
+        .map(|day| day.date.as_str())
+        .collect::<Vec<_>>();
     let cards = [
         (
             texts.conversations,

@@ -2,7 +2,6 @@
 //! CSV export (`docs/analytics.md`). Every figure is counted from what is
 //! stored when it is asked, so it covers what retention keeps.
 
-use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -85,8 +84,8 @@ pub struct Figures {
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct DayStats {
     /// The day, `YYYY-MM-DD`, in the response's `time_zone`.
-    #[cfg_attr(feature = "server", schema(value_type = String, format = Date))]
-    pub date: NaiveDate,
+    #[cfg_attr(feature = "server", schema(format = Date))]
+    pub date: String,
     /// Its figures.
     #[serde(flatten)]
     pub figures: Figures,
@@ -108,12 +107,12 @@ pub struct Budget {
 pub struct Stats {
     /// The projects counted.
     pub project_ids: Vec<Uuid>,
-    /// The first day counted.
-    #[cfg_attr(feature = "server", schema(value_type = String, format = Date))]
-    pub from: NaiveDate,
-    /// The last day counted.
-    #[cfg_attr(feature = "server", schema(value_type = String, format = Date))]
-    pub to: NaiveDate,
+    /// The first day counted, `YYYY-MM-DD`.
+    #[cfg_attr(feature = "server", schema(format = Date))]
+    pub from: String,
+    /// The last day counted, `YYYY-MM-DD`.
+    #[cfg_attr(feature = "server", schema(format = Date))]
+    pub to: String,
     /// The IANA time zone of the days: the project's, the projects' when
     /// they share one, else `UTC`.
     pub time_zone: String,

@@ -7,7 +7,6 @@
 //! and the dashboard's own labels (escaped all the same), and one string
 //! costs the dashboard's wasm far less than a view per bar.
 
-use chrono::NaiveDate;
 use std::fmt::Write as _;
 
 /// One stacked series: its colour (a class of the style sheet), its name in
@@ -19,15 +18,16 @@ pub(super) struct Series {
     pub(super) values: Vec<u64>,
 }
 
-/// The drawing's own units: each day is this wide, the whole this high.
-const DAY_WIDTH: f64 = 10.0;
-const HEIGHT: f64 = 100.0;
+/// The drawing's own units: each day is this wide, the whole this high
+/// (fine enough for whole numbers).
+const DAY_WIDTH: u64 = 10;
+const HEIGHT: u64 = 1000;
 
 /// The inside of the chart's `<figure>`: `title`, `series` stacked per day
 /// of `dates`, and `limit` (a value and its name) as a line across.
 pub(super) fn figure(
     title: &str,
-    dates: &[NaiveDate],
+    dates: &[&str],
     series: &[Series],
     limit: Option<(u64, &str)>,
 ) -> String {
@@ -37,11 +37,11 @@ pub(super) fn figure(
         .max()
         .unwrap_or(0)
         .max(1);
-    let width = DAY_WIDTH * dates.len() as f64;
+    let width = DAY_WIDTH * dates.len() as u64;
     // The top value sits a little below the edge, where a line still shows.
-    let y = |value: u64| HEIGHT - (HEIGHT - 2.0) * value as f64 / top as f64;
-    let first = dates.first().map(ToString::to_string).unwrap_or_default();
-    let last = dates.last().map(ToString::to_string).unwrap_or_default();
+    let y = |value: u64| HEIGHT - (HEIGHT - 20) * value / top;
+    let first = dates.first().copied().unwrap_or_default();
+    let last = dates.last().copied().unwrap_or_default();
     let mut out = String::new();
     let _ = write!(
         out,
@@ -66,9 +66,9 @@ pub(super) fn figure(
             below += value;
             let _ = write!(
                 out,
-                r#"<rect class="{}" x="{:.1}" y="{high:.2}" width="8" height="{:.2}"></rect>"#,
+                r#"<rect class="{}" x="{}" y="{high}" width="8" height="{}"></rect>"#,
                 one.class,
-                DAY_WIDTH.mul_add(day as f64, 1.0),
+                DAY_WIDTH * day as u64 + 1,
                 low - high,
             );
         }
@@ -78,7 +78,7 @@ pub(super) fn figure(
         let at = y(value);
         let _ = write!(
             out,
-            r#"<line class="chart-limit" x1="0" x2="{width}" y1="{at:.2}" y2="{at:.2}" vector-effect="non-scaling-stroke"></line>"#
+            r#"<line class="chart-limit" x1="0" x2="{width}" y1="{at}" y2="{at}" vector-effect="non-scaling-stroke"></line>"#
         );
     }
     let _ = write!(
@@ -116,11 +116,9 @@ fn escape(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::{Series, figure};
-    use chrono::NaiveDate;
 
     #[test]
     fn bars_stack_under_the_limit_and_labels_are_escaped() {
-        let day = |d| NaiveDate::from_ymd_opt(2026, 11, d).unwrap_or_default();
         let series = [
             Series {
                 class: "s-ai",
@@ -133,11 +131,16 @@ mod tests {
                 values: vec![1, 2],
             },
         ];
-        let html = figure("Per day", &[day(1), day(2)], &series, Some((4, "budget")));
+        let html = figure(
+            "Per day",
+            &["2026-11-01", "2026-11-02"],
+            &series,
+            Some((4, "budget")),
+        );
         assert_eq!(html.matches("<g>").count(), 2);
         assert_eq!(html.matches("<rect").count(), 3);
-        // 4 is the top: the limit's line sits 2 units below the edge.
-        assert!(html.contains(r#"y1="2.00""#), "{html}");
+        // 4 is the top: the limit's line sits 20 units below the edge.
+        assert!(html.contains(r#"y1="20""#), "{html}");
         assert!(html.contains("AI &lt;alone&gt;"), "{html}");
         assert!(!html.contains("<alone>"), "{html}");
         assert!(

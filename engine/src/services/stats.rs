@@ -162,8 +162,8 @@ pub async fn of_period(
     let (totals, days) = tally.finish(scope.from);
     Ok(Stats {
         project_ids: scope.project_ids(),
-        from: scope.from,
-        to: scope.to,
+        from: scope.from.to_string(),
+        to: scope.to.to_string(),
         time_zone: scope.zone.name().to_owned(),
         budget,
         totals,
@@ -350,7 +350,7 @@ impl Tally {
         let mut all_waits = Vec::new();
         let mut all_scores = 0;
         for (index, day) in self.days.iter_mut().enumerate() {
-            day.date = from + Duration::days(i64::try_from(index).unwrap_or(0));
+            day.date = (from + Duration::days(i64::try_from(index).unwrap_or(0))).to_string();
             let figures = &mut day.figures;
             figures.median_first_reply_seconds = median(&mut self.waits[index]);
             figures.ratings.average = average(self.scores[index], figures.ratings.count);
