@@ -12,7 +12,8 @@
 //! - `conversations.first_human_reply_at`: an operator's first message in it,
 //!   filled in here from the messages already stored. The handoff columns
 //!   stay empty for conversations before this migration: their events are
-//!   gone, and a guess would be a wrong number.
+//!   gone, and a guess would be a wrong number (the statistics still count
+//!   them as handed to a human by their `handoff_reason`).
 //! - `idx_conversations_project_created`: the statistics' and the export's
 //!   reads by project and creation time.
 
@@ -77,6 +78,8 @@ impl MigrationTrait for Migration {
             .execute_unprepared(
                 "UPDATE conversations SET first_human_reply_at = \
                  (SELECT MIN(m.created_at) FROM messages m \
+                  WHERE m.conversation_id = conversations.id AND m.role = 'operator') \
+                 WHERE EXISTS (SELECT 1 FROM messages m \
                   WHERE m.conversation_id = conversations.id AND m.role = 'operator')",
             )
             .await?;

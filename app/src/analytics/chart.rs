@@ -45,9 +45,11 @@ pub(super) fn figure(
     let mut out = String::new();
     let _ = write!(
         out,
-        r#"<figcaption>{}</figcaption><div class="chart-scale">{}</div><svg viewBox="0 0 {width} {HEIGHT}" preserveAspectRatio="none" role="img" aria-label="{first} – {last}">"#,
+        r#"<figcaption>{}</figcaption><div class="chart-scale">{}</div><svg viewBox="0 0 {width} {HEIGHT}" preserveAspectRatio="none" role="img" aria-label="{} – {}">"#,
         escape(title),
         super::grouped(top),
+        escape(first),
+        escape(last),
     );
     for (day, date) in dates.iter().enumerate() {
         let detail: Vec<String> = series
@@ -56,7 +58,8 @@ pub(super) fn figure(
             .collect();
         let _ = write!(
             out,
-            "<g><title>{date}: {}</title>",
+            "<g><title>{}: {}</title>",
+            escape(date),
             escape(&detail.join(", "))
         );
         let mut below = 0;
@@ -83,7 +86,9 @@ pub(super) fn figure(
     }
     let _ = write!(
         out,
-        r#"</svg><div class="chart-axis"><span>{first}</span><span>{last}</span></div><div class="chart-legend">"#
+        r#"</svg><div class="chart-axis"><span>{}</span><span>{}</span></div><div class="chart-legend">"#,
+        escape(first),
+        escape(last),
     );
     for one in series {
         let _ = write!(

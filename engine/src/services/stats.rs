@@ -14,7 +14,7 @@ pub mod export;
 use crate::db::entities::{conversations, messages, projects, usage_daily};
 use crate::services::auth::CurrentUser;
 use crate::state::AppState;
-use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 use contract::AppError;
 use contract::chat::{MessageRole, MessageStatus};
@@ -175,6 +175,9 @@ pub async fn of_period(
 #[derive(Debug)]
 struct ConversationFacts {
     created_at: DateTime<Utc>,
+    /// It waited for a human: `handoff_at`, or for conversations from before
+    /// that column, the `handoff_reason` every handoff leaves.
+    waited: bool,
     handoff_at: Option<DateTime<Utc>>,
     handoff_by: Option<String>,
     timed_out: bool,
@@ -200,6 +203,7 @@ async fn conversation_facts(
         .to_owned();
     let rows: Vec<(
         DateTime<Utc>,
+        bool,
         Option<DateTime<Utc>>,
         Option<String>,
         Option<DateTime<Utc>>,
@@ -209,6 +213,7 @@ async fn conversation_facts(
     )> = started_in(conversations::Entity::find(), scope)
         .select_only()
         .column(Column::CreatedAt)
+        .expr_as(Expr::col(Column::HandoffReason).is_not_null(), "waited")
         .column(Column::HandoffAt)
         .column(Column::HandoffBy)
         .column(Column::HandoffTimedOutAt)
@@ -221,9 +226,19 @@ async fn conversation_facts(
     Ok(rows
         .into_iter()
         .map(
-            |(created_at, handoff_at, handoff_by, timed_out, first_human_reply_at, rating, ai)| {
+            |(
+                created_at,
+                reason,
+                handoff_at,
+                handoff_by,
+                timed_out,
+                first_human_reply_at,
+                rating,
+                ai,
+            )| {
                 ConversationFacts {
                     created_at,
+                    waited: reason || handoff_at.is_some(),
                     handoff_at,
                     handoff_by,
                     timed_out: timed_out.is_some(),
@@ -320,7 +335,7 @@ impl Tally {
     fn add_conversation(&mut self, day: usize, row: &ConversationFacts) {
         let figures = &mut self.days[day].figures;
         figures.conversations += 1;
-        if let Some(handoff_at) = row.handoff_at {
+        if row.waited {
             let handoffs = &mut figures.handed_to_human;
             handoffs.total += 1;
             match row.handoff_by.as_deref() {
@@ -329,9 +344,8 @@ impl Tally {
                 _ => {}
             }
             handoffs.timed_out += u64::from(row.timed_out);
-            if let Some(reply) = row
-                .first_human_reply_at
-                .filter(|reply| *reply >= handoff_at)
+            if let Some((handoff_at, reply)) = row.handoff_at.zip(row.first_human_reply_at)
+                && reply >= handoff_at
             {
                 self.waits[day].push((reply - handoff_at).num_seconds());
             }
@@ -431,7 +445,9 @@ fn date(value: Option<&str>, field: &str) -> Result<Option<NaiveDate>, AppError>
         .filter(|value| !value.is_empty())
         .map(|value| {
             NaiveDate::parse_from_str(value, "%Y-%m-%d")
-                .map_err(|_| invalid(field, "a day as YYYY-MM-DD"))
+                .ok()
+                .filter(|day| (2000..=9999).contains(&day.year()))
+                .ok_or_else(|| invalid(field, "a day as YYYY-MM-DD (years 2000 to 9999)"))
         })
         .transpose()
 }

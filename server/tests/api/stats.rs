@@ -278,6 +278,7 @@ async fn who_may_read_and_what_a_period_may_be() {
         "/api/v1/admin/stats?from=2025-01-01&to=2026-01-02",
     )
     .await;
+    let (far, far_body) = get(&app, &admin.token, "/api/v1/admin/stats?to=+262142-12-31").await;
     let (year, year_stats) = get(
         &app,
         &admin.token,
@@ -313,6 +314,11 @@ async fn who_may_read_and_what_a_period_may_be() {
     assert!(reversed_body["fields"]["from"].is_string());
     assert_eq!(too_long, 400, "{too_long_body}");
     assert!(too_long_body["fields"]["to"].is_string());
+    assert_eq!(
+        far, 400,
+        "a year chrono reads, none a period can hold: {far_body}"
+    );
+    assert!(far_body["fields"]["to"].is_string(), "{far_body}");
     assert_eq!(year, 200, "{year_stats}");
     assert_eq!(year_stats["days"].as_array().map(Vec::len), Some(366));
     assert_eq!(year_stats["time_zone"], "UTC", "two projects, both on UTC");
@@ -406,4 +412,24 @@ async fn days_are_counted_in_the_projects_time_zone() {
     );
     assert_eq!(stats["totals"]["visitor_messages"], 2);
     assert_eq!(stats["totals"]["ai_alone"], 1);
+
+    // A conversation from before the handoff columns that waited for a
+    // human (its reason kept) counts as handed, by no cause, not as the AI's.
+    conversations::Entity::update_many()
+        .col_expr(conversations::Column::HandoffReason, Expr::value("refund"))
+        .filter(conversations::Column::Id.eq(conversation))
+        .exec(&app.db)
+        .await
+        .expect("reason");
+    let (_, before) = get(
+        &app,
+        &admin.token,
+        &format!("/api/v1/admin/stats?project_id={id}&from=2026-03-09&to=2026-03-12"),
+    )
+    .await;
+    assert_eq!(before["totals"]["ai_alone"], 0, "{before}");
+    assert_eq!(
+        before["totals"]["handed_to_human"],
+        json!({"total": 1, "visitor_asked": 0, "ai_handed_off": 0, "timed_out": 0}),
+    );
 }
