@@ -131,6 +131,10 @@ widget_project_id=$(new_project "Widget fuzzing")
 admin_project_id=$(new_project "Admin fuzzing")
 visitor_token=$(api POST /api/v1/widget/session "" "$(jq -nc --arg p "$widget_project_id" '{project_id: $p}')" | jq -r .visitor_token)
 api POST /api/v1/widget/messages "$visitor_token" '{"text": "Hello"}' >/dev/null
+# The widget run's visitor too: the admin run learns visitor ids from the
+# inbox and the exports, and deleting this one would void the widget's token.
+widget_visitor_id=$(api GET "/api/v1/admin/conversations?project_id=$widget_project_id" "$admin_token" | jq -r '.items[0].visitor_id')
+[ -n "$widget_visitor_id" ] && [ "$widget_visitor_id" != null ] || fail "the widget's visitor is not listed"
 # Visitors with a conversation each in the admin run's project: half are kept
 # for reads and actions, the other half may be deleted.
 for i in $(seq 1 8); do
@@ -148,7 +152,7 @@ operator_id=$(api POST /api/v1/admin/users "$admin_token" "$(jq -nc --arg p "$ad
 
 export SCHEMATHESIS_HOOKS="$here/hooks.py"
 export AIWIDGET_FUZZ_UPSTREAM="$upstream" AIWIDGET_FUZZ_ORIGIN="https://fuzz.example"
-export AIWIDGET_FUZZ_HANDS_OFF="$self_id,$widget_project_id"
+export AIWIDGET_FUZZ_HANDS_OFF="$self_id,$widget_project_id,$widget_visitor_id"
 export AIWIDGET_FUZZ_USER_IDS="$operator_id"
 export AIWIDGET_FUZZ_CONVERSATION_IDS AIWIDGET_FUZZ_VISITOR_IDS AIWIDGET_FUZZ_SPARE_VISITOR_IDS
 AIWIDGET_FUZZ_CONVERSATION_IDS=$(jq -r '[.items[range(0; 8; 2)].id] | join(",")' <<<"$conversations")
