@@ -209,6 +209,29 @@ pub struct KnowledgeView {
     pub vector_store_id: Option<String>,
     /// The largest upload, in bytes.
     pub max_upload_bytes: u64,
+    /// Retrieval by aiwidget (projects on `chat_completions` only): how far
+    /// the files are embedded; `null` for projects searched by `file_search`.
+    #[serde(default)]
+    pub retrieval: Option<RetrievalStatus>,
+}
+
+/// How far a knowledge base searched by aiwidget is embedded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct RetrievalStatus {
+    /// The embedding model chosen on the project; `null`: none yet (nothing
+    /// is embedded or searched).
+    pub embedding_model: Option<String>,
+    /// The model answers search now (the previous one while a new one is
+    /// embedding); `null`: none yet.
+    pub in_use: Option<String>,
+    /// The files that can be searched (not failed).
+    pub files: u64,
+    /// Those embedded with `embedding_model`.
+    pub embedded: u64,
+    /// The reason the embedding is held up (no embeddings endpoint, an
+    /// unknown model, the budget spent), from a file still to embed.
+    pub error: Option<String>,
 }
 
 /// `POST …/knowledge/sites`.
@@ -331,12 +354,15 @@ pub struct PlaygroundAnswer {
 /// One event of `POST …/playground`'s stream: `instructions` first, then
 /// `delta`s, then one `message`, or one `error` (`{"error", "message"}`)
 /// once the stream has begun.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(tag = "event", content = "data", rename_all = "snake_case")]
 pub enum PlaygroundEvent {
     /// What the AI is asked with.
     Instructions(PlaygroundInstructions),
+    /// The chunks aiwidget's own search found for the question and gave the
+    /// model (projects on `chat_completions` only), best first.
+    Retrieved(PlaygroundRetrieved),
     /// Text appended to the answer.
     Delta(PlaygroundDelta),
     /// The whole answer.
@@ -345,12 +371,39 @@ pub enum PlaygroundEvent {
     Error(crate::error::ErrorBody),
 }
 
+/// The `retrieved` event of the playground.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct PlaygroundRetrieved {
+    /// Each chunk with its score, best first; empty when nothing was close enough.
+    pub chunks: Vec<RetrievedChunk>,
+}
+
+/// One chunk of the knowledge base found for a question.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct RetrievedChunk {
+    /// Its file (`knowledge_files` id).
+    pub file_id: String,
+    /// The file's name (a page's is its address).
+    pub name: String,
+    /// A page's title or a pair's question.
+    pub title: Option<String>,
+    /// A page's address.
+    pub url: Option<String>,
+    /// Its cosine similarity to the question, -1 to 1.
+    pub score: f32,
+    /// The chunk's text as the model reads it.
+    pub text: String,
+}
+
 impl PlaygroundEvent {
     /// The SSE event name (`event:`).
     #[must_use]
     pub fn name(&self) -> &'static str {
         match self {
             Self::Instructions(_) => "instructions",
+            Self::Retrieved(_) => "retrieved",
             Self::Delta(_) => "delta",
             Self::Message(_) => "message",
             Self::Error(_) => "error",

@@ -246,6 +246,14 @@ pub struct ProjectView {
     /// The IANA time zone the statistics count days in (default `UTC`).
     #[serde(default = "default_time_zone")]
     pub time_zone: String,
+    /// The embedding model aiwidget embeds the knowledge base with when the
+    /// provider has no `file_search` (`chat_completions`); `null`: none.
+    #[serde(default)]
+    pub embedding_model: Option<String>,
+    /// The embedding model answers search now: the previous one until every
+    /// file is embedded with `embedding_model`.
+    #[serde(default)]
+    pub embeddings_in_use: Option<String>,
     /// The `<script>` tag to paste into the site.
     pub embed_snippet: String,
     /// Things that work but probably not as meant (e.g. vector stores with chat_completions).
@@ -335,6 +343,14 @@ pub struct ProjectInput {
     /// An IANA time zone name (`Europe/Moscow`), for the statistics' days.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_zone: Option<String>,
+    /// The embedding model for a knowledge base searched by aiwidget
+    /// (1 to 200 characters, no spaces); `null`: none.
+    #[serde(
+        default,
+        deserialize_with = "double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub embedding_model: Option<Option<String>>,
 }
 
 /// The time zone of a project that never chose one.

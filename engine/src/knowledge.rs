@@ -7,6 +7,11 @@
 //! - [`crawl`]: a website (from a start page or a sitemap) to pages of
 //!   Markdown, same site only, robots.txt respected, with caps on pages,
 //!   size, time and concurrency; progress as a stream of events.
+//! - [`chunk`]: a kept text split into chunks for retrieval (issue 18).
+//! - [`vectors`]: embedding vectors quantised to bytes, and the exact-scan
+//!   index that searches them.
 
+pub mod chunk;
 pub mod crawl;
 pub mod extract;
+pub mod vectors;

@@ -323,6 +323,25 @@ pub trait LlmProvider: Send + Sync {
         account: Account<'a>,
         what: Stored<'a>,
     ) -> BoxFuture<'a, Result<(), LlmError>>;
+
+    /// The vectors of `inputs` with the embedding model `model`
+    /// (`POST /embeddings`), in order; [`LlmErrorKind::NotFound`] when the
+    /// provider has no embeddings endpoint.
+    fn embed<'a>(
+        &'a self,
+        account: Account<'a>,
+        model: &'a str,
+        inputs: &'a [String],
+    ) -> BoxFuture<'a, Result<Embeddings, LlmError>>;
+}
+
+/// What an embeddings call gave.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Embeddings {
+    /// One vector per input, in the inputs' order, all of one length.
+    pub vectors: Vec<Vec<f32>>,
+    /// The tokens the provider counted (`None`: it reported none).
+    pub tokens: Option<i64>,
 }
 
 /// Where and as whom a provider is called: a project's base URL and key.

@@ -35,6 +35,8 @@ pub struct AppState {
     pub bus: Arc<crate::services::bus::Bus>,
     /// Wakes this instance's knowledge-base jobs when work is added here.
     pub knowledge_wake: Arc<crate::services::knowledge::jobs::Wake>,
+    /// The knowledge base's vectors this instance searched (retrieval by aiwidget).
+    pub retrieval: Arc<crate::services::knowledge::retrieval::Cache>,
     /// The operators' Telegram bot (`TELEGRAM_BOT_TOKEN`), or none.
     pub telegram: Option<Arc<crate::services::telegram::Telegram>>,
     /// The email alerts' SMTP client (`SMTP_URL`, `SMTP_FROM`), or none.

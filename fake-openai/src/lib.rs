@@ -18,7 +18,8 @@
 //!   `vector_stores` (`POST`/`GET /v1/vector_stores`, `GET`/`DELETE
 //!   /v1/vector_stores/{id}`), `store_files` (`POST`/`GET
 //!   /v1/vector_stores/{id}/files`, `GET`/`DELETE
-//!   /v1/vector_stores/{id}/files/{file_id}`).
+//!   /v1/vector_stores/{id}/files/{file_id}`), `embeddings`
+//!   (`POST /v1/embeddings`, predictable vectors: [`embedding`]).
 //! - `knowledge`: the uploaded files (bytes kept), the stores, and a store
 //!   file's asynchronous processing ([`FileProcessing`], scripted failures);
 //!   `attributes`: OpenAI's limits on a store file's `attributes`.
@@ -32,6 +33,7 @@
 
 mod attributes;
 mod chat;
+mod embeddings;
 mod errors;
 mod faults;
 mod files;
@@ -48,6 +50,7 @@ mod store_files;
 mod tests;
 mod vector_stores;
 
+pub use embeddings::vector as embedding;
 pub use faults::Fault;
 pub use knowledge::{AttachedFile, FileProcessing, UploadedFile};
 
@@ -98,6 +101,7 @@ impl FakeOpenAi {
                 "gpt-4o-mini",
                 "o4-mini",
                 "text-embedding-3-small",
+                "text-embedding-3-large",
                 "whisper-1",
                 "dall-e-3",
                 "tts-1",
@@ -115,6 +119,7 @@ impl FakeOpenAi {
             .route("/v1/models", get(listing::models))
             .route("/v1/responses", post(responses::create))
             .route("/v1/chat/completions", post(chat::create))
+            .route("/v1/embeddings", post(embeddings::create))
             .route("/v1/files", post(files::upload))
             .route("/v1/files/{id}", get(files::retrieve).delete(files::delete))
             .route(
@@ -199,6 +204,12 @@ impl FakeOpenAi {
     /// act while a stream is under way.
     pub fn set_delta_delay(&self, delay: Duration) {
         self.script().delta_delay = delay;
+    }
+
+    /// With `false`, `POST /embeddings` answers `404` as a provider without
+    /// embeddings does (default `true`).
+    pub fn set_embeddings(&self, enabled: bool) {
+        self.script().embeddings = enabled;
     }
 
     /// Makes chat completions refuse any `stream_options` with `400`, as

@@ -57,6 +57,8 @@ pub(crate) struct Script {
     pub reject_stream_options: bool,
     /// Whether chat streams send their usage chunk when asked.
     pub usage: bool,
+    /// Whether `POST /embeddings` exists.
+    pub embeddings: bool,
     /// When set, the model calls a `handoff_to_human` function tool (if the
     /// request offers one) with this reason, after the reply's text.
     pub handoff: Option<String>,
@@ -90,6 +92,7 @@ impl Default for Script {
             delta_delay: Duration::ZERO,
             reject_stream_options: false,
             usage: true,
+            embeddings: true,
             handoff: None,
             next_id: 0,
             streams: Arc::default(),

@@ -25,6 +25,8 @@
 //!   messages' translations.
 //! - `m20261203_000001_analytics`: the projects' time zones and the moments
 //!   the statistics count from, kept on each conversation.
+//! - `m20261204_000001_retrieval`: the knowledge base's chunks and vectors
+//!   for providers without `file_search`, and each project's embedding model.
 
 pub use sea_orm_migration::prelude::*;
 
@@ -46,6 +48,7 @@ mod m20261201_000002_conversation_summary;
 mod m20261202_000001_ratings;
 mod m20261202_000002_translation;
 mod m20261203_000001_analytics;
+mod m20261204_000001_retrieval;
 
 /// Every migration of aiwidget, in the order they run.
 #[derive(Debug)]
@@ -66,6 +69,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000001_ratings::Migration),
             Box::new(m20261202_000002_translation::Migration),
             Box::new(m20261203_000001_analytics::Migration),
+            Box::new(m20261204_000001_retrieval::Migration),
         ]
     }
 }

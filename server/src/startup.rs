@@ -112,6 +112,7 @@ impl Application {
             bus: Arc::new(bus),
             presence: Arc::default(),
             knowledge_wake: Arc::default(),
+            retrieval: Arc::default(),
             telegram,
             mailer,
             shutdown: tokio_util::sync::CancellationToken::new(),

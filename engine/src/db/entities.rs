@@ -13,6 +13,7 @@ pub mod app_settings;
 pub mod canned_replies;
 pub mod conversations;
 pub mod events;
+pub mod knowledge_chunks;
 pub mod knowledge_files;
 pub mod knowledge_qa;
 pub mod knowledge_sites;

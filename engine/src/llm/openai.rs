@@ -10,12 +10,14 @@
 //! - `listing`: the models and the vector stores of a key.
 //! - `store`: files and the project's own vector store (upload, attach,
 //!   status, delete), and whether a key can read a vector store.
+//! - `embeddings`: texts to vectors (`POST /embeddings`), retried on 429/5xx.
 //! - `call`: one non-streaming call with its answer read and its refusal mapped.
 //! - `sse`: the server-sent-events parser.
 //! - `responses`, `chat`: each style's request body and event parser.
 
 mod call;
 mod chat;
+mod embeddings;
 mod errors;
 mod listing;
 mod responses;
@@ -26,7 +28,7 @@ mod store;
 mod tests;
 
 use super::{
-    Account, CallPolicy, LlmError, LlmErrorKind, LlmEvent, LlmProvider, LlmRequest,
+    Account, CallPolicy, Embeddings, LlmError, LlmErrorKind, LlmEvent, LlmProvider, LlmRequest,
     StoreFileStatus, Stored,
 };
 use contract::chat::Source;
@@ -173,6 +175,19 @@ impl LlmProvider for OpenAiProvider {
         async move {
             self.check_reach(account.base_url)?;
             Ok(store::delete(&self.http, account, &what.path()).await?)
+        }
+        .boxed()
+    }
+
+    fn embed<'a>(
+        &'a self,
+        account: Account<'a>,
+        model: &'a str,
+        inputs: &'a [String],
+    ) -> BoxFuture<'a, Result<Embeddings, LlmError>> {
+        async move {
+            self.check_reach(account.base_url)?;
+            Ok(embeddings::embed(&self.http, self.policy, account, model, inputs).await?)
         }
         .boxed()
     }

@@ -15,6 +15,10 @@
 //! - [`qa`]: question/answer pairs.
 //! - [`sites`]: websites, imported by a crawl job on a schedule.
 //! - [`ingest`]: the job that brings a file to `ready` at the provider.
+//! - [`embed`]: that job on a project without `file_search`: chunks and
+//!   vectors kept here (issue 18), re-embedded when the model changes.
+//! - [`retrieval`]: the search of those vectors for a question, and the
+//!   excerpts given to the model.
 //! - [`deletions`]: what is still to delete at a provider, retried.
 //! - [`jobs`]: the worker that runs them, one instance per job (leases).
 //! - [`playground`]: an admin asks the AI as a visitor would, streamed, on the budget.
@@ -22,12 +26,14 @@
 
 pub mod check;
 pub mod deletions;
+pub mod embed;
 pub mod files;
 pub mod ingest;
 pub mod jobs;
 pub mod own_store;
 pub mod playground;
 pub mod qa;
+pub mod retrieval;
 pub mod sites;
 
 use crate::db::entities::{knowledge_files, knowledge_qa, knowledge_sites, projects};
@@ -38,7 +44,7 @@ use contract::AppError;
 use contract::chat::Source;
 use contract::knowledge::{
     KnowledgeFile, KnowledgeQa, KnowledgeSite, KnowledgeSource, KnowledgeStatus, KnowledgeView,
-    MAX_UPLOAD_BYTES, PageFailure, SiteProgress, SiteStatus, SyncSchedule,
+    MAX_UPLOAD_BYTES, PageFailure, RetrievalStatus, SiteProgress, SiteStatus, SyncSchedule,
 };
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -328,13 +334,35 @@ pub async fn view(
             .await?;
         sites.push(site_view(site, pages));
     }
+    let retrieval = embed::by_aiwidget(&project).then(|| retrieval_status(&project, &rows));
     Ok(KnowledgeView {
         files: rows.iter().map(file_view).collect(),
         sites,
         qa,
         vector_store_id: project.own_vector_store_id,
         max_upload_bytes: MAX_UPLOAD_BYTES,
+        retrieval,
     })
+}
+
+/// How far the files of `project` are embedded with its chosen model.
+fn retrieval_status(project: &projects::Model, rows: &[FileSummary]) -> RetrievalStatus {
+    let searchable: Vec<&FileSummary> = rows.iter().filter(|row| row.status != FAILED).collect();
+    let embedded = searchable
+        .iter()
+        .filter(|row| row.status == READY && row.embedded_with == project.embedding_model)
+        .count();
+    let error = searchable
+        .iter()
+        .filter(|row| row.embedded_with != project.embedding_model)
+        .find_map(|row| row.error.clone());
+    RetrievalStatus {
+        embedding_model: project.embedding_model.clone(),
+        in_use: project.embeddings_in_use.clone(),
+        files: searchable.len() as u64,
+        embedded: embedded as u64,
+        error,
+    }
 }
 
 /// A row of `knowledge_files` without its text (which may be megabytes):
@@ -359,6 +387,7 @@ pub struct FileSummary {
     pub status: String,
     pub error: Option<String>,
     pub updated_at: chrono::DateTime<chrono::Utc>,
+    pub embedded_with: Option<String>,
 }
 
 impl FileSummary {
@@ -379,6 +408,7 @@ impl FileSummary {
             C::Status,
             C::Error,
             C::UpdatedAt,
+            C::EmbeddedWith,
         ])
     }
 }
@@ -399,6 +429,7 @@ impl From<&knowledge_files::Model> for FileSummary {
             status: row.status.clone(),
             error: row.error.clone(),
             updated_at: row.updated_at,
+            embedded_with: row.embedded_with.clone(),
         }
     }
 }

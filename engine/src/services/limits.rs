@@ -251,6 +251,51 @@ pub async fn reserve_ai_answer(
     }))
 }
 
+/// Takes `tokens` from today's token budget without an answer (the
+/// knowledge base's embeddings), atomically: `None` when the tokens already
+/// counted and reserved plus these would pass the limit. Settled with
+/// [`settle_ai_tokens`] like an answer's.
+///
+/// # Errors
+/// The [`DbErr`] of the upsert or the update.
+pub async fn reserve_ai_tokens(
+    db: &impl ConnectionTrait,
+    project: &projects::Model,
+    tokens: i64,
+) -> Result<Option<Reservation>, DbErr> {
+    let day = today();
+    let tokens = Ord::max(tokens, 0);
+    usage_daily::Entity::insert(usage_daily::ActiveModel {
+        project_id: Set(project.id),
+        day: Set(day.clone()),
+        ai_messages: Set(0),
+        ai_tokens: Set(0),
+    })
+    .on_conflict(
+        OnConflict::columns([usage_daily::Column::ProjectId, usage_daily::Column::Day])
+            .do_nothing()
+            .to_owned(),
+    )
+    .try_insert()
+    .exec(db)
+    .await?;
+    let result = usage_daily::Entity::update_many()
+        .col_expr(
+            usage_daily::Column::AiTokens,
+            Expr::col(usage_daily::Column::AiTokens).add(tokens),
+        )
+        .filter(usage_daily::Column::ProjectId.eq(project.id))
+        .filter(usage_daily::Column::Day.eq(day.clone()))
+        .filter(usage_daily::Column::AiTokens.lte(project.limit_daily_ai_tokens.saturating_sub(tokens)))
+        .exec(db)
+        .await?;
+    Ok((result.rows_affected == 1).then_some(Reservation {
+        project_id: project.id,
+        day,
+        tokens,
+    }))
+}
+
 /// The tokens of an AI answer in `reservation` become the `used` ones (the
 /// provider's count, or an estimate when it gave none): the difference is
 /// given back, or added when the provider used more.

@@ -125,6 +125,9 @@ pub async fn update(
     if moved {
         knowledge::jobs::wake(state);
     }
+    if before.embedding_model != saved.embedding_model || before.api_style != saved.api_style {
+        knowledge::embed::project_changed(state, &saved).await?;
+    }
     state.origin_cache.invalidate();
     Ok(view(state, &saved, true))
 }
@@ -327,6 +330,9 @@ pub(crate) fn defaults(id: Uuid) -> Project {
         retention_days: None,
         own_vector_store_id: None,
         time_zone: "UTC".into(),
+        embedding_model: None,
+        embeddings_in_use: None,
+        embeddings_version: 0,
         created_at: now,
         updated_at: now,
     }
@@ -355,9 +361,21 @@ fn view(state: &AppState, row: &Project, check_key: bool) -> ProjectView {
     let api_style = ApiStyle::parse(&row.api_style);
     let vector_store_ids = crate::services::knowledge::store_ids(row);
     let mut warnings = Vec::new();
-    if api_style == ApiStyle::ChatCompletions && !vector_store_ids.is_empty() {
+    let chosen_stores = vector_store_ids
+        .iter()
+        .any(|id| row.own_vector_store_id.as_ref() != Some(id));
+    if api_style == ApiStyle::ChatCompletions && chosen_stores {
         warnings.push(
-            "file_search exists only in the responses style: with chat_completions the vector stores are not used"
+            "file_search exists only in the responses style: with chat_completions the vector \
+             stores chosen by id are not used (aiwidget searches this project's own knowledge \
+             base itself)"
+                .to_owned(),
+        );
+    }
+    if api_style == ApiStyle::ChatCompletions && row.embedding_model.is_none() {
+        warnings.push(
+            "with chat_completions the knowledge base is searched only with an embedding model: \
+             choose one"
                 .to_owned(),
         );
     }
@@ -399,6 +417,8 @@ fn view(state: &AppState, row: &Project, check_key: bool) -> ProjectView {
         },
         retention_days: row.retention_days,
         time_zone: row.time_zone.clone(),
+        embedding_model: row.embedding_model.clone(),
+        embeddings_in_use: row.embeddings_in_use.clone(),
         warnings,
         created_at: row.created_at,
         updated_at: row.updated_at,

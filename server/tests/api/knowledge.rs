@@ -12,6 +12,7 @@ use sea_orm::EntityTrait;
 use serde_json::{Value, json};
 use std::time::Duration;
 
+mod retrieval;
 pub(crate) mod sites;
 
 /// `POST …/knowledge/files` with `bytes` as the multipart field `file`.

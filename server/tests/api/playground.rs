@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 /// `POST …/playground` with `body` as `token`.
-async fn ask(app: &TestApp, id: &str, token: &str, body: &Value) -> reqwest::Response {
+pub(crate) async fn ask(app: &TestApp, id: &str, token: &str, body: &Value) -> reqwest::Response {
     app.authed(
         reqwest::Method::POST,
         &format!("/api/v1/admin/projects/{id}/playground"),
@@ -25,7 +25,7 @@ async fn ask(app: &TestApp, id: &str, token: &str, body: &Value) -> reqwest::Res
 }
 
 /// The frames of a playground stream up to its `message` or `error`.
-async fn frames(response: reqwest::Response) -> Vec<Frame> {
+pub(crate) async fn frames(response: reqwest::Response) -> Vec<Frame> {
     post_stream_frames(response, "message").await
 }
 
@@ -66,6 +66,7 @@ async fn page(app: &TestApp, project_id: &str, file_id: &str, url: &str, title: 
         lease_expires_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
+        embedded_with: Set(None),
     }
     .insert(&app.db)
     .await

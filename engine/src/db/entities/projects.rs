@@ -36,6 +36,9 @@ pub struct Model {
     pub retention_days: Option<i32>,
     pub own_vector_store_id: Option<String>,
     pub time_zone: String,
+    pub embedding_model: Option<String>,
+    pub embeddings_in_use: Option<String>,
+    pub embeddings_version: i64,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

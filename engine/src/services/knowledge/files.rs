@@ -80,6 +80,7 @@ pub async fn insert(
         lease_expires_at: None,
         created_at: now,
         updated_at: now,
+        embedded_with: None,
     }
     .into_active_model()
     .reset_all()

@@ -10,9 +10,12 @@
 //!
 //! Transient faults (unreachable, rate limited, 5xx) are retried with
 //! backoff; refusals fail the file at once.
+//!
+//! On a project whose provider has no `file_search` (`chat_completions`),
+//! the step is [`embed::step`] instead: chunks and vectors kept here.
 
 use super::own_store::{self, StoreError};
-use super::{FAILED, PROCESSING, READY, deletions};
+use super::{FAILED, PROCESSING, READY, deletions, embed};
 use crate::db::entities::{knowledge_files, projects};
 use crate::llm::{Account, LlmErrorKind, StoreFileStatus, Stored};
 use crate::services::upstream;
@@ -23,7 +26,7 @@ use sea_orm::{ColumnTrait, Condition, DbErr, EntityTrait, QueryFilter, UpdateMan
 use serde_json::{Map, Value};
 
 /// Transient faults in a row before the file fails.
-const MAX_ATTEMPTS: i32 = 8;
+pub(super) const MAX_ATTEMPTS: i32 = 8;
 
 /// Advances `row` (claimed by this instance) by one step or more, and gives
 /// its lease back.
@@ -45,6 +48,9 @@ pub async fn step(state: &AppState, row: knowledge_files::Model) -> Result<(), D
         base_url: &project.openai_base_url,
         api_key: &api_key,
     };
+    if embed::by_aiwidget(&project) {
+        return embed::step(state, &project, account, &row).await;
+    }
     match advance(state, &project, account, &row).await {
         Ok(Outcome::Gone) => Ok(()),
         Ok(Outcome::Status(status)) => settle(state, &row, status).await,
@@ -259,7 +265,7 @@ async fn retry_or_fail(
     Ok(())
 }
 
-fn transient(kind: LlmErrorKind) -> bool {
+pub(super) fn transient(kind: LlmErrorKind) -> bool {
     matches!(
         kind,
         LlmErrorKind::Unreachable
@@ -291,7 +297,7 @@ async fn give_up(
 
 /// The update that ends a step: the lease given back, on `row` as the step
 /// took it (see [`unchanged`]); the caller sets what the step found.
-fn handed_back(
+pub(super) fn handed_back(
     state: &AppState,
     row: &knowledge_files::Model,
 ) -> UpdateMany<knowledge_files::Entity> {

@@ -1,4 +1,6 @@
-//! The knowledge base's worker: files in `processing` ([`super::ingest`]),
+//! The knowledge base's worker: files in `processing` ([`super::ingest`])
+//! and `ready` files to embed again with a project's new embedding model
+//! ([`super::embed`]),
 //! deletions due at a provider ([`super::deletions`]) and website imports
 //! ([`super::sites`]). Every instance runs it; each job is taken under a
 //! lease with an expiry (the pattern of the AI's lease, `lease.rs`), so one
@@ -9,7 +11,7 @@
 //! Imports run in a loop of their own, so that a long crawl never holds up
 //! the uploads.
 
-use super::{PROCESSING, deletions, ingest, sites};
+use super::{PROCESSING, READY, deletions, ingest, sites};
 use crate::db::entities::knowledge_files;
 use crate::state::AppState;
 use chrono::Utc;
@@ -105,7 +107,11 @@ async fn files_turn(state: AppState) -> Result<usize, DbErr> {
 async fn due_files(state: &AppState) -> Result<Vec<knowledge_files::Model>, DbErr> {
     let now = Utc::now();
     knowledge_files::Entity::find()
-        .filter(knowledge_files::Column::Status.eq(PROCESSING))
+        .filter(
+            Condition::any()
+                .add(knowledge_files::Column::Status.eq(PROCESSING))
+                .add(to_embed_again()),
+        )
         .filter(knowledge_files::Column::RetryAt.lte(now))
         .filter(free(state, now))
         .order_by_asc(knowledge_files::Column::RetryAt)
@@ -127,13 +133,26 @@ async fn claim(state: &AppState, row: &knowledge_files::Model) -> Result<bool, D
             Expr::value(now + lease()),
         )
         .filter(knowledge_files::Column::Id.eq(row.id))
-        .filter(knowledge_files::Column::Status.eq(PROCESSING))
+        .filter(knowledge_files::Column::Status.eq(row.status.clone()))
         .filter(knowledge_files::Column::ContentHash.eq(row.content_hash.clone()))
         .filter(knowledge_files::Column::RetryAt.lte(now))
         .filter(free(state, now))
         .exec(&state.db)
         .await?;
     Ok(taken.rows_affected == 1)
+}
+
+/// A `ready` file of a project searched by aiwidget (`chat_completions`)
+/// that lacks the project's chosen embedding model.
+fn to_embed_again() -> Condition {
+    Condition::all()
+        .add(knowledge_files::Column::Status.eq(READY))
+        .add(Expr::cust(
+            "knowledge_files.project_id IN (SELECT p.id FROM projects p \
+             WHERE p.api_style = 'chat_completions' AND p.embedding_model IS NOT NULL \
+             AND (knowledge_files.embedded_with IS NULL \
+             OR knowledge_files.embedded_with <> p.embedding_model))",
+        ))
 }
 
 /// A file no other instance holds a live lease on.

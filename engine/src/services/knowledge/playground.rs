@@ -7,8 +7,12 @@
 //! per-visitor and per-IP limits do not apply. The call does spend the
 //! project's money, so it counts in today's AI budget as a visitor's answer
 //! does (`services::ai_call`).
+//!
+//! On a project searched by aiwidget (`chat_completions`), the chunks found
+//! for the question come as a `retrieved` event after `instructions`, with
+//! their scores, and are the answer's sources.
 
-use super::{Keyed, cite, keyed, store_ids};
+use super::{Keyed, cite, keyed, retrieval, store_ids};
 use crate::llm::{LlmRequest, Turn, TurnRole};
 use crate::services::ai_call::{self, CallEvent};
 use crate::services::auth::CurrentUser;
@@ -17,6 +21,7 @@ use crate::state::AppState;
 use contract::AppError;
 use contract::knowledge::{
     PlaygroundAnswer, PlaygroundDelta, PlaygroundEvent, PlaygroundInput, PlaygroundInstructions,
+    PlaygroundRetrieved, RetrievedChunk,
 };
 use contract::projects::ApiStyle;
 use contract::widget::SendMessageRequest;
@@ -47,20 +52,36 @@ pub async fn ask(
             client_message_id: None,
         },
     )?;
-    let request = request(&keyed, text);
-    let first = PlaygroundEvent::Instructions(PlaygroundInstructions {
+    let (request, found) = retrieval::augment(state, &keyed.project, request(&keyed, text)).await;
+    let mut first = vec![PlaygroundEvent::Instructions(PlaygroundInstructions {
         instructions: request.instructions.clone(),
         model: request.model.clone(),
         vector_store_ids: request.vector_store_ids.clone(),
-    });
+    })];
+    if super::embed::by_aiwidget(&keyed.project) {
+        first.push(PlaygroundEvent::Retrieved(PlaygroundRetrieved {
+            chunks: found.iter().map(retrieved_chunk).collect(),
+        }));
+    }
+    let retrieved = retrieval::sources(&found);
     let events = ai_call::start(state, &keyed.project, request).await?;
     let db = state.db.clone();
     let project_id = keyed.project.id;
     let rest = events.then(move |event| {
         let db = db.clone();
+        let retrieved = retrieved.clone();
         async move {
             match event {
                 CallEvent::Delta(text) => PlaygroundEvent::Delta(PlaygroundDelta { text }),
+                CallEvent::Completed {
+                    text,
+                    sources,
+                    handoff,
+                } if sources.is_empty() => PlaygroundEvent::Message(PlaygroundAnswer {
+                    text,
+                    sources: retrieved,
+                    handoff,
+                }),
                 CallEvent::Completed {
                     text,
                     sources,
@@ -80,7 +101,19 @@ pub async fn ask(
             }
         }
     });
-    Ok(stream::once(async { first }).chain(rest).boxed())
+    Ok(stream::iter(first).chain(rest).boxed())
+}
+
+/// A chunk found, as the playground shows it.
+fn retrieved_chunk(found: &retrieval::Found) -> RetrievedChunk {
+    RetrievedChunk {
+        file_id: found.source.file_id.clone(),
+        name: found.source.filename.clone().unwrap_or_default(),
+        title: found.source.title.clone(),
+        url: found.source.url.clone(),
+        score: found.score,
+        text: found.text.clone(),
+    }
 }
 
 /// The request a visitor's first message would make, with `text` as its only turn.

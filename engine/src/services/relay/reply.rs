@@ -199,7 +199,11 @@ pub(super) async fn complete(
         None if !text.is_empty() => create_streaming(state, context).await?,
         None => return failed(state, context, reply, LlmErrorKind::StreamCut).await,
     };
-    let sources = knowledge::cite(&state.db, context.project.id, sources).await?;
+    let sources = if sources.is_empty() {
+        context.retrieved.clone()
+    } else {
+        knowledge::cite(&state.db, context.project.id, sources).await?
+    };
     let ending = Ending {
         status: MessageStatus::Complete,
         text,

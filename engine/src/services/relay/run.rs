@@ -15,7 +15,8 @@ use crate::services::lease::{self, Lease};
 use crate::services::messages;
 use crate::services::{api_keys, conversations as conversation_rows, knowledge, limits, notices};
 use crate::state::AppState;
-use contract::chat::ConversationStatus;
+use crate::services::knowledge::retrieval;
+use contract::chat::{ConversationStatus, Source};
 use contract::projects::ApiStyle;
 use futures_util::StreamExt as _;
 use sea_orm::{DbErr, EntityTrait};
@@ -32,6 +33,9 @@ pub(super) struct Context {
     pub(super) input_estimate: i64,
     /// What the call took from today's budget before it was made.
     pub(super) reserved: Arc<Reserved>,
+    /// The knowledge base's files given to the model by aiwidget's own
+    /// search (`knowledge::retrieval`), cited when the provider cites none.
+    pub(super) retrieved: Vec<Source>,
 }
 
 #[tracing::instrument(name = "relay::answer", skip_all, fields(conversation_id = %run.conversation_id, run = run.id))]
@@ -139,6 +143,7 @@ async fn begin(
             lang: prepared.lang,
             input_estimate: 0,
             reserved,
+            retrieved: Vec::new(),
         };
         (context, prepared.request, prepared.reservation)
     } else {
@@ -155,6 +160,8 @@ async fn begin(
         finish_reply(state, &context, None, Some(notice)).await?;
         return Ok(None);
     };
+    let (request, found) = retrieval::augment(state, &context.project, request).await;
+    context.retrieved = retrieval::sources(&found);
     context.input_estimate = estimate(&request);
     let reservation = if let Some(made) = reservation {
         Some(made)
@@ -261,6 +268,7 @@ pub(super) async fn load(
         lang,
         input_estimate: 0,
         reserved,
+        retrieved: Vec::new(),
     }))
 }
 
