@@ -113,6 +113,9 @@ impl Knowledge {
                         .sites
                         .iter()
                         .any(|s| matches!(s.status, SiteStatus::Queued | SiteStatus::Syncing))
+                    || view.retrieval.as_ref().is_some_and(|r| {
+                        r.embedding_model.is_some() && r.embedded < r.files && r.error.is_none()
+                    })
             })
         })
     }
@@ -159,6 +162,8 @@ fn KnowledgeBase(project: ProjectView, admin: bool) -> impl IntoView {
                     .with(|view| view.as_ref().and_then(|view| view.vector_store_id.clone()))
             })
         />
+        {move || state.view.with(|view| view.as_ref().and_then(|view| view.retrieval.clone()))
+            .map(|status| view! { <RetrievalPanel status /> })}
         {move || if loaded.get() {
             view! {
                 <files::FilesSection />
@@ -169,6 +174,38 @@ fn KnowledgeBase(project: ProjectView, admin: bool) -> impl IntoView {
             view! { <p class="muted">{use_texts().loading}</p> }.into_any()
         }}
         <playground::Playground />
+    }
+}
+
+/// How far a knowledge base searched by aiwidget (chat_completions) is embedded.
+#[component]
+fn RetrievalPanel(status: contract::knowledge::RetrievalStatus) -> impl IntoView {
+    let texts = &use_texts().knowledge;
+    let lang = use_lang();
+    let line = match (&status.embedding_model, &status.in_use) {
+        (None, _) => texts.retrieval_no_model.to_owned(),
+        (Some(model), Some(in_use)) if model == in_use => texts
+            .retrieval_ready
+            .replace("{model}", model)
+            .replace("{embedded}", &status.embedded.to_string())
+            .replace("{files}", &status.files.to_string()),
+        (Some(model), _) => texts
+            .retrieval_embedding
+            .replace("{model}", model)
+            .replace("{embedded}", &status.embedded.to_string())
+            .replace("{files}", &status.files.to_string()),
+    };
+    let old = status
+        .in_use
+        .filter(|in_use| status.embedding_model.as_ref() != Some(in_use))
+        .map(|in_use| texts.retrieval_in_use.replace("{model}", &in_use));
+    view! {
+        <section class="card kb-retrieval">
+            <h2>{texts.retrieval_title}</h2>
+            <p>{line}</p>
+            {old.map(|text| view! { <p class="muted">{text}</p> })}
+            {status.error.map(|error| view! { <p class="warning">{reason(lang, &error)}</p> })}
+        </section>
     }
 }
 

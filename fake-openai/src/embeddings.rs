@@ -30,7 +30,11 @@ pub(crate) async fn create(State(script): State<Shared>, bytes: Bytes) -> Respon
         (script.embeddings, script.models.clone())
     };
     if !enabled {
-        return (StatusCode::NOT_FOUND, axum::Json(json!({"detail": "Not Found"}))).into_response();
+        return (
+            StatusCode::NOT_FOUND,
+            axum::Json(json!({"detail": "Not Found"})),
+        )
+            .into_response();
     }
     let Ok(body) = serde_json::from_slice::<Value>(&bytes) else {
         return errors::invalid_json();
@@ -55,7 +59,11 @@ pub(crate) async fn create(State(script): State<Shared>, bytes: Bytes) -> Respon
     if inputs.iter().any(|text| text.is_empty()) {
         return refused("'input' cannot contain an empty string.");
     }
-    let native = if model.ends_with("-large") { 3_072 } else { 1_536 };
+    let native = if model.ends_with("-large") {
+        3_072
+    } else {
+        1_536
+    };
     let dimensions = body["dimensions"]
         .as_u64()
         .and_then(|n| usize::try_from(n).ok())

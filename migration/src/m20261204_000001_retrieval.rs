@@ -42,7 +42,9 @@ impl MigrationTrait for Migration {
         for column in [
             string_len_null(Projects::EmbeddingModel, 200),
             string_len_null(Projects::EmbeddingsInUse, 200),
-            big_integer(Projects::EmbeddingsVersion).default(0).to_owned(),
+            big_integer(Projects::EmbeddingsVersion)
+                .default(0)
+                .to_owned(),
         ] {
             manager
                 .alter_table(

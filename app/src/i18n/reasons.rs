@@ -3,6 +3,22 @@
 /// The server's field reasons in Russian.
 pub(super) const REASONS_RU: &[(&str, &str)] = &[
     (
+        "choose an embedding model on the project page: a chat_completions provider has no file_search, so aiwidget searches the knowledge base itself",
+        "выберите модель эмбеддингов на странице проекта: у провайдера chat_completions нет file_search, поэтому aiwidget ищет по базе знаний сам",
+    ),
+    (
+        "today's AI token budget is spent: the embedding goes on tomorrow, or when the project's daily token limit is raised",
+        "дневной бюджет токенов ИИ исчерпан: пересчёт продолжится завтра или после увеличения дневного лимита токенов проекта",
+    ),
+    (
+        "the provider has no embeddings endpoint (POST /embeddings): a knowledge base on chat_completions needs one; choose a provider that has it, or use the responses style",
+        "у провайдера нет эндпоинта эмбеддингов (POST /embeddings): базе знаний на chat_completions он нужен; выберите провайдера, у которого он есть, или стиль responses",
+    ),
+    (
+        "an embedding model name of 1 to 200 characters without spaces, or null",
+        "название модели эмбеддингов от 1 до 200 символов без пробелов или пусто",
+    ),
+    (
         "a title of 1 to 100 characters is required",
         "нужно название от 1 до 100 символов",
     ),
@@ -287,6 +303,10 @@ pub(super) const REASONS_RU: &[(&str, &str)] = &[
 /// Reasons that end in a detail (a name, an address, a status): the English
 /// start in Russian, the detail kept.
 pub(super) const PREFIXES_RU: &[(&str, &str)] = &[
+    (
+        "the provider does not know the embedding model ",
+        "провайдер не знает модель эмбеддингов ",
+    ),
     (
         "the file could not be read: ",
         "файл не удаётся прочитать: ",

@@ -47,6 +47,8 @@ pub struct Texts {
     pub model_unknown: &'static str,
     pub vector_stores: &'static str,
     pub vector_stores_chat_warning: &'static str,
+    pub embedding_model: &'static str,
+    pub embedding_model_hint: &'static str,
     pub instructions: &'static str,
     pub title: &'static str,
     pub greeting: &'static str,
@@ -161,6 +163,13 @@ pub struct InboxTexts {
     reason = "one field per text of the dashboard: its name says which"
 )]
 pub struct KnowledgeTexts {
+    pub retrieval_title: &'static str,
+    pub retrieval_no_model: &'static str,
+    pub retrieval_ready: &'static str,
+    pub retrieval_embedding: &'static str,
+    pub retrieval_in_use: &'static str,
+    pub chunks_found: &'static str,
+    pub no_chunks: &'static str,
     pub title: &'static str,
     pub intro: &'static str,
     pub read_only: &'static str,

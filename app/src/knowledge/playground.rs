@@ -5,6 +5,7 @@
 use super::Knowledge;
 use crate::i18n::use_texts;
 use contract::chat::Source;
+use contract::knowledge::RetrievedChunk;
 use leptos::prelude::*;
 use serde::Deserialize;
 
@@ -35,10 +36,18 @@ struct Answer {
     sources: Vec<Source>,
 }
 
+/// `retrieved`: the chunks aiwidget's own search found (chat_completions).
+#[cfg(feature = "hydrate")]
+#[derive(Debug, Clone, Deserialize)]
+struct Retrieved {
+    chunks: Vec<RetrievedChunk>,
+}
+
 /// What the playground shows of the last question.
 #[derive(Debug, Clone, Copy)]
 struct Asked {
     answer: RwSignal<String>,
+    chunks: RwSignal<Option<Vec<RetrievedChunk>>>,
     sources: RwSignal<Vec<Source>>,
     in_effect: RwSignal<Option<InEffect>>,
     error: RwSignal<Option<String>>,
@@ -57,6 +66,7 @@ pub(super) fn Playground() -> impl IntoView {
     let question = RwSignal::new(String::new());
     let asked = Asked {
         answer: RwSignal::new(String::new()),
+        chunks: RwSignal::new(None),
         sources: RwSignal::new(Vec::new()),
         in_effect: RwSignal::new(None),
         error: RwSignal::new(None),
@@ -69,6 +79,7 @@ pub(super) fn Playground() -> impl IntoView {
             return;
         }
         asked.answer.set(String::new());
+        asked.chunks.set(None);
         asked.sources.set(Vec::new());
         asked.in_effect.set(None);
         asked.error.set(None);
@@ -98,6 +109,7 @@ pub(super) fn Playground() -> impl IntoView {
                 <p class="kb-answer">{move || asked.answer.get()}</p>
             </div>
             <Sources sources=asked.sources />
+            {move || asked.chunks.get().map(|chunks| view! { <Chunks chunks /> })}
             {move || asked.in_effect.get().map(|in_effect| view! { <InEffectDetails in_effect /> })}
         </section>
     }
@@ -112,6 +124,11 @@ fn ask(state: Knowledge, asked: Asked, text: String) {
                 "instructions" => {
                     if let Ok(in_effect) = serde_json::from_str::<InEffect>(&event.data) {
                         asked.in_effect.try_set(Some(in_effect));
+                    }
+                }
+                "retrieved" => {
+                    if let Ok(retrieved) = serde_json::from_str::<Retrieved>(&event.data) {
+                        asked.chunks.try_set(Some(retrieved.chunks));
                     }
                 }
                 "delta" => {
@@ -179,6 +196,36 @@ fn Sources(sources: RwSignal<Vec<Source>>) -> impl IntoView {
                 </div>
             }
         })
+    }
+}
+
+/// The chunks found for the question, best first, with their scores.
+#[component]
+fn Chunks(chunks: Vec<RetrievedChunk>) -> impl IntoView {
+    let texts = &use_texts().knowledge;
+    let empty = chunks.is_empty();
+    let items = chunks
+        .into_iter()
+        .map(|chunk| {
+            let label = chunk
+                .title
+                .filter(|t| !t.trim().is_empty())
+                .unwrap_or(chunk.name);
+            let score = format!("{:.2}", chunk.score);
+            view! {
+                <li>
+                    <p><strong>{label}</strong>" "<span class="kb-score">{score}</span></p>
+                    <pre class="kb-chunk">{chunk.text}</pre>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <details class="kb-in-effect kb-chunks" open=true>
+            <summary>{texts.chunks_found}</summary>
+            {empty.then(|| view! { <p class="muted">{texts.no_chunks}</p> })}
+            <ol>{items}</ol>
+        </details>
     }
 }
 

@@ -38,6 +38,7 @@ pub(super) struct Fields {
     pub(super) contact_on_timeout: RwSignal<bool>,
     pub(super) retention_days: RwSignal<String>,
     pub(super) time_zone: RwSignal<String>,
+    pub(super) embedding_model: RwSignal<String>,
 }
 
 impl Fields {
@@ -99,6 +100,7 @@ impl Fields {
                 p.is_some_and(|p| p.handoff.timeout_action == HandoffTimeoutAction::Contact),
             ),
             retention_days: number(p.and_then(|p| p.retention_days.map(i64::from))),
+            embedding_model: text(p.and_then(|p| p.embedding_model.clone())),
             time_zone: RwSignal::new(p.map_or_else(contract::projects::default_time_zone, |p| {
                 p.time_zone.clone()
             })),
@@ -202,6 +204,10 @@ impl Fields {
             }),
             retention_days: Some(retention),
             time_zone: Some(self.time_zone.get_untracked()),
+            embedding_model: Some(
+                Some(self.embedding_model.get_untracked().trim().to_owned())
+                    .filter(|model| !model.is_empty()),
+            ),
             ..ProjectInput::default()
         })
     }

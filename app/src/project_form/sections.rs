@@ -121,6 +121,22 @@ pub(super) fn AiSection(
             })}
             {move || (fields.chat_completions.get() && !fields.vector_stores.with(Vec::is_empty))
                 .then(|| view! { <p class="warning">{texts.vector_stores_chat_warning}</p> })}
+            <div hidden=move || !fields.chat_completions.get()>
+                <TextField label=texts.embedding_model value=fields.embedding_model field="embedding_model" errors list="embedding-suggestions" placeholder="text-embedding-3-small" />
+                <p class="hint">{texts.embedding_model_hint}</p>
+                <datalist id="embedding-suggestions">
+                    {lists.map(|lists| view! {
+                        <Suspense>
+                            {move || Suspend::new(async move {
+                                embedding_suggestions(&lists.models.await)
+                                    .into_iter()
+                                    .map(|id| view! { <option value=id></option> })
+                                    .collect_view()
+                            })}
+                        </Suspense>
+                    })}
+                </datalist>
+            </div>
             <label>
                 {texts.instructions}
                 <textarea rows="6" prop:value=fields.instructions on:input=move |ev| fields.instructions.set(event_target_value(&ev))></textarea>
@@ -233,4 +249,22 @@ pub(super) fn LimitsSection(
         </fieldset>
     }
     .into_any()
+}
+
+/// The embedding models to suggest: those of the key's list that embed (a
+/// name with "embed" in it), else OpenAI's two.
+fn embedding_suggestions(models: &[contract::projects::ModelInfo]) -> Vec<String> {
+    let listed: Vec<String> = models
+        .iter()
+        .filter(|model| model.id.contains("embed"))
+        .map(|model| model.id.clone())
+        .collect();
+    if listed.is_empty() {
+        vec![
+            "text-embedding-3-small".to_owned(),
+            "text-embedding-3-large".to_owned(),
+        ]
+    } else {
+        listed
+    }
 }

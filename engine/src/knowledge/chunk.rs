@@ -230,7 +230,11 @@ fn pack(heading: &str, units: &[String], chunks: &mut Vec<Chunk>) {
     let budget = TARGET_TOKENS.saturating_sub(estimate_tokens(&head)).max(50);
     let mut body: Vec<&str> = Vec::new();
     let mut fresh = 0; // units of `body` not yet in an emitted chunk
-    let size = |body: &[&str]| body.iter().map(|unit| estimate_tokens(unit) + 1).sum::<usize>();
+    let size = |body: &[&str]| {
+        body.iter()
+            .map(|unit| estimate_tokens(unit) + 1)
+            .sum::<usize>()
+    };
     for unit in units {
         if fresh > 0 && size(&body) + estimate_tokens(unit) > budget {
             chunks.push(Chunk::new(format!("{head}{}", body.join("\n\n"))));
@@ -278,7 +282,11 @@ mod tests {
                 "Shop › Returns\n\nWithin 14 days."
             ]
         );
-        assert!(chunks.iter().all(|chunk| chunk.tokens == estimate_tokens(&chunk.text)));
+        assert!(
+            chunks
+                .iter()
+                .all(|chunk| chunk.tokens == estimate_tokens(&chunk.text))
+        );
     }
 
     #[test]
@@ -294,7 +302,11 @@ mod tests {
             assert!(chunk.text.starts_with("Tea\n\n"));
         }
         for paragraph in &paragraphs {
-            assert!(chunks.iter().any(|chunk| chunk.text.contains(paragraph.as_str())));
+            assert!(
+                chunks
+                    .iter()
+                    .any(|chunk| chunk.text.contains(paragraph.as_str()))
+            );
         }
         // The last paragraph of a chunk opens the next one.
         let first_last = chunks[0].text.rsplit("\n\n").next().unwrap();
@@ -307,19 +319,35 @@ mod tests {
         let text = sentence.repeat(300);
         let chunks = split(&text);
         assert!(chunks.len() > 3);
-        assert!(chunks.iter().all(|chunk| chunk.tokens <= TARGET_TOKENS + 20));
+        assert!(
+            chunks
+                .iter()
+                .all(|chunk| chunk.tokens <= TARGET_TOKENS + 20)
+        );
         assert!(chunks.iter().all(|chunk| chunk.text.ends_with("горах.")));
         let word = "x".repeat(10_000);
         let chunks = split(&word);
-        assert!(chunks.iter().all(|chunk| chunk.tokens <= TARGET_TOKENS + 20));
+        assert!(
+            chunks
+                .iter()
+                .all(|chunk| chunk.tokens <= TARGET_TOKENS + 20)
+        );
         assert!(!chunks.is_empty());
     }
 
     #[test]
     fn fenced_code_is_not_read_as_headings_and_empty_text_has_no_chunks() {
         let chunks = split("Intro.\n\n```\n# not a heading\n\nstill code\n```\n");
-        assert!(chunks.iter().all(|chunk| !chunk.text.starts_with("not a heading")));
-        assert!(chunks.iter().any(|chunk| chunk.text.contains("# not a heading")));
+        assert!(
+            chunks
+                .iter()
+                .all(|chunk| !chunk.text.starts_with("not a heading"))
+        );
+        assert!(
+            chunks
+                .iter()
+                .any(|chunk| chunk.text.contains("# not a heading"))
+        );
         assert!(split("  \n\n# Only a heading\n").is_empty());
         assert!(whole(" ").is_empty());
         assert_eq!(whole("# Q?\n\nA.")[0].text, "# Q?\n\nA.");

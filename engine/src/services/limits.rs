@@ -286,7 +286,9 @@ pub async fn reserve_ai_tokens(
         )
         .filter(usage_daily::Column::ProjectId.eq(project.id))
         .filter(usage_daily::Column::Day.eq(day.clone()))
-        .filter(usage_daily::Column::AiTokens.lte(project.limit_daily_ai_tokens.saturating_sub(tokens)))
+        .filter(
+            usage_daily::Column::AiTokens.lte(project.limit_daily_ai_tokens.saturating_sub(tokens)),
+        )
         .exec(db)
         .await?;
     Ok((result.rows_affected == 1).then_some(Reservation {

@@ -99,7 +99,10 @@ fn in_order(answer: Answer, expected: usize) -> Result<Embeddings, LlmErrorKind>
         .collect::<Option<_>>()
         .ok_or(LlmErrorKind::BadResponse)?;
     let dimensions = vectors.first().map_or(0, Vec::len);
-    if vectors.iter().any(|vector| vector.len() != dimensions || vector.is_empty()) {
+    if vectors
+        .iter()
+        .any(|vector| vector.len() != dimensions || vector.is_empty())
+    {
         return Err(LlmErrorKind::BadResponse);
     }
     Ok(Embeddings {
@@ -127,7 +130,8 @@ mod tests {
         assert_eq!(got.tokens, Some(7));
         let missing = answer(r#"{"data":[{"index":0,"embedding":[1.0]}]}"#);
         assert_eq!(in_order(missing, 2).unwrap_err(), LlmErrorKind::BadResponse);
-        let ragged = answer(r#"{"data":[{"index":0,"embedding":[1.0]},{"index":1,"embedding":[1.0,2.0]}]}"#);
+        let ragged =
+            answer(r#"{"data":[{"index":0,"embedding":[1.0]},{"index":1,"embedding":[1.0,2.0]}]}"#);
         assert_eq!(in_order(ragged, 2).unwrap_err(), LlmErrorKind::BadResponse);
         let beyond = answer(r#"{"data":[{"index":3,"embedding":[1.0]}]}"#);
         assert_eq!(in_order(beyond, 1).unwrap_err(), LlmErrorKind::BadResponse);

@@ -9,7 +9,7 @@ use crate::llm::LlmRequest;
 use crate::services::ai_call::{self, CallEvent};
 use crate::services::auth::CurrentUser;
 use crate::services::inbox;
-use crate::services::knowledge::store_ids;
+use crate::services::knowledge::{retrieval, store_ids};
 use crate::state::AppState;
 use contract::AppError;
 use contract::copilot::{SuggestEvent, SuggestionText};
@@ -59,6 +59,8 @@ pub async fn suggest(
         handoff_tool: false,
         max_output_tokens: u32::try_from(project.limit_max_output_tokens).ok(),
     };
+    // A provider without file_search: the knowledge base searched here.
+    let (request, _) = retrieval::augment(state, &project, request).await;
     let events = ai_call::start(state, &project, request).await?;
     Ok(events
         .map(|event| match event {

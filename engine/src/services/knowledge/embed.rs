@@ -65,9 +65,8 @@ pub async fn step(
     row: &knowledge_files::Model,
 ) -> Result<(), DbErr> {
     let Some(model) = project.embedding_model.clone() else {
-        let reason = "choose an embedding model for this project (Projects → the project → \
-                      Knowledge base): a chat_completions provider has no file_search, so \
-                      aiwidget searches the knowledge base itself";
+        let reason = "choose an embedding model on the project page: a chat_completions \
+                      provider has no file_search, so aiwidget searches the knowledge base itself";
         return later(state, row, reason, chrono::Duration::days(1)).await;
     };
     let chunks = chunks_of(row);
@@ -119,7 +118,10 @@ async fn store(
     let txn = state.db.begin().await?;
     let done = handed_back(state, row)
         .col_expr(knowledge_files::Column::Status, Expr::value(READY))
-        .col_expr(knowledge_files::Column::Error, Expr::value(Option::<String>::None))
+        .col_expr(
+            knowledge_files::Column::Error,
+            Expr::value(Option::<String>::None),
+        )
         .col_expr(knowledge_files::Column::Attempts, Expr::value(0))
         .col_expr(knowledge_files::Column::EmbeddedWith, Expr::value(model))
         .exec(&txn)
@@ -137,17 +139,19 @@ async fn store(
         .iter()
         .zip(vectors)
         .enumerate()
-        .map(|(position, (chunk, vector))| knowledge_chunks::ActiveModel {
-            id: Set(Uuid::new_v4()),
-            project_id: Set(row.project_id),
-            file_id: Set(row.id),
-            model: Set(model.to_owned()),
-            position: Set(i32::try_from(position).unwrap_or(i32::MAX)),
-            text: Set(chunk.text.clone()),
-            tokens: Set(i32::try_from(chunk.tokens).unwrap_or(i32::MAX)),
-            vector: Set(vectors::encode(vector)),
-            created_at: Set(now),
-        })
+        .map(
+            |(position, (chunk, vector))| knowledge_chunks::ActiveModel {
+                id: Set(Uuid::new_v4()),
+                project_id: Set(row.project_id),
+                file_id: Set(row.id),
+                model: Set(model.to_owned()),
+                position: Set(i32::try_from(position).unwrap_or(i32::MAX)),
+                text: Set(chunk.text.clone()),
+                tokens: Set(i32::try_from(chunk.tokens).unwrap_or(i32::MAX)),
+                vector: Set(vectors::encode(vector)),
+                created_at: Set(now),
+            },
+        )
         .collect();
     // Bounded statements: SQLite takes at most 32,766 parameters.
     for part in rows.chunks(500) {
@@ -184,7 +188,10 @@ pub async fn switch_when_complete(
     project_id: Uuid,
     model: &str,
 ) -> Result<(), DbErr> {
-    let Some(project) = projects::Entity::find_by_id(project_id).one(&state.db).await? else {
+    let Some(project) = projects::Entity::find_by_id(project_id)
+        .one(&state.db)
+        .await?
+    else {
         return Ok(());
     };
     if project.embedding_model.as_deref() != Some(model)
@@ -270,7 +277,10 @@ async fn fault(
         let delay = chrono::Duration::seconds(5_i64.saturating_mul(1 << attempts.clamp(0, 8)));
         handed_back(state, row)
             .col_expr(knowledge_files::Column::Attempts, Expr::value(attempts))
-            .col_expr(knowledge_files::Column::RetryAt, Expr::value(Utc::now() + delay))
+            .col_expr(
+                knowledge_files::Column::RetryAt,
+                Expr::value(Utc::now() + delay),
+            )
             .col_expr(knowledge_files::Column::Error, Expr::value(Some(words)))
             .exec(&state.db)
             .await?;
@@ -295,9 +305,15 @@ async fn later(
     wait: chrono::Duration,
 ) -> Result<(), DbErr> {
     handed_back(state, row)
-        .col_expr(knowledge_files::Column::Error, Expr::value(Some(reason.to_owned())))
+        .col_expr(
+            knowledge_files::Column::Error,
+            Expr::value(Some(reason.to_owned())),
+        )
         .col_expr(knowledge_files::Column::Attempts, Expr::value(0))
-        .col_expr(knowledge_files::Column::RetryAt, Expr::value(Utc::now() + wait))
+        .col_expr(
+            knowledge_files::Column::RetryAt,
+            Expr::value(Utc::now() + wait),
+        )
         .exec(&state.db)
         .await?;
     Ok(())

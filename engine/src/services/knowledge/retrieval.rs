@@ -89,7 +89,9 @@ impl Cache {
             let Some(oldest) = projects
                 .iter()
                 .filter(|(id, _)| **id != project_id)
-                .min_by_key(|(_, loaded)| *loaded.used.lock().unwrap_or_else(PoisonError::into_inner))
+                .min_by_key(|(_, loaded)| {
+                    *loaded.used.lock().unwrap_or_else(PoisonError::into_inner)
+                })
                 .map(|(id, _)| *id)
             else {
                 break;
@@ -286,7 +288,10 @@ pub async fn augment(
 pub fn sources(found: &[Found]) -> Vec<Source> {
     let mut sources: Vec<Source> = Vec::new();
     for item in found {
-        if !sources.iter().any(|known| known.file_id == item.source.file_id) {
+        if !sources
+            .iter()
+            .any(|known| known.file_id == item.source.file_id)
+        {
             sources.push(item.source.clone());
         }
     }

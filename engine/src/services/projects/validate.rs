@@ -107,13 +107,15 @@ pub fn apply(
     if let Some(model) = &input.embedding_model {
         match model {
             None => project.embedding_model = None,
-            Some(model) => match bounded(model, 1, 200).filter(|m| !m.contains(char::is_whitespace)) {
-                Some(model) => project.embedding_model = Some(model),
-                None => fail(
-                    "embedding_model",
-                    "an embedding model name of 1 to 200 characters without spaces, or null",
-                ),
-            },
+            Some(model) => {
+                match bounded(model, 1, 200).filter(|m| !m.contains(char::is_whitespace)) {
+                    Some(model) => project.embedding_model = Some(model),
+                    None => fail(
+                        "embedding_model",
+                        "an embedding model name of 1 to 200 characters without spaces, or null",
+                    ),
+                }
+            }
         }
     }
     if errors.is_empty() {

@@ -11,15 +11,17 @@ use crate::playground::{ask, frames};
 use crate::widget_client::{Widget, answer, shop};
 use engine::db::entities::{knowledge_chunks, knowledge_files, usage_daily};
 use reqwest::Method;
-use sea_orm::sea_query::Expr;
 use sea_orm::EntityTrait;
+use sea_orm::sea_query::Expr;
 use serde_json::{Value, json};
 
 const WARRANTY: &str = "The kettle warranty lasts 24 months from the day of purchase.";
 const DELIVERY: &str = "Delivery in Moscow takes one day by courier.";
 
 /// A project on `chat_completions` with `embedding_model` and two files.
-async fn chat_project(embedding_model: Value) -> (TestApp, fake_openai::FakeOpenAi, String, String) {
+async fn chat_project(
+    embedding_model: Value,
+) -> (TestApp, fake_openai::FakeOpenAi, String, String) {
     let (app, fake, id) = shop(json!({
         "api_style": "chat_completions",
         "embedding_model": embedding_model,
@@ -74,23 +76,46 @@ async fn a_chat_completions_project_answers_from_its_files() {
     let view = knowledge_until(&app, &token, &id, settled).await;
     let widget = Widget::open(&app, &id).await;
     let mut stream = widget.events(None).await;
-    assert_eq!(widget.send("How long does the kettle warranty last?").await.0, 202);
+    assert_eq!(
+        widget
+            .send("How long does the kettle warranty last?")
+            .await
+            .0,
+        202
+    );
     let frames_seen = stream.until_answer().await;
     let system = last_system_message(&fake);
     let played = frames(ask(&app, &id, &token, &json!({"text": "Kettle warranty?"})).await).await;
 
     // Assert
-    assert!(view["files"].as_array().expect("files").iter().all(|f| f["status"] == "ready"), "{view}");
+    assert!(
+        view["files"]
+            .as_array()
+            .expect("files")
+            .iter()
+            .all(|f| f["status"] == "ready"),
+        "{view}"
+    );
     assert_eq!(
         view["retrieval"],
         json!({"embedding_model": "text-embedding-3-small", "in_use": "text-embedding-3-small",
                "files": 2, "embedded": 2, "error": null})
     );
-    assert!(fake.files().is_empty(), "nothing is uploaded to the provider");
+    assert!(
+        fake.files().is_empty(),
+        "nothing is uploaded to the provider"
+    );
     let stored = chunks(&app).await;
     assert_eq!(stored.len(), 2, "one chunk per short file");
-    assert!(stored.iter().all(|chunk| chunk.model == "text-embedding-3-small"));
-    assert!(stored.iter().all(|chunk| chunk.vector.len() == 1_536 + 4), "int8 with its scale");
+    assert!(
+        stored
+            .iter()
+            .all(|chunk| chunk.model == "text-embedding-3-small")
+    );
+    assert!(
+        stored.iter().all(|chunk| chunk.vector.len() == 1_536 + 4),
+        "int8 with its scale"
+    );
     let tokens: i64 = usage_daily::Entity::find()
         .all(&app.db)
         .await
@@ -101,11 +126,27 @@ async fn a_chat_completions_project_answers_from_its_files() {
     assert!(tokens > 0, "the embeddings count in the budget");
     let message = answer(&frames_seen);
     assert_eq!(message["text"], "Two years.");
-    assert_eq!(message["sources"].as_array().map(Vec::len), Some(1), "{message}");
-    assert_eq!(message["sources"][0]["filename"], "warranty.txt", "{message}");
-    assert!(system.contains(WARRANTY), "the model reads the chunk: {system}");
-    assert!(!system.contains(DELIVERY), "and not the other file: {system}");
-    assert!(system.starts_with("You are the shop's assistant."), "{system}");
+    assert_eq!(
+        message["sources"].as_array().map(Vec::len),
+        Some(1),
+        "{message}"
+    );
+    assert_eq!(
+        message["sources"][0]["filename"], "warranty.txt",
+        "{message}"
+    );
+    assert!(
+        system.contains(WARRANTY),
+        "the model reads the chunk: {system}"
+    );
+    assert!(
+        !system.contains(DELIVERY),
+        "and not the other file: {system}"
+    );
+    assert!(
+        system.starts_with("You are the shop's assistant."),
+        "{system}"
+    );
     let retrieved = played
         .iter()
         .find(|frame| frame.event == "retrieved")
@@ -143,7 +184,10 @@ async fn a_new_embedding_model_is_searched_once_every_file_has_it() {
     )
     .await;
     assert_eq!(status, 200, "{body}");
-    let held = knowledge_until(&app, &token, &id, |view| !view["retrieval"]["error"].is_null()).await;
+    let held = knowledge_until(&app, &token, &id, |view| {
+        !view["retrieval"]["error"].is_null()
+    })
+    .await;
     let widget = Widget::open(&app, &id).await;
     let mut stream = widget.events(None).await;
     assert_eq!(widget.send("kettle warranty").await.0, 202);
@@ -157,9 +201,16 @@ async fn a_new_embedding_model_is_searched_once_every_file_has_it() {
         .map(|body| body["model"].clone());
 
     // Act: the provider has it now, and the files' next try comes.
-    fake.set_models(&["gpt-4.1-mini", "text-embedding-3-small", "text-embedding-3-large"]);
+    fake.set_models(&[
+        "gpt-4.1-mini",
+        "text-embedding-3-small",
+        "text-embedding-3-large",
+    ]);
     knowledge_files::Entity::update_many()
-        .col_expr(knowledge_files::Column::RetryAt, Expr::value(chrono::Utc::now()))
+        .col_expr(
+            knowledge_files::Column::RetryAt,
+            Expr::value(chrono::Utc::now()),
+        )
         .exec(&app.db)
         .await
         .expect("the retry is due");
@@ -169,22 +220,46 @@ async fn a_new_embedding_model_is_searched_once_every_file_has_it() {
     .await;
 
     // Assert
-    assert_eq!(held["retrieval"]["in_use"], "text-embedding-3-small", "{held}");
+    assert_eq!(
+        held["retrieval"]["in_use"], "text-embedding-3-small",
+        "{held}"
+    );
     assert_eq!(held["retrieval"]["embedded"], 0);
     let reason = held["retrieval"]["error"].as_str().expect("a reason");
-    assert!(reason.contains("does not know the embedding model"), "{reason}");
-    assert!(held["files"].as_array().expect("files").iter().all(|f| f["status"] == "ready"));
-    assert_eq!(query_model, Some(json!("text-embedding-3-small")), "the model in use");
+    assert!(
+        reason.contains("does not know the embedding model"),
+        "{reason}"
+    );
+    assert!(
+        held["files"]
+            .as_array()
+            .expect("files")
+            .iter()
+            .all(|f| f["status"] == "ready")
+    );
+    assert_eq!(
+        query_model,
+        Some(json!("text-embedding-3-small")),
+        "the model in use"
+    );
     assert_eq!(answer(&meanwhile)["sources"][0]["filename"], "warranty.txt");
     assert_eq!(switched["retrieval"]["embedded"], 2, "{switched}");
     let stored = chunks(&app).await;
     assert_eq!(stored.len(), 2, "the old chunks are gone");
-    assert!(stored.iter().all(|chunk| chunk.model == "text-embedding-3-large"));
+    assert!(
+        stored
+            .iter()
+            .all(|chunk| chunk.model == "text-embedding-3-large")
+    );
     assert!(stored.iter().all(|chunk| chunk.vector.len() == 3_072 + 4));
     let mut stream = widget.events(None).await;
     assert_eq!(widget.send("delivery in Moscow").await.0, 202);
     let after = stream.until_answer().await;
-    assert_eq!(answer(&after)["sources"][0]["filename"], "delivery.txt", "searched with the new model");
+    assert_eq!(
+        answer(&after)["sources"][0]["filename"],
+        "delivery.txt",
+        "searched with the new model"
+    );
 }
 
 /// A project without an embedding model keeps its files waiting and says
@@ -199,8 +274,18 @@ async fn a_provider_without_embeddings_says_so() {
     // Act: no model chosen.
     let (status, body) = upload(&app, &token, &id, "warranty.txt", WARRANTY.as_bytes()).await;
     assert_eq!(status, 201, "{body}");
-    let waiting = knowledge_until(&app, &token, &id, |view| !view["files"][0]["error"].is_null()).await;
-    let (_, project) = call(&app, &token, Method::GET, &format!("/api/v1/admin/projects/{id}"), None).await;
+    let waiting = knowledge_until(&app, &token, &id, |view| {
+        !view["files"][0]["error"].is_null()
+    })
+    .await;
+    let (_, project) = call(
+        &app,
+        &token,
+        Method::GET,
+        &format!("/api/v1/admin/projects/{id}"),
+        None,
+    )
+    .await;
     // Act: a model chosen, on a provider without embeddings.
     let (status, body) = call(
         &app,
@@ -211,7 +296,10 @@ async fn a_provider_without_embeddings_says_so() {
     )
     .await;
     assert_eq!(status, 200, "{body}");
-    let failed = knowledge_until(&app, &token, &id, |view| view["files"][0]["status"] == "failed").await;
+    let failed = knowledge_until(&app, &token, &id, |view| {
+        view["files"][0]["status"] == "failed"
+    })
+    .await;
     let widget = Widget::open(&app, &id).await;
     let mut stream = widget.events(None).await;
     assert_eq!(widget.send("kettle warranty").await.0, 202);

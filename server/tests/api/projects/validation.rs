@@ -145,7 +145,8 @@ async fn allowed_origins_are_normalised() {
     );
 }
 
-/// file_search exists only in the responses style: the API says so.
+/// file_search exists only in the responses style: the API says so, and
+/// that a chat_completions knowledge base needs an embedding model.
 #[tokio::test]
 async fn vector_stores_with_chat_completions_carry_a_warning() {
     let app = spawn_app().await;
@@ -153,15 +154,29 @@ async fn vector_stores_with_chat_completions_carry_a_warning() {
     let project = created(
         &app,
         &token,
-        json!({"name": "A", "vector_store_ids": ["vs_abc"], "api_style": "chat_completions"}),
+        json!({"name": "A", "vector_store_ids": ["vs_abc"], "api_style": "chat_completions",
+               "embedding_model": "text-embedding-3-small"}),
     )
     .await;
-    assert_eq!(
-        project["warnings"].as_array().map(Vec::len),
-        Some(1),
-        "{project}"
+    let warnings = project["warnings"].as_array().expect("warnings");
+    assert_eq!(warnings.len(), 1, "{project}");
+    assert!(
+        warnings[0]
+            .as_str()
+            .expect("text")
+            .contains("vector stores")
     );
     let id = project["id"].as_str().expect("id");
+    let (_, without) = patch(&app, &token, id, json!({"embedding_model": null})).await;
+    assert_eq!(without["embedding_model"], serde_json::Value::Null);
+    let warnings = without["warnings"].as_array().expect("warnings");
+    assert_eq!(warnings.len(), 2, "{without}");
+    assert!(
+        warnings[1]
+            .as_str()
+            .expect("text")
+            .contains("embedding model")
+    );
     let (_, fixed) = patch(&app, &token, id, json!({"api_style": "responses"})).await;
     assert_eq!(fixed["warnings"], json!([]));
 }
