@@ -30,6 +30,8 @@ pub(crate) enum Row {
     Rest,
     /// The owner's numbers on a year of a busy project: stats and CSV export.
     Analytics,
+    /// aiwidget's own knowledge-base search: 20,000 chunks of 1,536 dimensions.
+    Retrieval,
     /// The brotli sizes of the dashboard and the widget.
     Sizes,
     /// Every row on every database (SQLite and PostgreSQL by default).

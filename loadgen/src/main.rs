@@ -76,6 +76,7 @@ async fn run(cli: &Cli) -> Result<Report> {
             Row::Operator,
             Row::Rest,
             Row::Analytics,
+            Row::Retrieval,
             Row::Sizes,
         ],
         _ => std::slice::from_ref(&cli.row),
@@ -135,6 +136,7 @@ async fn measure(cli: &Cli, row: Row, spec: &str, work: &Path, report: &mut Repo
                     Row::Operator => rows::operator::run(cli, spec, &work, report, two).await,
                     Row::Rest => rows::rest::run(cli, spec, &work, report).await,
                     Row::Analytics => rows::analytics::run(cli, spec, &work, report).await,
+                    Row::Retrieval => rows::retrieval::run(cli, spec, &work, report).await,
                     Row::Sizes | Row::All => Ok(()),
                 }
             };

@@ -20,6 +20,9 @@ pub(crate) enum Line {
     StatsYear,
     StatsMonth,
     ExportYear,
+    RetrievalQuestion,
+    RetrievalLoad,
+    RetrievalMemory,
     Dashboard,
     Widget,
     Loader,
@@ -48,6 +51,13 @@ impl Line {
             }
             Self::StatsMonth => "analytics: the same, the default 30 days",
             Self::ExportYear => "analytics: the year's conversations as CSV",
+            Self::RetrievalQuestion => {
+                "retrieval: a question over 20,000 chunks of 1,536 dimensions (the scan and the read of the 5 found; not the provider's embedding)"
+            }
+            Self::RetrievalLoad => {
+                "retrieval: loading those vectors from the database (first use, after a change)"
+            }
+            Self::RetrievalMemory => "retrieval: memory of those vectors in an instance",
             Self::Dashboard => "dashboard wasm sent to an operator",
             Self::Widget => "widget opened (wasm + glue, brotli)",
             Self::Loader => "widget loader (`widget.js`, brotli)",
@@ -68,6 +78,9 @@ impl Line {
             Self::StatsYear => "fast (issue 17 names no figure): ≤ 1 s p50 here",
             Self::StatsMonth => "≤ 200 ms p50",
             Self::ExportYear => "no target (admins, rarely)",
+            Self::RetrievalQuestion => "p50 ≤ 20 ms (issue 18)",
+            Self::RetrievalLoad => "no target (once per change)",
+            Self::RetrievalMemory => "bounded and stated (issue 18)",
             Self::Dashboard => "≤ 307,200 bytes brotli",
             Self::Widget => "≤ 97,280 bytes brotli",
             Self::Loader => "≤ 2,560 bytes brotli",

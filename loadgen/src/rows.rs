@@ -7,6 +7,7 @@ pub(crate) mod burst;
 pub(crate) mod first_text;
 pub(crate) mod operator;
 pub(crate) mod rest;
+pub(crate) mod retrieval;
 pub(crate) mod sizes;
 pub(crate) mod stored;
 pub(crate) mod streams;

@@ -125,7 +125,13 @@ pub async fn update(
     if moved {
         knowledge::jobs::wake(state);
     }
-    if before.embedding_model != saved.embedding_model || before.api_style != saved.api_style {
+    // A changed model or style re-embeds; the model saved again on a
+    // chat_completions project retries the files held up by a refusal.
+    let saved_model = input.embedding_model.is_some() && knowledge::embed::by_aiwidget(&saved);
+    if saved_model
+        || before.embedding_model != saved.embedding_model
+        || before.api_style != saved.api_style
+    {
         knowledge::embed::project_changed(state, &saved).await?;
     }
     state.origin_cache.invalidate();

@@ -19,7 +19,9 @@ use crate::services::limits;
 use crate::services::relay::history::estimate_tokens;
 use crate::state::AppState;
 use contract::chat::Source;
-use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
@@ -119,15 +121,38 @@ async fn vectors_of(
     if let Some(loaded) = state.retrieval.fresh(project, model) {
         return Ok(loaded);
     }
+    let (index, chunk_ids) = load(&state.db, project.id, model).await?;
+    let loaded = Arc::new(Loaded {
+        model: model.to_owned(),
+        version: project.embeddings_version,
+        index,
+        chunk_ids,
+        used: Mutex::new(Instant::now()),
+    });
+    state.retrieval.keep(project.id, loaded.clone());
+    Ok(loaded)
+}
+
+/// The vectors of `project_id` for `model` read from the database into an
+/// index, with each one's chunk id (what an instance does on first use, and
+/// after the project's chunks changed).
+///
+/// # Errors
+/// The [`DbErr`] of the read.
+pub async fn load(
+    db: &impl ConnectionTrait,
+    project_id: Uuid,
+    model: &str,
+) -> Result<(Index, Vec<Uuid>), DbErr> {
     let rows: Vec<(Uuid, Vec<u8>)> = knowledge_chunks::Entity::find()
         .select_only()
         .column(knowledge_chunks::Column::Id)
         .column(knowledge_chunks::Column::Vector)
-        .filter(knowledge_chunks::Column::ProjectId.eq(project.id))
+        .filter(knowledge_chunks::Column::ProjectId.eq(project_id))
         .filter(knowledge_chunks::Column::Model.eq(model))
         .order_by_asc(knowledge_chunks::Column::Id)
         .into_tuple()
-        .all(&state.db)
+        .all(db)
         .await?;
     let dimensions = rows
         .first()
@@ -140,15 +165,7 @@ async fn vectors_of(
             chunk_ids.push(id);
         }
     }
-    let loaded = Arc::new(Loaded {
-        model: model.to_owned(),
-        version: project.embeddings_version,
-        index,
-        chunk_ids,
-        used: Mutex::new(Instant::now()),
-    });
-    state.retrieval.keep(project.id, loaded.clone());
-    Ok(loaded)
+    Ok((index, chunk_ids))
 }
 
 /// Why nothing could be searched.
@@ -203,25 +220,28 @@ pub async fn search(
         .filter(|(_, score)| *score >= MIN_SCORE)
         .map(|(position, score)| (loaded.chunk_ids[position], score))
         .collect();
-    found(state, &hits).await.map_err(SearchError::Db)
+    found(&state.db, &hits).await.map_err(SearchError::Db)
 }
 
-/// The chunks of `hits` with their files, in the hits' order (a chunk
-/// removed meanwhile is left out).
-async fn found(state: &AppState, hits: &[(Uuid, f32)]) -> Result<Vec<Found>, DbErr> {
+/// The chunks of `hits` (chunk ids and scores) with their files, in the
+/// hits' order (a chunk removed meanwhile is left out).
+///
+/// # Errors
+/// The [`DbErr`] of the reads.
+pub async fn found(db: &impl ConnectionTrait, hits: &[(Uuid, f32)]) -> Result<Vec<Found>, DbErr> {
     if hits.is_empty() {
         return Ok(Vec::new());
     }
     let chunks: HashMap<Uuid, knowledge_chunks::Model> = knowledge_chunks::Entity::find()
         .filter(knowledge_chunks::Column::Id.is_in(hits.iter().map(|(id, _)| *id)))
-        .all(&state.db)
+        .all(db)
         .await?
         .into_iter()
         .map(|chunk| (chunk.id, chunk))
         .collect();
     let files: HashMap<Uuid, knowledge_files::Model> = knowledge_files::Entity::find()
         .filter(knowledge_files::Column::Id.is_in(chunks.values().map(|chunk| chunk.file_id)))
-        .all(&state.db)
+        .all(db)
         .await?
         .into_iter()
         .map(|file| (file.id, file))

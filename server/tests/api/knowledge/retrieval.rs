@@ -9,10 +9,9 @@ use super::{knowledge, knowledge_until, settled, upload};
 use crate::helpers::{TestApp, call};
 use crate::playground::{ask, frames};
 use crate::widget_client::{Widget, answer, shop};
-use engine::db::entities::{knowledge_chunks, knowledge_files, usage_daily};
+use engine::db::entities::{knowledge_chunks, usage_daily};
 use reqwest::Method;
 use sea_orm::EntityTrait;
-use sea_orm::sea_query::Expr;
 use serde_json::{Value, json};
 
 const WARRANTY: &str = "The kettle warranty lasts 24 months from the day of purchase.";
@@ -165,7 +164,8 @@ async fn a_chat_completions_project_answers_from_its_files() {
 /// A new embedding model re-embeds every file in the background; answers
 /// keep the old vectors (the question embedded with the old model) until
 /// every file has the new ones, then switch, and the old chunks go. A
-/// model the provider does not know holds the switch up and says why.
+/// model the provider does not know holds the switch up and says why;
+/// saving the model again tries again.
 #[tokio::test]
 async fn a_new_embedding_model_is_searched_once_every_file_has_it() {
     // Arrange
@@ -200,20 +200,21 @@ async fn a_new_embedding_model_is_searched_once_every_file_has_it() {
         .and_then(|request| request.body)
         .map(|body| body["model"].clone());
 
-    // Act: the provider has it now, and the files' next try comes.
+    // Act: the provider has it now, and the admin saves the model again.
     fake.set_models(&[
         "gpt-4.1-mini",
         "text-embedding-3-small",
         "text-embedding-3-large",
     ]);
-    knowledge_files::Entity::update_many()
-        .col_expr(
-            knowledge_files::Column::RetryAt,
-            Expr::value(chrono::Utc::now()),
-        )
-        .exec(&app.db)
-        .await
-        .expect("the retry is due");
+    let (status, body) = call(
+        &app,
+        &token,
+        Method::PATCH,
+        &format!("/api/v1/admin/projects/{id}"),
+        Some(json!({"embedding_model": "text-embedding-3-large"})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
     let switched = knowledge_until(&app, &token, &id, |view| {
         view["retrieval"]["in_use"] == "text-embedding-3-large"
     })
