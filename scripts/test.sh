@@ -32,6 +32,7 @@ node tests/browser/widget.mjs
 node tests/browser/takeover.mjs
 node tests/browser/privacy.mjs
 node tests/browser/knowledge.mjs
+node tests/browser/retrieval.mjs
 node tests/browser/alerts.mjs
 node tests/browser/copilot.mjs
 node tests/browser/ratings.mjs

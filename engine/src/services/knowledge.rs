@@ -352,7 +352,8 @@ fn retrieval_status(project: &projects::Model, rows: &[FileSummary]) -> Retrieva
         .iter()
         .filter(|row| row.status == READY && row.embedded_with == project.embedding_model)
         .count();
-    let error = searchable
+    // A failed file's reason too: a provider without embeddings fails them all.
+    let error = rows
         .iter()
         .filter(|row| row.embedded_with != project.embedding_model)
         .find_map(|row| row.error.clone());

@@ -34,7 +34,9 @@ pub fn routes() -> Router<AppState> {
     request_body = PlaygroundInput,
     responses(
         (status = 200, description = "`text/event-stream`: `instructions` \
-            (`{\"instructions\",\"model\",\"vector_store_ids\"}`) first, then `delta`s \
+            (`{\"instructions\",\"model\",\"vector_store_ids\"}`) first, on a \
+            `chat_completions` project then `retrieved` (`{\"chunks\"}`: the chunks aiwidget's \
+            own search found, best first, with their scores), then `delta`s \
             (`{\"text\"}`), then one `message` (`{\"text\",\"sources\",\"handoff\"}`, sources \
             with the page's `url` and `title`), or one `error` (`{\"error\",\"message\"}`: \
             `upstream_*`, `internal`)", body = PlaygroundEvent, content_type = "text/event-stream"),

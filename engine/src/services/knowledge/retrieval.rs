@@ -9,8 +9,8 @@
 //! Each instance keeps the vectors it searched ([`Cache`]): one block per
 //! project, loaded from the database on first use and again when the
 //! project's `embeddings_version` moved on (any instance that writes chunks
-//! raises it), the least recently used projects dropped beyond
-//! [`CACHE_BYTES`].
+//! raises it) or a chunk found is gone (its file was removed), the least
+//! recently used projects dropped beyond [`CACHE_BYTES`].
 
 use crate::db::entities::{knowledge_chunks, knowledge_files, projects};
 use crate::knowledge::vectors::Index;
@@ -34,7 +34,7 @@ pub const TOP_K: usize = 5;
 pub const MIN_SCORE: f32 = 0.2;
 
 /// The most the cached vectors of all projects may take in one instance
-/// (about 160,000 chunks of 1,536 dimensions).
+/// (about 170,000 chunks of 1,536 dimensions).
 pub const CACHE_BYTES: usize = 256 * 1024 * 1024;
 
 /// The longest question embedded, in characters.
@@ -102,6 +102,14 @@ impl Cache {
                 total -= gone.bytes();
             }
         }
+    }
+
+    /// Drops the vectors of `project_id` (read again at the next question).
+    pub fn forget(&self, project_id: Uuid) {
+        self.projects
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&project_id);
     }
 
     /// The bytes the cached vectors take now.
@@ -212,15 +220,25 @@ pub async fn search(
     let Some(query) = embedded.vectors.first() else {
         return Ok(Vec::new());
     };
-    let loaded = vectors_of(state, project, &model).await?;
-    let hits: Vec<(Uuid, f32)> = loaded
-        .index
-        .search(query, TOP_K)
-        .into_iter()
-        .filter(|(_, score)| *score >= MIN_SCORE)
-        .map(|(position, score)| (loaded.chunk_ids[position], score))
-        .collect();
-    found(&state.db, &hits).await.map_err(SearchError::Db)
+    let mut reloaded = false;
+    loop {
+        let loaded = vectors_of(state, project, &model).await?;
+        let hits: Vec<(Uuid, f32)> = loaded
+            .index
+            .search(query, TOP_K)
+            .into_iter()
+            .filter(|(_, score)| *score >= MIN_SCORE)
+            .map(|(position, score)| (loaded.chunk_ids[position], score))
+            .collect();
+        let found = found(&state.db, &hits).await?;
+        // A file removed since the vectors were loaded (its chunks went
+        // with it): load them again once, so that its place goes to others.
+        if found.len() == hits.len() || reloaded {
+            return Ok(found);
+        }
+        state.retrieval.forget(project.id);
+        reloaded = true;
+    }
 }
 
 /// The chunks of `hits` (chunk ids and scores) with their files, in the

@@ -9,6 +9,7 @@ use super::{knowledge, knowledge_until, settled, upload};
 use crate::helpers::{TestApp, call};
 use crate::playground::{ask, frames};
 use crate::widget_client::{Widget, answer, shop};
+use fake_openai::Fault;
 use engine::db::entities::{knowledge_chunks, usage_daily};
 use reqwest::Method;
 use sea_orm::EntityTrait;
@@ -30,11 +31,15 @@ async fn chat_project(
     (app, fake, id, token)
 }
 
-async fn add_files(app: &TestApp, token: &str, id: &str) {
+/// Uploads the warranty and the delivery files; their ids.
+async fn add_files(app: &TestApp, token: &str, id: &str) -> Vec<String> {
+    let mut ids = Vec::new();
     for (name, text) in [("warranty.txt", WARRANTY), ("delivery.txt", DELIVERY)] {
         let (status, body) = upload(app, token, id, name, text.as_bytes()).await;
         assert_eq!(status, 201, "{body}");
+        ids.push(body["id"].as_str().expect("file id").to_owned());
     }
+    ids
 }
 
 /// The system message of the last chat call.
@@ -63,15 +68,17 @@ async fn chunks(app: &TestApp) -> Vec<knowledge_chunks::Model> {
 /// here (nothing goes to the provider's files), the tokens count in the
 /// day's budget, and a visitor's question is answered from the file that
 /// holds the answer, cited by name; the playground shows the chunks found
-/// with their scores.
+/// with their scores. A 500 of `/embeddings` is retried; a removed file is
+/// found no more.
 #[tokio::test]
 async fn a_chat_completions_project_answers_from_its_files() {
     // Arrange
     let (app, fake, id, token) = chat_project(json!("text-embedding-3-small")).await;
     fake.set_reply("Two years.");
+    fake.fail_next(Fault::ServerError);
 
     // Act
-    add_files(&app, &token, &id).await;
+    let files = add_files(&app, &token, &id).await;
     let view = knowledge_until(&app, &token, &id, settled).await;
     let widget = Widget::open(&app, &id).await;
     let mut stream = widget.events(None).await;
@@ -159,6 +166,31 @@ async fn a_chat_completions_project_answers_from_its_files() {
     let message = played.last().expect("frames");
     assert_eq!(message.event, "message");
     assert_eq!(message.data["sources"][0]["filename"], "warranty.txt");
+    let embeddings = fake
+        .requests()
+        .iter()
+        .filter(|request| request.path.ends_with("/embeddings"))
+        .count();
+    assert!(embeddings >= 5, "2 files (one retried after a 500) and 2 questions: {embeddings}");
+
+    // Act: the warranty file is removed; its chunk is found no more.
+    let (status, body) = call(
+        &app,
+        &token,
+        Method::DELETE,
+        &format!("/api/v1/admin/projects/{id}/knowledge/files/{}", files[0]),
+        None,
+    )
+    .await;
+    assert_eq!(status, 204, "{body}");
+    let mut stream = widget.events(None).await;
+    assert_eq!(widget.send("kettle warranty").await.0, 202);
+    let after = stream.until_answer().await;
+
+    // Assert
+    assert_eq!(answer(&after)["sources"], json!([]), "{}", answer(&after));
+    assert!(!last_system_message(&fake).contains(WARRANTY));
+    assert_eq!(chunks(&app).await.len(), 1, "its chunk went with it");
 }
 
 /// A new embedding model re-embeds every file in the background; answers
@@ -315,6 +347,8 @@ async fn a_provider_without_embeddings_says_so() {
     let reason = failed["files"][0]["error"].as_str().expect("a reason");
     assert!(reason.contains("no embeddings endpoint"), "{reason}");
     assert_eq!(failed["retrieval"]["in_use"], Value::Null);
+    let shown = failed["retrieval"]["error"].as_str().expect("the panel's reason");
+    assert!(shown.contains("no embeddings endpoint"), "{shown}");
     assert!(chunks(&app).await.is_empty());
     let message = answer(&frames_seen);
     assert_eq!(message["status"], "complete", "{message}");
