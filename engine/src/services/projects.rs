@@ -129,10 +129,11 @@ pub async fn update(
     // chat_completions project retries the files held up by a refusal.
     let saved_model = input.embedding_model.is_some() && knowledge::embed::by_aiwidget(&saved);
     if saved_model
+        || moved
         || before.embedding_model != saved.embedding_model
         || before.api_style != saved.api_style
     {
-        knowledge::embed::project_changed(state, &saved).await?;
+        knowledge::embed::project_changed(state, &saved, moved).await?;
     }
     state.origin_cache.invalidate();
     Ok(view(state, &saved, true))

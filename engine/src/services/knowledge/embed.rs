@@ -319,20 +319,47 @@ async fn later(
     Ok(())
 }
 
-/// After a project's embedding model or style changed: its files are due
-/// now (the job embeds what lacks the model), and chunks of models neither
-/// in use nor chosen go.
+/// After a project's embedding model, style or account changed: its files
+/// are due now (the job embeds what lacks the model), chunks of models
+/// neither in use nor chosen go, and:
+/// - with `moved` (another key or base URL), every file is embedded again:
+///   the new account's vectors may not match the old ones;
+/// - on a project now searched by `file_search`, the files embedded here
+///   (never uploaded) go up to the provider's vector store.
 ///
 /// # Errors
 /// The [`DbErr`] of a write.
-pub async fn project_changed(state: &AppState, project: &projects::Model) -> Result<(), DbErr> {
-    knowledge_files::Entity::update_many()
+pub async fn project_changed(
+    state: &AppState,
+    project: &projects::Model,
+    moved: bool,
+) -> Result<(), DbErr> {
+    let mut due = knowledge_files::Entity::update_many()
         .col_expr(knowledge_files::Column::RetryAt, Expr::value(Utc::now()))
-        .col_expr(knowledge_files::Column::Attempts, Expr::value(0))
-        .filter(knowledge_files::Column::ProjectId.eq(project.id))
+        .col_expr(knowledge_files::Column::Attempts, Expr::value(0));
+    if moved && by_aiwidget(project) {
+        due = due.col_expr(
+            knowledge_files::Column::EmbeddedWith,
+            Expr::value(Option::<String>::None),
+        );
+    }
+    due.filter(knowledge_files::Column::ProjectId.eq(project.id))
         .filter(knowledge_files::Column::Status.is_in([PROCESSING, READY]))
         .exec(&state.db)
         .await?;
+    if !by_aiwidget(project) {
+        knowledge_files::Entity::update_many()
+            .col_expr(knowledge_files::Column::Status, Expr::value(PROCESSING))
+            .col_expr(
+                knowledge_files::Column::Error,
+                Expr::value(Option::<String>::None),
+            )
+            .filter(knowledge_files::Column::ProjectId.eq(project.id))
+            .filter(knowledge_files::Column::Status.eq(READY))
+            .filter(knowledge_files::Column::ProviderFileId.is_null())
+            .exec(&state.db)
+            .await?;
+    }
     let keep: Vec<String> = [&project.embeddings_in_use, &project.embedding_model]
         .into_iter()
         .flatten()

@@ -9,8 +9,8 @@ use super::{knowledge, knowledge_until, settled, upload};
 use crate::helpers::{TestApp, call};
 use crate::playground::{ask, frames};
 use crate::widget_client::{Widget, answer, shop};
-use fake_openai::Fault;
 use engine::db::entities::{knowledge_chunks, usage_daily};
+use fake_openai::Fault;
 use reqwest::Method;
 use sea_orm::EntityTrait;
 use serde_json::{Value, json};
@@ -171,7 +171,10 @@ async fn a_chat_completions_project_answers_from_its_files() {
         .iter()
         .filter(|request| request.path.ends_with("/embeddings"))
         .count();
-    assert!(embeddings >= 5, "2 files (one retried after a 500) and 2 questions: {embeddings}");
+    assert!(
+        embeddings >= 5,
+        "2 files (one retried after a 500) and 2 questions: {embeddings}"
+    );
 
     // Act: the warranty file is removed; its chunk is found no more.
     let (status, body) = call(
@@ -347,7 +350,9 @@ async fn a_provider_without_embeddings_says_so() {
     let reason = failed["files"][0]["error"].as_str().expect("a reason");
     assert!(reason.contains("no embeddings endpoint"), "{reason}");
     assert_eq!(failed["retrieval"]["in_use"], Value::Null);
-    let shown = failed["retrieval"]["error"].as_str().expect("the panel's reason");
+    let shown = failed["retrieval"]["error"]
+        .as_str()
+        .expect("the panel's reason");
     assert!(shown.contains("no embeddings endpoint"), "{shown}");
     assert!(chunks(&app).await.is_empty());
     let message = answer(&frames_seen);
@@ -363,4 +368,54 @@ async fn a_provider_without_embeddings_says_so() {
     )
     .await;
     assert_eq!(bad.0, 400, "{}", bad.1);
+}
+
+/// A project moved from `chat_completions` to `responses` uploads the
+/// files embedded here to the provider's vector store, which its answers
+/// then search with `file_search`.
+#[tokio::test]
+async fn switching_to_responses_uploads_the_files() {
+    // Arrange
+    let (app, fake, id, token) = chat_project(json!("text-embedding-3-small")).await;
+    add_files(&app, &token, &id).await;
+    knowledge_until(&app, &token, &id, settled).await;
+    assert!(fake.files().is_empty());
+
+    // Act
+    let (status, body) = call(
+        &app,
+        &token,
+        Method::PATCH,
+        &format!("/api/v1/admin/projects/{id}"),
+        Some(json!({"api_style": "responses"})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let view = knowledge_until(&app, &token, &id, |view| {
+        settled(view) && !view["vector_store_id"].is_null()
+    })
+    .await;
+
+    // Assert
+    assert!(
+        view["files"]
+            .as_array()
+            .expect("files")
+            .iter()
+            .all(|f| f["status"] == "ready"),
+        "{view}"
+    );
+    assert_eq!(
+        view["retrieval"],
+        Value::Null,
+        "searched by file_search now"
+    );
+    let own = view["vector_store_id"].as_str().expect("own store");
+    assert_eq!(
+        fake.vector_store_files(own).map(|files| files.len()),
+        Some(2)
+    );
+    let mut names: Vec<String> = fake.files().into_iter().map(|file| file.filename).collect();
+    names.sort();
+    assert_eq!(names, ["delivery.txt.md", "warranty.txt.md"]);
 }
