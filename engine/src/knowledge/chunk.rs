@@ -309,7 +309,7 @@ mod tests {
             );
         }
         // The last paragraph of a chunk opens the next one.
-        let first_last = chunks[0].text.rsplit("\n\n").next().unwrap();
+        let first_last = chunks[0].text.rsplit("\n\n").next().expect("a paragraph");
         assert!(chunks[1].text.contains(first_last));
     }
 

@@ -202,7 +202,7 @@ mod tests {
         }
         for seed in 1_000..1_020 {
             // A query close to one vector: that vector must win.
-            let target = usize::try_from(seed % 500).unwrap();
+            let target = usize::try_from(seed % 500).expect("small");
             let noise = pseudo_random(seed, dimensions);
             let query: Vec<f32> = vectors[target]
                 .iter()

@@ -116,7 +116,7 @@ mod tests {
     use super::*;
 
     fn answer(json: &str) -> Answer {
-        serde_json::from_str(json).unwrap()
+        serde_json::from_str(json).expect("an answer")
     }
 
     #[test]
@@ -125,15 +125,24 @@ mod tests {
             answer(r#"{"data":[{"index":1,"embedding":[0.0,1.0]},{"index":0,"embedding":[1.0,0.0]}],"usage":{"prompt_tokens":7}}"#),
             2,
         )
-        .unwrap();
+        .expect("in order");
         assert_eq!(got.vectors, vec![vec![1.0, 0.0], vec![0.0, 1.0]]);
         assert_eq!(got.tokens, Some(7));
         let missing = answer(r#"{"data":[{"index":0,"embedding":[1.0]}]}"#);
-        assert_eq!(in_order(missing, 2).unwrap_err(), LlmErrorKind::BadResponse);
+        assert_eq!(
+            in_order(missing, 2).expect_err("bad"),
+            LlmErrorKind::BadResponse
+        );
         let ragged =
             answer(r#"{"data":[{"index":0,"embedding":[1.0]},{"index":1,"embedding":[1.0,2.0]}]}"#);
-        assert_eq!(in_order(ragged, 2).unwrap_err(), LlmErrorKind::BadResponse);
+        assert_eq!(
+            in_order(ragged, 2).expect_err("bad"),
+            LlmErrorKind::BadResponse
+        );
         let beyond = answer(r#"{"data":[{"index":3,"embedding":[1.0]}]}"#);
-        assert_eq!(in_order(beyond, 1).unwrap_err(), LlmErrorKind::BadResponse);
+        assert_eq!(
+            in_order(beyond, 1).expect_err("bad"),
+            LlmErrorKind::BadResponse
+        );
     }
 }
