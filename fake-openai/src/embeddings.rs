@@ -8,9 +8,9 @@
 //! hash; the sum is normalised. Texts that share words are close; another
 //! model gives other vectors. `-large` models have 3,072 dimensions, others
 //! 1,536, unless `dimensions` asks for fewer. A model the fake does not list
-//! is `404 model_not_found`, as OpenAI answers; with embeddings turned off
-//! (`FakeOpenAi::set_embeddings(false)`) the route answers `404` as a
-//! provider without it would.
+//! is `model_not_found` (`400`, as the fake's chat routes answer); with
+//! embeddings turned off (`FakeOpenAi::set_embeddings(false)`) the route
+//! answers `404` as a provider without it would.
 
 use crate::errors;
 use crate::script::{Shared, lock};

@@ -245,3 +245,110 @@ async fn a_dropped_stream_counts_as_cancelled() {
     assert_eq!(fake.cancelled_streams(), 1);
     assert_eq!(fake.completed_streams(), 0);
 }
+
+/// `POST /embeddings`: one vector per input in order, of the model's
+/// dimensions (or fewer when asked), the same text giving the same vector
+/// and texts sharing words closer than unrelated ones; OpenAI's refusals
+/// (an unknown model, an empty input) and a provider without the route.
+#[tokio::test]
+async fn embeddings_are_predictable_and_refused_like_openai() {
+    let fake = FakeOpenAi::start().await;
+    let input = json!([
+        "kettle warranty",
+        "kettle warranty lasts two years",
+        "delivery by courier"
+    ]);
+    let answer: Value = post(
+        &fake,
+        "/embeddings",
+        json!({"model": "text-embedding-3-small", "input": input, "encoding_format": "float"}),
+    )
+    .await
+    .json()
+    .await
+    .expect("JSON");
+    let vectors: Vec<Vec<f64>> = answer["data"]
+        .as_array()
+        .expect("data")
+        .iter()
+        .enumerate()
+        .map(|(n, item)| {
+            assert_eq!(item["index"], n);
+            serde_json::from_value(item["embedding"].clone()).expect("floats")
+        })
+        .collect();
+    assert_eq!(vectors.len(), 3);
+    assert!(vectors.iter().all(|vector| vector.len() == 1_536));
+    let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>();
+    assert!(
+        dot(&vectors[0], &vectors[1]) > 0.5,
+        "shared words are close"
+    );
+    assert!(dot(&vectors[0], &vectors[2]).abs() < 0.2, "others are not");
+    assert!(
+        answer["usage"]["prompt_tokens"]
+            .as_u64()
+            .is_some_and(|n| n > 0)
+    );
+    let again = crate::embedding("text-embedding-3-small", "kettle warranty", 1_536);
+    assert!(
+        again
+            .iter()
+            .zip(&vectors[0])
+            .all(|(a, b)| (f64::from(*a) - b).abs() < 1e-6)
+    );
+    let large: Value = post(
+        &fake,
+        "/embeddings",
+        json!({"model": "text-embedding-3-large", "input": "x"}),
+    )
+    .await
+    .json()
+    .await
+    .expect("JSON");
+    assert_eq!(
+        large["data"][0]["embedding"].as_array().map(Vec::len),
+        Some(3_072)
+    );
+    let short: Value = post(
+        &fake,
+        "/embeddings",
+        json!({"model": "text-embedding-3-large", "input": "x", "dimensions": 256}),
+    )
+    .await
+    .json()
+    .await
+    .expect("JSON");
+    assert_eq!(
+        short["data"][0]["embedding"].as_array().map(Vec::len),
+        Some(256)
+    );
+
+    let unknown = post(&fake, "/embeddings", json!({"model": "nope", "input": "x"})).await;
+    assert_eq!(unknown.status(), 400, "as the fake's other routes refuse it");
+    let body: Value = unknown.json().await.expect("JSON");
+    assert_eq!(body["error"]["code"], "model_not_found");
+    let empty = post(
+        &fake,
+        "/embeddings",
+        json!({"model": "text-embedding-3-small", "input": [""]}),
+    )
+    .await;
+    assert_eq!(empty.status(), 400);
+    fake.fail_next(Fault::ServerError);
+    let failed = post(
+        &fake,
+        "/embeddings",
+        json!({"model": "text-embedding-3-small", "input": "x"}),
+    )
+    .await;
+    assert_eq!(failed.status(), 500);
+    fake.set_embeddings(false);
+    let missing = post(
+        &fake,
+        "/embeddings",
+        json!({"model": "text-embedding-3-small", "input": "x"}),
+    )
+    .await;
+    assert_eq!(missing.status(), 404);
+}
