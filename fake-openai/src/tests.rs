@@ -325,7 +325,11 @@ async fn embeddings_are_predictable_and_refused_like_openai() {
     );
 
     let unknown = post(&fake, "/embeddings", json!({"model": "nope", "input": "x"})).await;
-    assert_eq!(unknown.status(), 400, "as the fake's other routes refuse it");
+    assert_eq!(
+        unknown.status(),
+        400,
+        "as the fake's other routes refuse it"
+    );
     let body: Value = unknown.json().await.expect("JSON");
     assert_eq!(body["error"]["code"], "model_not_found");
     let empty = post(

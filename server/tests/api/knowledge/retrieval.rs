@@ -419,3 +419,40 @@ async fn switching_to_responses_uploads_the_files() {
     names.sort();
     assert_eq!(names, ["delivery.txt.md", "warranty.txt.md"]);
 }
+
+/// A question/answer pair is one chunk however long its answer (the
+/// question heading it), found by its question and cited by it.
+#[tokio::test]
+async fn a_qa_pair_is_one_chunk_cited_by_its_question() {
+    // Arrange
+    let (app, _fake, id, token) = chat_project(json!("text-embedding-3-small")).await;
+    let answer_text = "Yes, we deliver on Sundays from 10 to 20. ".repeat(60);
+
+    // Act
+    let (status, body) = call(
+        &app,
+        &token,
+        Method::POST,
+        &format!("/api/v1/admin/projects/{id}/knowledge/qa"),
+        Some(json!({"question": "Do you deliver on Sundays?", "answer": answer_text})),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    knowledge_until(&app, &token, &id, |view| {
+        settled(view) && view["retrieval"]["embedded"] == 1
+    })
+    .await;
+    let played = frames(ask(&app, &id, &token, &json!({"text": "deliver on Sundays"})).await).await;
+
+    // Assert
+    let stored = chunks(&app).await;
+    assert_eq!(stored.len(), 1, "one chunk for the pair");
+    assert!(stored[0].text.starts_with("# Do you deliver on Sundays?"));
+    assert!(stored[0].text.trim_end().ends_with("from 10 to 20."));
+    let message = played.last().expect("frames");
+    assert_eq!(
+        message.data["sources"][0]["title"], "Do you deliver on Sundays?",
+        "{:?}",
+        message.data
+    );
+}
