@@ -23,6 +23,9 @@ pub const OVERLAP_TOKENS: usize = 60;
 /// estimate may be low for some scripts.
 pub const MAX_CHUNK_TOKENS: usize = 4_000;
 
+/// The longest heading path put at the head of a chunk, in characters.
+pub const MAX_HEADING_CHARS: usize = 200;
+
 /// One chunk of a file, as it is embedded and given to the model.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Chunk {
@@ -55,7 +58,13 @@ pub fn whole(text: &str) -> Vec<Chunk> {
 pub fn split(text: &str) -> Vec<Chunk> {
     let mut chunks = Vec::new();
     for section in sections(text) {
-        let heading = section.headings.join(" › ");
+        // Capped: it heads every chunk of the section.
+        let heading: String = section
+            .headings
+            .join(" › ")
+            .chars()
+            .take(MAX_HEADING_CHARS)
+            .collect();
         let units: Vec<String> = section
             .paragraphs
             .iter()

@@ -189,6 +189,25 @@ fn today() -> String {
     Utc::now().format("%Y-%m-%d").to_string()
 }
 
+/// Makes sure `usage_daily` has the row of `project_id` on `day`.
+async fn today_row(db: &impl ConnectionTrait, project_id: Uuid, day: &str) -> Result<(), DbErr> {
+    usage_daily::Entity::insert(usage_daily::ActiveModel {
+        project_id: Set(project_id),
+        day: Set(day.to_owned()),
+        ai_messages: Set(0),
+        ai_tokens: Set(0),
+    })
+    .on_conflict(
+        OnConflict::columns([usage_daily::Column::ProjectId, usage_daily::Column::Day])
+            .do_nothing()
+            .to_owned(),
+    )
+    .try_insert()
+    .exec(db)
+    .await?;
+    Ok(())
+}
+
 /// What an AI call took from a day's budget: one answer and `tokens`, on `day`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reservation {
@@ -214,20 +233,7 @@ pub async fn reserve_ai_answer(
 ) -> Result<Option<Reservation>, DbErr> {
     let day = today();
     let tokens = Ord::max(tokens, 0);
-    usage_daily::Entity::insert(usage_daily::ActiveModel {
-        project_id: Set(project.id),
-        day: Set(day.clone()),
-        ai_messages: Set(0),
-        ai_tokens: Set(0),
-    })
-    .on_conflict(
-        OnConflict::columns([usage_daily::Column::ProjectId, usage_daily::Column::Day])
-            .do_nothing()
-            .to_owned(),
-    )
-    .try_insert()
-    .exec(db)
-    .await?;
+    today_row(db, project.id, &day).await?;
     let room = project.limit_daily_ai_tokens.saturating_sub(tokens);
     let result = usage_daily::Entity::update_many()
         .col_expr(
@@ -265,20 +271,7 @@ pub async fn reserve_ai_tokens(
 ) -> Result<Option<Reservation>, DbErr> {
     let day = today();
     let tokens = Ord::max(tokens, 0);
-    usage_daily::Entity::insert(usage_daily::ActiveModel {
-        project_id: Set(project.id),
-        day: Set(day.clone()),
-        ai_messages: Set(0),
-        ai_tokens: Set(0),
-    })
-    .on_conflict(
-        OnConflict::columns([usage_daily::Column::ProjectId, usage_daily::Column::Day])
-            .do_nothing()
-            .to_owned(),
-    )
-    .try_insert()
-    .exec(db)
-    .await?;
+    today_row(db, project.id, &day).await?;
     let result = usage_daily::Entity::update_many()
         .col_expr(
             usage_daily::Column::AiTokens,

@@ -120,6 +120,9 @@ pub async fn update(
     } else {
         sea_orm::ActiveValue::NotSet
     };
+    // Written by the embedding jobs only: a form saved meanwhile keeps theirs.
+    active.embeddings_in_use = sea_orm::ActiveValue::NotSet;
+    active.embeddings_version = sea_orm::ActiveValue::NotSet;
     let saved = active.update(&txn).await?;
     txn.commit().await?;
     if moved {
@@ -133,7 +136,8 @@ pub async fn update(
         || before.embedding_model != saved.embedding_model
         || before.api_style != saved.api_style
     {
-        knowledge::embed::project_changed(state, &saved, moved).await?;
+        let new_account = moved && saved.openai_api_key_ciphertext.is_some();
+        knowledge::embed::project_changed(state, &saved, new_account).await?;
     }
     state.origin_cache.invalidate();
     Ok(view(state, &saved, true))

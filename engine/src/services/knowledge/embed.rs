@@ -74,6 +74,14 @@ pub async fn step(
         .iter()
         .map(|chunk| i64::try_from(chunk.tokens).unwrap_or(i64::MAX))
         .sum();
+    if estimate > project.limit_daily_ai_tokens {
+        let reason = format!(
+            "this file needs about {estimate} tokens to embed, more than the project's daily AI \
+             token limit ({}): raise the limit or split the file",
+            project.limit_daily_ai_tokens
+        );
+        return too_large(state, row, &reason).await;
+    }
     let Some(reservation) = limits::reserve_ai_tokens(&state.db, project, estimate).await? else {
         let reason = "today's AI token budget is spent: the embedding goes on tomorrow, or \
                       when the project's daily token limit is raised";
@@ -100,7 +108,12 @@ pub async fn step(
         }
     }
     limits::settle_ai_tokens(&state.db, &reservation, used).await?;
-    if store(state, row, &model, &chunks, &vectors).await? {
+    // Only chunks of the model searched (or of the first) change what answers find.
+    let searched = project
+        .embeddings_in_use
+        .as_ref()
+        .is_none_or(|in_use| *in_use == model);
+    if store(state, row, &model, &chunks, &vectors, searched).await? {
         switch_when_complete(state, project.id, &model).await?;
     }
     Ok(())
@@ -114,6 +127,7 @@ async fn store(
     model: &str,
     chunks: &[Chunk],
     vectors: &[Vec<f32>],
+    searched: bool,
 ) -> Result<bool, DbErr> {
     let txn = state.db.begin().await?;
     let done = handed_back(state, row)
@@ -159,7 +173,9 @@ async fn store(
             .exec(&txn)
             .await?;
     }
-    bump_version(&txn, row.project_id).await?;
+    if searched {
+        bump_version(&txn, row.project_id).await?;
+    }
     txn.commit().await?;
     Ok(true)
 }
@@ -297,8 +313,26 @@ async fn fault(
     Ok(())
 }
 
+/// Fails `row` with `reason` (a file too large for the daily budget: no
+/// retry can embed it), so that it holds no model switch up.
+async fn too_large(
+    state: &AppState,
+    row: &knowledge_files::Model,
+    reason: &str,
+) -> Result<(), DbErr> {
+    handed_back(state, row)
+        .col_expr(knowledge_files::Column::Status, Expr::value(FAILED))
+        .col_expr(
+            knowledge_files::Column::Error,
+            Expr::value(Some(reason.to_owned())),
+        )
+        .exec(&state.db)
+        .await?;
+    Ok(())
+}
+
 /// Keeps `row` as it stands with `reason`, to try again after `wait`.
-async fn later(
+pub(super) async fn later(
     state: &AppState,
     row: &knowledge_files::Model,
     reason: &str,
@@ -322,8 +356,9 @@ async fn later(
 /// After a project's embedding model, style or account changed: its files
 /// are due now (the job embeds what lacks the model), chunks of models
 /// neither in use nor chosen go, and:
-/// - with `moved` (another key or base URL), every file is embedded again:
-///   the new account's vectors may not match the old ones;
+/// - with `moved` (another key or base URL), every file is embedded again
+///   and the old vectors go at once: the new account's may not match them
+///   (the knowledge base is searched again from the first file embedded);
 /// - on a project now searched by `file_search`, the files embedded here
 ///   (never uploaded) go up to the provider's vector store.
 ///
@@ -342,6 +377,24 @@ pub async fn project_changed(
             knowledge_files::Column::EmbeddedWith,
             Expr::value(Option::<String>::None),
         );
+        // Another account's vectors are not mixed with the old ones: the
+        // knowledge base is searched again once a file has new ones.
+        knowledge_chunks::Entity::delete_many()
+            .filter(knowledge_chunks::Column::ProjectId.eq(project.id))
+            .exec(&state.db)
+            .await?;
+        projects::Entity::update_many()
+            .col_expr(
+                projects::Column::EmbeddingsInUse,
+                Expr::value(Option::<String>::None),
+            )
+            .col_expr(
+                projects::Column::EmbeddingsVersion,
+                Expr::col(projects::Column::EmbeddingsVersion).add(1),
+            )
+            .filter(projects::Column::Id.eq(project.id))
+            .exec(&state.db)
+            .await?;
     }
     due.filter(knowledge_files::Column::ProjectId.eq(project.id))
         .filter(knowledge_files::Column::Status.is_in([PROCESSING, READY]))

@@ -42,6 +42,10 @@ pub async fn step(state: &AppState, row: knowledge_files::Model) -> Result<(), D
     };
     let api_key = match super::decrypt_key(state, &project) {
         Ok(key) => key,
+        // A ready file (embedded again) keeps what it has.
+        Err(err) if row.status == READY => {
+            return embed::later(state, &row, &err.to_string(), chrono::Duration::hours(6)).await;
+        }
         Err(err) => return give_up(state, &row, &err.to_string()).await,
     };
     let account = Account {

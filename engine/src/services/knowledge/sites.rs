@@ -532,6 +532,7 @@ async fn store_page(
     active.text = sea_orm::Set(text);
     active.provider_file_id = sea_orm::Set(None);
     active.vector_store_id = sea_orm::Set(None);
+    active.embedded_with = sea_orm::Set(None);
     active.status = sea_orm::Set(super::PROCESSING.to_owned());
     active.error = sea_orm::Set(None);
     active.attempts = sea_orm::Set(0);

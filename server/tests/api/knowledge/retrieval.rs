@@ -31,6 +31,19 @@ async fn chat_project(
     (app, fake, id, token)
 }
 
+/// `PATCH`es the project with `changes`; it must be saved.
+async fn saved(app: &TestApp, token: &str, id: &str, changes: Value) {
+    let (status, body) = call(
+        app,
+        token,
+        Method::PATCH,
+        &format!("/api/v1/admin/projects/{id}"),
+        Some(changes),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+}
+
 /// Uploads the warranty and the delivery files; their ids.
 async fn add_files(app: &TestApp, token: &str, id: &str) -> Vec<String> {
     let mut ids = Vec::new();
@@ -153,6 +166,10 @@ async fn a_chat_completions_project_answers_from_its_files() {
         system.starts_with("You are the shop's assistant."),
         "{system}"
     );
+    assert!(
+        system.trim_end().ends_with("</knowledge_base>"),
+        "the excerpts are delimited: {system}"
+    );
     let retrieved = played
         .iter()
         .find(|frame| frame.event == "retrieved")
@@ -210,15 +227,13 @@ async fn a_new_embedding_model_is_searched_once_every_file_has_it() {
     fake.set_models(&["gpt-4.1-mini", "text-embedding-3-small"]);
 
     // Act: a model the provider does not list yet.
-    let (status, body) = call(
+    saved(
         &app,
         &token,
-        Method::PATCH,
-        &format!("/api/v1/admin/projects/{id}"),
-        Some(json!({"embedding_model": "text-embedding-3-large"})),
+        &id,
+        json!({"embedding_model": "text-embedding-3-large"}),
     )
     .await;
-    assert_eq!(status, 200, "{body}");
     let held = knowledge_until(&app, &token, &id, |view| {
         !view["retrieval"]["error"].is_null()
     })
@@ -241,15 +256,13 @@ async fn a_new_embedding_model_is_searched_once_every_file_has_it() {
         "text-embedding-3-small",
         "text-embedding-3-large",
     ]);
-    let (status, body) = call(
+    saved(
         &app,
         &token,
-        Method::PATCH,
-        &format!("/api/v1/admin/projects/{id}"),
-        Some(json!({"embedding_model": "text-embedding-3-large"})),
+        &id,
+        json!({"embedding_model": "text-embedding-3-large"}),
     )
     .await;
-    assert_eq!(status, 200, "{body}");
     let switched = knowledge_until(&app, &token, &id, |view| {
         view["retrieval"]["in_use"] == "text-embedding-3-large"
     })
@@ -323,15 +336,13 @@ async fn a_provider_without_embeddings_says_so() {
     )
     .await;
     // Act: a model chosen, on a provider without embeddings.
-    let (status, body) = call(
+    saved(
         &app,
         &token,
-        Method::PATCH,
-        &format!("/api/v1/admin/projects/{id}"),
-        Some(json!({"embedding_model": "text-embedding-3-small"})),
+        &id,
+        json!({"embedding_model": "text-embedding-3-small"}),
     )
     .await;
-    assert_eq!(status, 200, "{body}");
     let failed = knowledge_until(&app, &token, &id, |view| {
         view["files"][0]["status"] == "failed"
     })
@@ -382,15 +393,7 @@ async fn switching_to_responses_uploads_the_files() {
     assert!(fake.files().is_empty());
 
     // Act
-    let (status, body) = call(
-        &app,
-        &token,
-        Method::PATCH,
-        &format!("/api/v1/admin/projects/{id}"),
-        Some(json!({"api_style": "responses"})),
-    )
-    .await;
-    assert_eq!(status, 200, "{body}");
+    saved(&app, &token, &id, json!({"api_style": "responses"})).await;
     let view = knowledge_until(&app, &token, &id, |view| {
         settled(view) && !view["vector_store_id"].is_null()
     })
